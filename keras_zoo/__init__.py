@@ -1,0 +1,27 @@
+"""keras-zoo: a Keras 3 model zoo with hyperparameter search over Keras Tuner.
+
+Subpackages:
+    keras_zoo.zoo       model factories (ann, ...), the component catalog, task heads, registry
+    keras_zoo.datasets  loaders -> ``Dataset`` (splits, task, tf.data pipelines)
+    keras_zoo.tuning    grid/random/hyperband/bayesian search over any factory
+
+Importing ``keras_zoo`` registers its custom layers and losses, so saved models reload with
+``keras.saving.load_model`` in safe mode.
+"""
+
+import os as _os
+
+# TensorFlow's C++ start-up chatter (CUDA probing on CPU machines) hides real messages; users can
+# still set their own level before importing.
+_os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+
+from keras_zoo._quiet import quiet_native_stderr as _quiet  # noqa: E402
+
+with _quiet():
+    import keras  # noqa: F401
+
+from keras_zoo import datasets, zoo  # noqa: E402
+from keras_zoo.datasets import load  # noqa: E402
+
+__version__ = "0.1.0"
+__all__ = ["zoo", "datasets", "load", "__version__"]

@@ -1,0 +1,280 @@
+"""The one ``Dataset`` type every loader returns, and the split/validation helpers loaders share."""
+
+from __future__ import annotations
+
+import inspect
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from keras_zoo._utils import check_choice, check_fraction
+from keras_zoo.zoo.heads import TASKS, check_labels, infer_task
+
+SPLITS = ("train", "val", "test")
+
+
+@dataclass
+class Dataset:
+    """Ready-to-fit splits plus what a model needs to know about them.
+
+    Attributes:
+        name: Dataset name.
+        task: ``binary``, ``multiclass``, ``multilabel`` or ``regression``.
+        x_train, y_train, x_val, y_val, x_test, y_test: The splits (NumPy arrays). Class labels
+            are integers ``0..num_classes-1`` (names in ``class_names``).
+        num_classes: Number of classes (``None`` for regression).
+        class_names: Class names, index = label.
+        feature_names: Column names of tabular features.
+        metadata: Anything else a loader knows (source, image max value, vocabulary ...).
+            ``metadata["model_kwargs"]`` holds factory arguments the data implies.
+
+    Example:
+        >>> import keras_zoo as kz
+        >>> data = kz.datasets.load("iris", seed=0)
+        >>> data.task, data.num_classes, data.x_train.shape[1]
+        ('multiclass', 3, 4)
+    """
+
+    name: str
+    task: str
+    x_train: Any
+    y_train: np.ndarray
+    x_val: Any
+    y_val: np.ndarray
+    x_test: Any
+    y_test: np.ndarray
+    num_classes: int | None = None
+    class_names: list[str] | None = None
+    feature_names: list[str] | None = None
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+    # --- shapes and sizes ----------------------------------------------------------------------
+
+    @property
+    def input_shape(self) -> tuple[int, ...]:
+        """Shape of one sample (without the batch axis)."""
+        return tuple(np.shape(self.x_train)[1:])
+
+    @property
+    def input_dim(self) -> int:
+        """Number of features of a tabular dataset."""
+        shape = self.input_shape
+        return int(np.prod(shape)) if shape else 1
+
+    def sizes(self) -> dict[str, int]:
+        """Samples per split."""
+        return {s: len(self.split(s)[1]) for s in SPLITS}
+
+    def split(self, name: str) -> tuple[Any, np.ndarray]:
+        """``(x, y)`` of ``"train"``, ``"val"`` (alias ``"validation"``) or ``"test"``."""
+        name = "val" if name == "validation" else name
+        check_choice("split", name, SPLITS)
+        return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
+
+    # --- models -----------------------------------------------------------------------------
+
+    def model_kwargs(self, factory: Callable[..., Any] | None = None) -> dict[str, Any]:
+        """The factory arguments this data implies (input size, task, classes ...).
+
+        With a ``factory``, only the arguments it accepts are returned, so
+        ``factory(**data.model_kwargs(factory))`` builds a model that fits the data.
+        """
+        kwargs: dict[str, Any] = {"task": self.task, "input_shape": self.input_shape,
+                                  "input_dim": self.input_dim}
+        if self.task in ("multiclass", "multilabel"):
+            kwargs["num_classes"] = self.num_classes
+        if self.task == "regression" and np.ndim(self.y_train) == 2:
+            kwargs["num_outputs"] = int(np.shape(self.y_train)[1])
+        kwargs.update(self.metadata.get("model_kwargs", {}))
+        if factory is None:
+            return kwargs
+        params = inspect.signature(factory).parameters
+        if any(p.kind == p.VAR_KEYWORD for p in params.values()):
+            return kwargs
+        return {k: v for k, v in kwargs.items() if k in params}
+
+    # --- tf.data ----------------------------------------------------------------------------
+
+    def pipeline(self, split: str = "train", *, batch_size: int = 32, shuffle: bool | None = None,
+                 seed: int | None = None, repeat: bool = False, cache: bool = True,
+                 drop_remainder: bool = False):
+        """A cached, prefetched ``tf.data.Dataset`` of ``(x, y)`` batches for one split.
+
+        Args:
+            split: ``"train"``, ``"val"`` or ``"test"``.
+            batch_size: Samples per batch.
+            shuffle: Reshuffle every epoch; defaults to ``True`` for ``"train"`` only.
+            seed: Shuffle seed.
+            repeat: Repeat forever (then pass ``steps_per_epoch`` to ``fit``).
+            cache: Cache the elements in memory after the first pass.
+            drop_remainder: Drop the last, smaller batch.
+        """
+        import tensorflow as tf
+
+        x, y = self.split(split)
+        if len(y) == 0:
+            raise ValueError(f"The {split!r} split of {self.name!r} is empty.")
+        if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+            raise ValueError(f"`batch_size` must be a positive integer. Received: {batch_size!r}")
+        ds = tf.data.Dataset.from_tensor_slices((x, y))
+        if cache:
+            ds = ds.cache()
+        if shuffle if shuffle is not None else split == "train":
+            ds = ds.shuffle(len(y), seed=seed, reshuffle_each_iteration=True)
+        ds = ds.batch(int(batch_size), drop_remainder=drop_remainder)
+        if repeat:
+            ds = ds.repeat()
+        return ds.prefetch(tf.data.AUTOTUNE)
+
+    # --- display ----------------------------------------------------------------------------
+
+    def summary(self) -> str:
+        """A few lines on what this dataset holds."""
+        sizes = self.sizes()
+        lines = [
+            f"Dataset {self.name!r}: task={self.task}, input_shape={self.input_shape}",
+            f"  splits: train={sizes['train']}, val={sizes['val']}, test={sizes['test']}",
+        ]
+        if self.num_classes:
+            names = ", ".join(map(str, (self.class_names or [])[:10]))
+            lines.append(f"  classes ({self.num_classes}): {names}")
+        if self.feature_names:
+            more = "" if len(self.feature_names) <= 8 else f", ... ({len(self.feature_names)})"
+            lines.append(f"  features: {', '.join(self.feature_names[:8])}{more}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        sizes = self.sizes()
+        return (f"Dataset(name={self.name!r}, task={self.task!r}, input_shape={self.input_shape}, "
+                f"num_classes={self.num_classes}, train={sizes['train']}, val={sizes['val']}, "
+                f"test={sizes['test']})")
+
+
+# === Helpers for loaders ===
+
+def check_finite(x: np.ndarray, names: list[str] | None, what: str = "features") -> None:
+    """Raise naming every column that holds NaN or inf, with counts."""
+    if x.dtype.kind not in "fc":
+        return
+    flat = x.reshape(len(x), -1)
+    bad_nan = np.isnan(flat).sum(axis=0)
+    bad_inf = np.isinf(flat).sum(axis=0)
+    if not bad_nan.any() and not bad_inf.any():
+        return
+    names = names if names and len(names) == flat.shape[1] else [f"column {i}" for i in
+                                                                   range(flat.shape[1])]
+    parts = []
+    for i, name in enumerate(names):
+        if bad_nan[i] or bad_inf[i]:
+            counts = [f"{n} {kind}" for n, kind in ((bad_nan[i], "NaN"), (bad_inf[i], "inf")) if n]
+            parts.append(f"{name!r} ({', '.join(counts)})")
+    raise ValueError(
+        f"The {what} hold missing or infinite values: {'; '.join(parts)}. Fill or drop them first "
+        "(e.g. df.dropna() or df.fillna(...))."
+    )
+
+
+def encode_labels(y: Any, task: str) -> tuple[np.ndarray, list[str] | None]:
+    """Class labels -> ints 0..K-1 (with names); regression targets -> float32."""
+    y = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    if task == "regression":
+        return y.astype("float32"), None
+    if task == "multilabel":
+        return y.astype("float32"), [str(i) for i in range(y.shape[1])]
+    if y.ndim == 2:  # one-hot
+        return np.argmax(y, axis=1).astype("int32"), [str(i) for i in range(y.shape[1])]
+    classes, encoded = np.unique(y, return_inverse=True)
+    return encoded.astype("int32"), [str(c) for c in classes]
+
+
+def make_splits(x: Any, y: np.ndarray, *, task: str, test_size: float = 0.2,
+                val_size: float = 0.1, seed: int | None = 0) -> tuple[Any, ...]:
+    """Seeded train/val/test splits, stratified for class labels when every class allows it.
+
+    ``test_size`` and ``val_size`` are fractions of the whole dataset.
+    """
+    from sklearn.model_selection import train_test_split
+
+    check_fraction("test_size", test_size)
+    check_fraction("val_size", val_size)
+    if test_size + val_size >= 1.0:
+        raise ValueError(f"test_size + val_size must be < 1. Received: {test_size} + {val_size}")
+    n = len(y)
+    idx = np.arange(n)
+
+    def strat(labels: np.ndarray, fraction: float, total: int) -> np.ndarray | None:
+        if task not in ("binary", "multiclass") or labels.ndim != 1:
+            return None
+        _, counts = np.unique(labels, return_counts=True)
+        held = math.ceil(total * fraction)
+        if counts.min() < 2 or held < len(counts) or total - held < len(counts):
+            return None
+        return labels
+
+    def cut(indices: np.ndarray, fraction: float) -> tuple[np.ndarray, np.ndarray]:
+        if fraction == 0:
+            return indices, indices[:0]
+        labels = y[indices]
+        return train_test_split(indices, test_size=fraction, random_state=seed,
+                                stratify=strat(labels, fraction, len(indices)))
+
+    rest, test = cut(idx, test_size)
+    train, val = cut(rest, val_size / (1.0 - test_size) if val_size else 0.0)
+    if len(train) == 0:
+        raise ValueError(f"Only {n} samples: nothing is left to train on after the splits.")
+    take = (lambda a, i: a[i]) if not isinstance(x, Mapping) else (
+        lambda a, i: {k: v[i] for k, v in a.items()})
+    return (take(x, train), y[train], take(x, val), y[val], take(x, test), y[test])
+
+
+def from_arrays(x: Any, y: Any, *, name: str = "arrays", task: str | None = None,
+                feature_names: list[str] | None = None, class_names: list[str] | None = None,
+                test_size: float = 0.2, val_size: float = 0.1, seed: int | None = 0,
+                metadata: Mapping[str, Any] | None = None) -> Dataset:
+    """A :class:`Dataset` from feature and label arrays, split with a seed.
+
+    Raises:
+        ValueError: Empty data, mismatched lengths, NaN/inf, a single class, or labels that
+            contradict ``task``.
+    """
+    x = x.to_numpy() if isinstance(x, (pd.DataFrame, pd.Series)) else np.asarray(x)
+    y_raw = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
+    if len(x) == 0 or len(y_raw) == 0:
+        raise ValueError(f"{name}: the data is empty (x has {len(x)} rows, y has {len(y_raw)}).")
+    if len(x) != len(y_raw):
+        raise ValueError(
+            f"{name}: x has {len(x)} samples but y has {len(y_raw)}; they must have the same length."
+        )
+    if x.dtype.kind in "biu":
+        x = x.astype("float32")
+    if x.dtype.kind == "f":
+        check_finite(x, feature_names)
+        x = x.astype("float32", copy=False)
+    if y_raw.dtype.kind == "f":
+        check_finite(y_raw.reshape(len(y_raw), -1), None, what="targets")
+    if task is None:
+        task = infer_task(y_raw)
+    check_choice("task", task, TASKS)
+    check_labels(y_raw, task)
+    y_enc, names = encode_labels(y_raw, task)
+    if task in ("binary", "multiclass"):
+        if names is not None and len(names) < 2:
+            raise ValueError(
+                f"{name}: the target has a single class ({names[0]!r}); a classifier needs at "
+                "least two."
+            )
+        if task == "binary" and len(names) != 2:
+            raise ValueError(f"{name}: task='binary' needs 2 classes; found {len(names)}.")
+    if class_names is not None:
+        names = list(class_names)
+    splits = make_splits(x, y_enc, task=task, test_size=test_size, val_size=val_size, seed=seed)
+    return Dataset(name=name, task=task, x_train=splits[0], y_train=splits[1], x_val=splits[2],
+                   y_val=splits[3], x_test=splits[4], y_test=splits[5],
+                   num_classes=(len(names) if names is not None and task != "regression" else None),
+                   class_names=names if task != "regression" else None,
+                   feature_names=list(feature_names) if feature_names is not None else None,
+                   metadata=dict(metadata or {}))

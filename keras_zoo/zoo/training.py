@@ -1,0 +1,429 @@
+"""The zoo's training path: one ``fit`` used by the estimators, the CLI and every search trial.
+
+``keras_zoo.zoo.fit(model, x, y, ...)`` is ``model.fit`` with the defaults a small model wants:
+
+* **Batch size from the optimizer**: ``gd`` (full-batch gradient descent) trains on the whole
+  training set as one batch, ``sgd`` on one sample per step; any other optimizer uses 32. An
+  explicit ``batch_size`` always wins (a warning is logged when it contradicts ``gd``/``sgd``).
+* **Early stopping** on ``val_loss`` with patience 10, restoring the best epoch's weights
+  (``early_stopping=False`` switches it off; an int sets the patience; a dict is passed to
+  ``keras.callbacks.EarlyStopping``).
+* **A seeded, shuffled validation split** (stratified for class labels) instead of Keras'
+  "last 10% of the rows", which is wrong for sorted data.
+* **A fast path for in-memory data** on the TensorFlow backend. ``model.fit`` pays per-epoch fixed
+  costs (a tf.data iterator for training and another for validation, callbacks per step) and
+  traces the training step twice; small models spend most of their time there, not in
+  arithmetic. The fast path keeps the data as tensors, runs a whole epoch as one graph call (a
+  loop over ``model.train_step`` on index-gathered batches, traced once), and validates with one
+  compiled ``test_step`` call. It calls the same ``train_step``/``test_step`` and the same Keras
+  callbacks (``CallbackList``, ``History``, ``EarlyStopping`` ...), so losses, metrics and logs are
+  Keras' own. ``benchmarks/bench_ann.py`` measures what it buys; ``fast=False`` uses ``model.fit``.
+
+Everything else (``callbacks``, ``class_weight``, ``verbose``, tf.data inputs) behaves as in
+``model.fit``, and the return value is Keras' ``History``.
+"""
+
+from __future__ import annotations
+
+import logging
+import math
+import sys
+import time
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import keras
+import numpy as np
+import pandas as pd
+
+from keras_zoo._utils import check_fraction, set_seed
+from keras_zoo.zoo import catalog
+
+log = logging.getLogger(__name__)
+
+DEFAULT_BATCH_SIZE = 32
+DEFAULT_PATIENCE = 10
+_EVAL_CHUNK = 8192
+
+
+def _to_array(a: Any) -> Any:
+    if isinstance(a, (pd.DataFrame, pd.Series)):
+        return a.to_numpy()
+    if isinstance(a, (list, tuple)) and a and not isinstance(a[0], (str, bytes)):
+        return np.asarray(a)
+    return a
+
+
+def _is_in_memory(x: Any) -> bool:
+    leaves = x if isinstance(x, (list, tuple)) else (x.values() if isinstance(x, Mapping) else [x])
+    return all(isinstance(v, np.ndarray) for v in leaves)
+
+
+def _n_samples(x: Any) -> int:
+    if isinstance(x, Mapping):
+        return len(next(iter(x.values())))
+    if isinstance(x, (list, tuple)):
+        return len(x[0])
+    return len(x)
+
+
+def _take(x: Any, idx: np.ndarray) -> Any:
+    if isinstance(x, Mapping):
+        return {k: v[idx] for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return type(x)(v[idx] for v in x)
+    return x[idx]
+
+
+def _class_like(y: np.ndarray) -> bool:
+    from keras_zoo.zoo.heads import infer_task
+
+    return y.ndim == 1 and infer_task(y) in ("binary", "multiclass")
+
+
+def validation_indices(y: np.ndarray, fraction: float, seed: int | None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+    """Seeded (train, validation) row indices, stratified for class labels when possible."""
+    from sklearn.model_selection import train_test_split
+
+    check_fraction("validation_split", fraction, low=0.0, high=1.0)
+    n = len(y)
+    stratify = None
+    if _class_like(y):
+        _, counts = np.unique(y, return_counts=True)
+        n_val = math.ceil(n * fraction)
+        if counts.min() >= 2 and n_val >= len(counts) and n - n_val >= len(counts):
+            stratify = y
+    try:
+        tr, va = train_test_split(np.arange(n), test_size=fraction, random_state=seed,
+                                  stratify=stratify)
+    except ValueError as err:  # too few samples for the fraction
+        raise ValueError(f"validation_split={fraction} cannot split {n} samples: {err}") from err
+    if len(tr) == 0 or len(va) == 0:
+        raise ValueError(
+            f"validation_split={fraction} leaves an empty split with {n} samples; "
+            "use more data, a different fraction, or validation_data=."
+        )
+    return tr, va
+
+
+def split_validation(x: Any, y: np.ndarray, fraction: float, seed: int | None
+                     ) -> tuple[Any, np.ndarray, Any, np.ndarray]:
+    """A seeded random split (stratified for class labels): (x_train, y_train, x_val, y_val)."""
+    tr, va = validation_indices(y, fraction, seed)
+    return _take(x, tr), y[tr], _take(x, va), y[va]
+
+
+def resolve_batch_size(model: keras.Model, batch_size: int | None, n_train: int) -> int:
+    """Explicit batch size, else what the optimizer implies (gd: all samples; sgd: 1), else 32."""
+    implied = catalog.implied_batch_size(getattr(model, "optimizer", None), n_train)
+    if batch_size is None:
+        return int(implied or min(DEFAULT_BATCH_SIZE, n_train))
+    if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
+        raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+    if implied is not None and implied != batch_size:
+        log.warning("The optimizer %r implies batch_size=%s; using the explicit batch_size=%s.",
+                    model.optimizer.name, implied, batch_size)
+    return int(batch_size)
+
+
+def early_stopping_callback(early_stopping: bool | int | Mapping[str, Any], *, monitor: str
+                            ) -> keras.callbacks.EarlyStopping | None:
+    """``True`` -> patience 10 with best-weights restore; an int -> that patience; a dict -> kwargs."""
+    if early_stopping is False or early_stopping is None:
+        return None
+    settings: dict[str, Any] = {"monitor": monitor, "patience": DEFAULT_PATIENCE,
+                                "restore_best_weights": True}
+    if isinstance(early_stopping, Mapping):
+        settings.update(early_stopping)
+    elif early_stopping is not True:
+        if not isinstance(early_stopping, (int, np.integer)) or early_stopping < 1:
+            raise ValueError(
+                "`early_stopping` must be True/False, a patience (int >= 1) or a dict of "
+                f"EarlyStopping settings. Received: early_stopping={early_stopping!r}"
+            )
+        settings["patience"] = int(early_stopping)
+    return keras.callbacks.EarlyStopping(**settings)
+
+
+class EpochProgress(keras.callbacks.Callback):
+    """One line per epoch, rewritten in place on a terminal: ``epoch 12/50  loss 0.21  val_loss ...``.
+
+    Used by the CLI; library code stays silent unless asked (``verbose``).
+    """
+
+    def __init__(self, epochs: int, stream=None):
+        super().__init__()
+        self.epochs = epochs
+        self.stream = stream or sys.stderr
+        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
+        self._start = 0.0
+
+    def on_train_begin(self, logs=None):
+        self._start = time.perf_counter()
+
+    def on_epoch_end(self, epoch, logs=None):
+        items = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items()
+                          if isinstance(v, (int, float)))
+        line = f"epoch {epoch + 1}/{self.epochs}  {items}  ({time.perf_counter() - self._start:.1f}s)"
+        if self._tty:
+            self.stream.write("\r\033[K" + line)
+        else:
+            self.stream.write(line + "\n")
+        self.stream.flush()
+
+    def on_train_end(self, logs=None):
+        if self._tty:
+            self.stream.write("\n")
+            self.stream.flush()
+
+
+def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[Any] | None = None,
+        validation_split: float = 0.0, epochs: int = 100, batch_size: int | None = None,
+        early_stopping: bool | int | Mapping[str, Any] = True, monitor: str | None = None,
+        callbacks: Sequence[keras.callbacks.Callback] | None = None,
+        class_weight: Mapping[int, float] | None = None, sample_weight: Any = None,
+        shuffle: bool = True, verbose: int | str = 0, seed: int | None = None,
+        fast: bool = True) -> keras.callbacks.History:
+    """Train a compiled model with the zoo's defaults (see the module docstring).
+
+    Args:
+        model: A compiled Keras model (any zoo factory's output, or your own).
+        x, y: Inputs and targets: NumPy arrays, pandas objects, or a ``tf.data.Dataset`` (then
+            ``y`` is None and the plain ``model.fit`` path is used).
+        validation_data: ``(x_val, y_val)``; takes precedence over ``validation_split``.
+        validation_split: Fraction held out for validation (seeded, stratified for class labels).
+        epochs: Maximum epochs (early stopping usually ends sooner).
+        batch_size: Samples per step; ``None`` follows the optimizer (gd: all, sgd: 1) else 32.
+        early_stopping: ``True`` (patience 10, restore best weights), ``False``, a patience, or a
+            dict of ``EarlyStopping`` arguments. Needs validation data; without it, it is skipped.
+        monitor: What early stopping watches; ``val_loss`` by default (``loss`` without
+            validation data).
+        callbacks: Extra Keras callbacks.
+        class_weight, sample_weight: As in ``model.fit``.
+        shuffle: Shuffle the training set every epoch.
+        verbose: As in ``model.fit``.
+        seed: Seeds Python, NumPy and Keras, the validation split and the shuffling.
+        fast: Use the in-memory fast path when it applies (TensorFlow backend, NumPy data).
+
+    Returns:
+        The ``keras.callbacks.History`` of the run.
+
+    Example:
+        >>> import numpy as np, keras_zoo as kz
+        >>> x = np.random.rand(64, 4).astype("float32"); y = (x.sum(1) > 2).astype("int32")
+        >>> model = kz.zoo.ann(4, task="binary", hidden_units=(8,))
+        >>> history = kz.zoo.fit(model, x, y, validation_split=0.25, epochs=3, seed=0)
+        >>> len(history.history["loss"]) <= 3
+        True
+    """
+    if not getattr(model, "compiled", False) and getattr(model, "optimizer", None) is None:
+        raise ValueError("The model is not compiled: build it with compile=True or call "
+                         "model.compile(...) first.")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise ValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+    set_seed(seed)
+    callbacks = list(callbacks or [])
+    x = _to_array(x)
+    y = _to_array(y)
+
+    in_memory = y is not None and _is_in_memory(x) and isinstance(y, np.ndarray)
+    if not in_memory:  # tf.data, generators, PyDataset ...: plain Keras.
+        has_val = validation_data is not None or validation_split
+        stopper = early_stopping_callback(early_stopping, monitor=monitor or (
+            "val_loss" if has_val else "loss")) if early_stopping else None
+        return model.fit(x, y, validation_data=validation_data, validation_split=validation_split,
+                         epochs=int(epochs), batch_size=batch_size, class_weight=class_weight,
+                         sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
+                         callbacks=callbacks + ([stopper] if stopper else []))
+
+    n = _n_samples(x)
+    if n == 0:
+        raise ValueError("The training data is empty.")
+    if len(y) != n:
+        raise ValueError(f"x has {n} samples but y has {len(y)}; they must match.")
+    sw_val = None
+    if validation_data is None and validation_split:
+        tr, va = validation_indices(y, validation_split, seed)
+        validation_data = (_take(x, va), y[va])
+        if sample_weight is not None:
+            sample_weight = np.asarray(sample_weight)
+            sample_weight, sw_val = sample_weight[tr], sample_weight[va]
+        x, y = _take(x, tr), y[tr]
+        n = _n_samples(x)
+    if validation_data is not None:
+        if len(validation_data) not in (2, 3):
+            raise ValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, weights).")
+        validation_data = tuple(_to_array(v) for v in validation_data)
+        if len(validation_data) == 3:
+            sw_val = validation_data[2]
+        if _n_samples(validation_data[0]) == 0:
+            raise ValueError("The validation data is empty.")
+
+    batch_size = resolve_batch_size(model, batch_size, n)
+    has_val = validation_data is not None
+    monitor = monitor or ("val_loss" if has_val else "loss")
+    stopper = early_stopping_callback(early_stopping, monitor=monitor)
+    if stopper is not None and monitor.startswith("val_") and not has_val:
+        log.info("Early stopping on %s needs validation data; it is off for this run.", monitor)
+        stopper = None
+
+    use_fast = fast and keras.backend.backend() == "tensorflow" and _fits_in_memory(x)
+    if use_fast:
+        import tensorflow as tf
+
+        use_fast = not tf.distribute.has_strategy() and not getattr(model, "run_eagerly", False)
+    if not use_fast:
+        return model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
+                         batch_size=batch_size, class_weight=class_weight,
+                         sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
+                         callbacks=callbacks + ([stopper] if stopper else []))
+    if class_weight is not None:
+        sample_weight = _class_weights_to_sample_weights(y, class_weight, sample_weight)
+    return _fast_fit(model, x, y, sample_weight, validation_data, sw_val, epochs=int(epochs),
+                     batch_size=batch_size, shuffle=shuffle, seed=seed, verbose=verbose,
+                     callbacks=([stopper] if stopper else []) + callbacks)
+
+
+_FAST_PATH_MAX_BYTES = 2 * 1024**3
+
+
+def _fits_in_memory(x: Any) -> bool:
+    leaves = x.values() if isinstance(x, Mapping) else (x if isinstance(x, (list, tuple)) else [x])
+    return sum(getattr(a, "nbytes", 0) for a in leaves) < _FAST_PATH_MAX_BYTES
+
+
+def _class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, float],
+                                     sample_weight: Any) -> np.ndarray:
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
+    labels = labels.astype("int64")
+    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    if missing:
+        raise ValueError(f"`class_weight` has no weight for classes {missing}. "
+                         f"Received: class_weight={dict(class_weight)!r}")
+    weights = np.array([class_weight[int(c)] for c in labels], dtype="float32")
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype="float32")
+    return weights
+
+
+def _build_for_training(model: keras.Model, data: tuple) -> None:
+    """Create the optimizer, loss and metric state eagerly (on two samples), so the traced
+    epoch function never creates variables. Uses public Keras API only."""
+    x, y, sw = data
+    few = (lambda a: a[:2])
+    x2 = tf_map(few, x)
+    y2 = few(y)
+    y_pred = model(x2, training=False)
+    sw2 = few(sw) if sw is not None else None
+    model.compute_loss(x=x2, y=y2, y_pred=y_pred, sample_weight=sw2, training=False)
+    model.compute_metrics(x2, y2, y_pred, sample_weight=sw2)
+    if not model.optimizer.built:
+        model.optimizer.build(model.trainable_variables)
+    model.reset_metrics()
+
+
+def tf_map(fn, structure):
+    import tensorflow as tf
+
+    return tf.nest.map_structure(fn, structure)
+
+
+def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
+              validation_data: tuple | None, sw_val: Any, *, epochs: int, batch_size: int,
+              shuffle: bool, seed: int | None, verbose: int | str,
+              callbacks: list[keras.callbacks.Callback]) -> keras.callbacks.History:
+    import tensorflow as tf
+
+    n = _n_samples(x)
+    steps = math.ceil(n / batch_size)
+    xt = tf_map(tf.constant, x)
+    yt = tf.constant(y)
+    swt = tf.constant(np.asarray(sample_weight, dtype="float32")) if sample_weight is not None \
+        else None
+    _build_for_training(model, (xt, yt, swt))
+
+    bs = tf.constant(batch_size, dtype=tf.int32)
+    n_t = tf.constant(n, dtype=tf.int32)
+    steps_t = tf.constant(steps, dtype=tf.int32)
+
+    def run_epoch(order):
+        def body(i):
+            idx = order[i * bs:tf.minimum((i + 1) * bs, n_t)]
+            batch = (tf_map(lambda a: tf.gather(a, idx), xt), tf.gather(yt, idx))
+            if swt is not None:
+                batch += (tf.gather(swt, idx),)
+            model.train_step(batch)
+            return (i + 1,)
+
+        tf.while_loop(lambda i: i < steps_t, body, (tf.constant(0),))
+        return tf.constant(0)
+
+    jit = model.jit_compile is True
+    epoch_fn = tf.function(run_epoch, jit_compile=jit, autograph=False)
+    validate = _compiled_validation(model, validation_data, sw_val) if validation_data else None
+
+    cbs = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
+                                       verbose=verbose, epochs=epochs, steps=steps, model=model)
+    rng = np.random.default_rng(seed)
+    model.stop_training = False
+    cbs.on_train_begin()
+    epoch_logs: dict[str, float] = {}
+    for epoch in range(epochs):
+        model.reset_metrics()
+        cbs.on_epoch_begin(epoch)
+        cbs.on_train_batch_begin(0)
+        order = rng.permutation(n) if shuffle else np.arange(n)
+        epoch_fn(tf.constant(order, dtype=tf.int32))
+        epoch_logs = {k: float(np.asarray(v)) for k, v in model.get_metrics_result().items()}
+        cbs.on_train_batch_end(steps - 1, dict(epoch_logs))
+        if validate is not None:
+            epoch_logs.update(validate())
+        cbs.on_epoch_end(epoch, epoch_logs)
+        if model.stop_training:
+            break
+    model.optimizer.finalize_variable_values(model.trainable_weights)
+    cbs.on_train_end(logs=epoch_logs)
+    return model.history
+
+
+def _compiled_validation(model: keras.Model, data: tuple, sw: Any):
+    """A function returning ``val_*`` logs: ``test_step`` over in-memory chunks, compiled once."""
+    import tensorflow as tf
+
+    x, y = data[0], data[1]
+    n = _n_samples(x)
+    chunks = []
+    for start in range(0, n, _EVAL_CHUNK):
+        idx = slice(start, start + _EVAL_CHUNK)
+        chunk = (tf_map(lambda a: tf.constant(a[idx]), x), tf.constant(y[idx]))
+        if sw is not None:
+            chunk += (tf.constant(np.asarray(sw[idx], dtype="float32")),)
+        chunks.append(chunk)
+    step = tf.function(lambda batch: model.test_step(batch), reduce_retracing=True,
+                       jit_compile=model.jit_compile is True, autograph=False)
+
+    def validate() -> dict[str, float]:
+        model.reset_metrics()
+        for chunk in chunks:
+            step(chunk)
+        return {f"val_{k}": float(np.asarray(v)) for k, v in model.get_metrics_result().items()}
+
+    return validate
+
+
+def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.ndarray:
+    """``model.predict`` without its per-call set-up cost for in-memory data.
+
+    Runs ``predict_on_batch`` over chunks of ``batch_size`` rows; about 100x faster than
+    ``model.predict`` on a small table (no iterator, no callbacks), same numbers.
+    """
+    x = _to_array(x)
+    if not _is_in_memory(x):
+        return model.predict(x, verbose=0)
+    n = _n_samples(x)
+    if n <= batch_size:
+        return np.asarray(model.predict_on_batch(x))
+    parts = [np.asarray(model.predict_on_batch(_take(x, slice(i, i + batch_size))))
+             for i in range(0, n, batch_size)]
+    return np.concatenate(parts, axis=0)

@@ -1,0 +1,91 @@
+"""The keras-zoo command: in-process for most checks, one real subprocess end to end."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+import keras
+import numpy as np
+import pytest
+
+from keras_zoo import cli
+
+
+def run(capsys, *argv):
+    code = cli.main(list(argv))
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_models_lists_registered_models(capsys):
+    code, out, _ = run(capsys, "models")
+    assert code == 0 and "ann" in out and "family" in out
+
+
+def test_datasets_and_components(capsys):
+    code, out, _ = run(capsys, "datasets")
+    assert code == 0 and "breast_cancer" in out and "diabetes" in out
+    code, out, _ = run(capsys, "components", "initializers", "*he*")
+    assert code == 0 and "he_normal" in out and "kaiming_normal" in out and "glorot" not in out
+
+
+@pytest.mark.parametrize("command", [[], ["models"], ["datasets"], ["components"], ["train"]])
+def test_help_on_every_command(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*command, "--help"])
+    assert exc.value.code == 0
+    assert "usage: keras-zoo" in capsys.readouterr().out
+
+
+def test_train_prints_metrics_and_saves(capsys, tmp_path):
+    path = tmp_path / "iris.keras"
+    code, out, err = run(capsys, "train", "ann", "--dataset", "iris", "--epochs", "30",
+                         "--set", "hidden_units=16", "--set", "learning_rate=0.02",
+                         "--output", str(path))
+    assert code == 0
+    assert "epoch 1/30" in err  # progress
+    lines = out.splitlines()
+    header = next(line for line in lines if line.startswith("split"))
+    assert "accuracy" in header and "loss" in header
+    test_row = next(line for line in lines if line.startswith("test"))
+    accuracy = float(test_row.split()[header.split().index("accuracy")])
+    assert accuracy >= 0.8
+    model = keras.saving.load_model(path)
+    assert model.get_layer("hidden_1").units == 16
+    assert model.predict(np.zeros((1, 4)), verbose=0).shape == (1, 3)
+
+
+@pytest.mark.parametrize("argv,needle", [
+    (["train", "ann", "--dataset", "irs"], "Did you mean 'iris'"),
+    (["train", "anm", "--dataset", "iris"], "Did you mean 'ann'"),
+    (["train", "ann", "--dataset", "iris", "--set", "hiden_units=3"], "Did you mean 'hidden_units'"),
+    (["train", "ann", "--dataset", "iris", "--set", "activation=rellu"], "Did you mean 'relu'"),
+])
+def test_bad_input_exits_2_with_a_message(capsys, argv, needle):
+    code, _, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith("error:") and needle in err
+
+
+def test_parse_value():
+    assert cli.parse_value("0.1") == 0.1
+    assert cli.parse_value("true") is True
+    assert cli.parse_value("[64, 32]") == [64, 32]
+    assert cli.parse_value("relu") == "relu"
+    assert cli._train_value("64,32") == (64, 32)
+
+
+def test_console_script_end_to_end(tmp_path):
+    """The installed entry point, as a user runs it (one subprocess: TensorFlow starts once)."""
+    exe = os.path.join(os.path.dirname(sys.executable), "keras-zoo")
+    result = subprocess.run(
+        [exe, "train", "ann", "--dataset", "breast_cancer", "--epochs", "20", "--quiet",
+         "--output", str(tmp_path / "m.keras")],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "ann on breast_cancer" in result.stdout
+    assert "saved" in result.stdout and (tmp_path / "m.keras").exists()
+    assert "cuda" not in result.stderr.lower()  # TensorFlow's start-up chatter is silenced

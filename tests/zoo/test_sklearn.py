@@ -1,0 +1,153 @@
+"""The scikit-learn contract of ANNClassifier / ANNRegressor / ann_pipeline."""
+
+from __future__ import annotations
+
+import joblib
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
+from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
+from sklearn.pipeline import Pipeline
+from sklearn.preprocessing import StandardScaler
+
+from keras_zoo import zoo
+from keras_zoo.zoo.sklearn import ANNClassifier, ANNRegressor
+
+FAST = {"hidden_units": (16,), "epochs": 30, "random_state": 0}
+
+
+@pytest.fixture(scope="module")
+def cancer():
+    X, y = load_breast_cancer(return_X_y=True, as_frame=True)
+    return train_test_split(X, y, test_size=0.25, random_state=0, stratify=y)
+
+
+def test_clone_keeps_every_parameter():
+    params = {"hidden_units": (8, 4), "activation": "elu", "initializer": "he_uniform",
+              "dropout": 0.2, "batch_norm": True, "l1": 1e-4, "l2": 1e-3, "loss": "bce",
+              "label_smoothing": 0.05, "optimizer": "rmsprop", "learning_rate": 3e-3,
+              "clipnorm": 1.0, "clipvalue": 0.5, "epochs": 7, "batch_size": 16,
+              "validation_split": 0.2, "early_stopping": False, "patience": 3, "task": "binary",
+              "verbose": 0, "random_state": 5}
+    est = ANNClassifier(**params)
+    assert clone(est).get_params() == est.get_params() == {**est.get_params(), **params}
+    pipe = zoo.ann_pipeline(task="binary", epochs=7, optimizer="adagrad")
+    cloned = clone(pipe)
+    assert cloned.get_params()["ann__epochs"] == 7
+    assert cloned.get_params()["ann__optimizer"] == "adagrad"
+
+
+def test_set_params_reaches_the_model():
+    est = ANNClassifier(**FAST).set_params(hidden_units=(5, 3), activation="tanh")
+    X = np.random.default_rng(0).normal(size=(40, 3))
+    est.fit(X, (X[:, 0] > 0).astype(int))
+    dense = [l for l in est.model_.layers if l.__class__.__name__ == "Dense"]
+    assert [d.units for d in dense] == [5, 3, 1]
+    assert dense[0].activation.__name__ == "tanh"
+
+
+def test_pipeline_learns_breast_cancer_from_a_dataframe(cancer):
+    X_tr, X_te, y_tr, y_te = cancer
+    pipe = zoo.ann_pipeline(task="binary", epochs=100, random_state=0)  # default (64, 32)
+    assert isinstance(pipe.steps[0][1], StandardScaler)
+    pipe.fit(X_tr, y_tr)
+    # Logistic regression scores 0.958 on this split; one test sample is 0.007.
+    assert pipe.score(X_te, y_te) >= 0.94
+    est = pipe.named_steps["ann"]
+    assert list(est.classes_) == [0, 1]
+    assert est.model_.output_shape == (None, 1)  # one sigmoid unit, not one-hot
+    proba = pipe.predict_proba(X_te)
+    assert proba.shape == (len(X_te), 2)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
+    assert est.n_iter_ < 100  # early stopping ended it
+
+
+def test_string_labels_are_decoded_by_predict():
+    X, y = load_iris(return_X_y=True)
+    names = np.array(["setosa", "versicolor", "virginica"])[y]
+    pipe = zoo.ann_pipeline(**{**FAST, "epochs": 60}).fit(X, names)
+    pred = pipe.predict(X[:10])
+    assert set(pred) <= set(names)
+    assert pred.dtype.kind in "OU"
+    assert (pipe.predict(X) == names).mean() > 0.85
+
+
+def test_grid_search_over_two_parameters():
+    X, y = load_iris(return_X_y=True)
+    pipe = zoo.ann_pipeline(hidden_units=(8,), epochs=5, random_state=0)
+    grid = GridSearchCV(pipe, {"ann__activation": ["relu", "tanh"],
+                               "ann__learning_rate": [1e-3, 1e-2]}, cv=2)
+    grid.fit(X, y)
+    assert len(grid.cv_results_["params"]) == 4
+    assert grid.best_params_["ann__activation"] in ("relu", "tanh")
+    # clone inside GridSearchCV kept epochs=5 (Keras' own wrapper loses its fit kwargs here)
+    assert grid.best_estimator_.named_steps["ann"].n_iter_ <= 5
+
+
+def test_cross_val_score():
+    X, y = load_breast_cancer(return_X_y=True)
+    scores = cross_val_score(zoo.ann_pipeline(task="binary", **FAST), X, y, cv=3)
+    assert scores.shape == (3,) and scores.mean() > 0.9
+
+
+def test_regressor_pipeline_and_multioutput():
+    X, y = load_diabetes(return_X_y=True)
+    pipe = Pipeline([("scaler", StandardScaler()),
+                     ("ann", ANNRegressor(hidden_units=(16,), epochs=200, learning_rate=0.05,
+                                          random_state=0))])
+    pipe.fit(X, y)
+    assert pipe.predict(X).shape == (len(X),)
+    assert pipe.score(X, y) > 0.3
+    Y2 = np.column_stack([y, -y])
+    est = zoo.ann_regressor(hidden_units=(8,), epochs=3, random_state=0).fit(X, Y2)
+    assert est.predict(X[:5]).shape == (5, 2)
+
+
+def test_multilabel_indicator_targets():
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    Y = np.column_stack([X[:, 0] > 0, X[:, 1] > 0, X[:, 0] + X[:, 1] > 0]).astype(int)
+    est = ANNClassifier(hidden_units=(16,), epochs=80, learning_rate=0.01, random_state=0).fit(X, Y)
+    assert est.model_.output_shape == (None, 3)
+    assert est.predict(X).shape == Y.shape
+    assert (est.predict(X) == Y).mean() > 0.85
+
+
+def test_joblib_round_trip(tmp_path, cancer):
+    X_tr, X_te, y_tr, _ = cancer
+    pipe = zoo.ann_pipeline(task="binary", **FAST).fit(X_tr, y_tr)
+    path = tmp_path / "pipe.joblib"
+    joblib.dump(pipe, path)
+    again = joblib.load(path)
+    np.testing.assert_allclose(again.predict_proba(X_te), pipe.predict_proba(X_te), rtol=1e-5)
+    assert list(again.feature_names_in_) == list(X_tr.columns)
+
+
+def test_errors():
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    with pytest.raises(ValueError, match="continuous targets"):
+        ANNClassifier(**FAST).fit(X, X[:, 0])
+    with pytest.raises(ValueError, match="at least 2 classes"):
+        ANNClassifier(**FAST).fit(X, np.zeros(20))
+    with pytest.raises(ValueError, match="NaN|infinity"):
+        Xn = X.copy()
+        Xn[0, 0] = np.nan
+        ANNClassifier(**FAST).fit(Xn, (X[:, 0] > 0).astype(int))
+    with pytest.raises(ValueError, match="task='binary' does not fit"):
+        ANNClassifier(**{**FAST, "task": "binary"}).fit(X, np.arange(20) % 3)
+    with pytest.raises(ValueError, match="`task` must be one of"):
+        zoo.ann_pipeline(task="ranking")
+    est = ANNClassifier(**FAST).fit(X, (X[:, 0] > 0).astype(int))
+    with pytest.raises(ValueError, match="features"):
+        est.predict(X[:, :2])
+    from sklearn.exceptions import NotFittedError
+    with pytest.raises(NotFittedError):
+        ANNClassifier().predict(X)
+
+
+def test_string_feature_frame_is_refused_with_a_clear_message():
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"]})
+    with pytest.raises(ValueError):
+        ANNClassifier(**FAST).fit(df, [0, 1, 0, 1])
