@@ -180,3 +180,13 @@ def from_csv(path: str | os.PathLike[str], target: str | Sequence[str], *, task:
     name = os.path.splitext(os.path.basename(path))[0]
     return from_dataframe(df, target, task=task, drop=drop, categorical=categorical, name=name,
                           seed=seed, test_size=test_size, val_size=val_size)
+
+
+def _register() -> None:
+    from keras_zoo.datasets.registry import register_dataset
+
+    for name, (_, description) in SKLEARN_DATASETS.items():
+        register_dataset(name, lambda _n=name, **kw: load_sklearn(_n, **kw), description)
+
+
+_register()

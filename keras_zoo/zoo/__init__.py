@@ -23,6 +23,12 @@ from keras_zoo.zoo.sklearn import (
 )
 from keras_zoo.zoo.training import fit, predict
 
+# Families: each module defines __all__ and registers its factories on import.
+from keras_zoo.zoo import cnn, rnn, seq2seq  # noqa: E402
+from keras_zoo.zoo.cnn import *  # noqa: E402,F401,F403
+from keras_zoo.zoo.rnn import *  # noqa: E402,F401,F403
+from keras_zoo.zoo.seq2seq import *  # noqa: E402,F401,F403
+
 __all__ = [
     "catalog", "heads", "layers",
     "ann", "dense_block",
@@ -31,4 +37,5 @@ __all__ = [
     "create_model", "list_models", "model_info", "register_model",
     "list_activations", "list_initializers", "list_losses", "list_optimizers",
     "infer_task", "resolve_head",
+    *cnn.__all__, *rnn.__all__, *seq2seq.__all__,
 ]
