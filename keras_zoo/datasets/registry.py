@@ -9,7 +9,7 @@ from typing import Any
 from keras_zoo._utils import normalize_name, unknown_name_error, wildcard_filter
 from keras_zoo.datasets.core import Dataset
 
-__all__ = ["load", "list_datasets", "register_dataset"]
+__all__ = ["list_datasets", "load", "register_dataset"]
 
 
 @dataclass(frozen=True)

@@ -12,7 +12,7 @@ import pandas as pd
 from keras_zoo._utils import closest
 from keras_zoo.datasets.core import Dataset, from_arrays
 
-__all__ = ["load_sklearn", "from_csv", "from_dataframe", "SKLEARN_DATASETS"]
+__all__ = ["SKLEARN_DATASETS", "from_csv", "from_dataframe", "load_sklearn"]
 
 SKLEARN_DATASETS = {
     "breast_cancer": ("load_breast_cancer", "Breast cancer Wisconsin: 569 tumours, 30 features, "

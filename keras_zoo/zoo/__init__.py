@@ -5,6 +5,12 @@ so ``create_model(name, **kwargs)`` and ``keras_zoo.tuning`` build it by name.
 """
 
 from keras_zoo.zoo import catalog, heads, layers
+
+# Families: each module defines __all__ and registers its factories on import.
+# (A family's factory may share its module's name, e.g. cnn.cnn: keep the modules aside.)
+from keras_zoo.zoo import cnn as _cnn_module
+from keras_zoo.zoo import rnn as _rnn_module
+from keras_zoo.zoo import seq2seq as _seq2seq_module
 from keras_zoo.zoo.ann import ann, dense_block
 from keras_zoo.zoo.catalog import (
     list_activations,
@@ -12,8 +18,11 @@ from keras_zoo.zoo.catalog import (
     list_losses,
     list_optimizers,
 )
+from keras_zoo.zoo.cnn import *
 from keras_zoo.zoo.heads import infer_task, resolve_head
 from keras_zoo.zoo.registry import create_model, list_models, model_info, register_model
+from keras_zoo.zoo.rnn import *
+from keras_zoo.zoo.seq2seq import *
 from keras_zoo.zoo.sklearn import (
     ANNClassifier,
     ANNRegressor,
@@ -23,12 +32,6 @@ from keras_zoo.zoo.sklearn import (
 )
 from keras_zoo.zoo.training import fit, predict
 
-# Families: each module defines __all__ and registers its factories on import.
-from keras_zoo.zoo import cnn, rnn, seq2seq  # noqa: E402
-from keras_zoo.zoo.cnn import *  # noqa: E402,F401,F403
-from keras_zoo.zoo.rnn import *  # noqa: E402,F401,F403
-from keras_zoo.zoo.seq2seq import *  # noqa: E402,F401,F403
-
 __all__ = [
     "catalog", "heads", "layers",
     "ann", "dense_block",
@@ -37,5 +40,5 @@ __all__ = [
     "create_model", "list_models", "model_info", "register_model",
     "list_activations", "list_initializers", "list_losses", "list_optimizers",
     "infer_task", "resolve_head",
-    *cnn.__all__, *rnn.__all__, *seq2seq.__all__,
+    *_cnn_module.__all__, *_rnn_module.__all__, *_seq2seq_module.__all__,
 ]

@@ -32,12 +32,27 @@ from keras_zoo._utils import normalize_name, unknown_name_error, wildcard_filter
 from keras_zoo.zoo.layers import PseudoHuber, SparseCategoricalCrossentropyWithSmoothing
 
 __all__ = [
+    "ACTIVATIONS",
+    "INITIALIZERS",
+    "LOSSES",
+    "OPTIMIZERS",
     "ComponentInfo",
-    "ACTIVATIONS", "LOSSES", "OPTIMIZERS", "INITIALIZERS",
-    "list_activations", "list_losses", "list_optimizers", "list_initializers",
-    "get_activation", "activation_layer", "activation_function", "canonical_activation",
-    "default_initializer", "get_loss", "canonical_loss", "get_optimizer", "canonical_optimizer",
-    "implied_batch_size", "get_initializer", "canonical_initializer",
+    "activation_function",
+    "activation_layer",
+    "canonical_activation",
+    "canonical_initializer",
+    "canonical_loss",
+    "canonical_optimizer",
+    "default_initializer",
+    "get_activation",
+    "get_initializer",
+    "get_loss",
+    "get_optimizer",
+    "implied_batch_size",
+    "list_activations",
+    "list_initializers",
+    "list_losses",
+    "list_optimizers",
 ]
 
 

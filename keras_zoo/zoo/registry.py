@@ -20,8 +20,14 @@ from typing import Any
 
 from keras_zoo._utils import closest, normalize_name, unknown_name_error, wildcard_filter
 
-__all__ = ["ModelInfo", "register_model", "create_model", "list_models", "model_info",
-           "check_kwargs"]
+__all__ = [
+    "ModelInfo",
+    "check_kwargs",
+    "create_model",
+    "list_models",
+    "model_info",
+    "register_model",
+]
 
 
 @dataclass(frozen=True)
@@ -34,7 +40,8 @@ class ModelInfo:
         family: ``"ann"``, ``"cnn"``, ``"rnn"``, ``"seq2seq"`` ...
         description: First line of the factory's docstring.
         aliases: Other accepted names (kept when a model is renamed).
-        input_kind: What the model eats: ``"tabular"``, ``"image"``, ``"sequence"``, ``"text"``.
+        input_kind: What the model eats: ``"tabular"``, ``"image"``, ``"sequence"`` (token ids),
+            ``"text"`` (raw strings) or ``"pairs"`` (source and target texts: seq2seq).
         example_kwargs: The smallest keyword arguments that build it (used by the zoo-wide test and
             ``keras-zoo models --verbose``).
     """
@@ -68,7 +75,7 @@ def register_model(fn: Callable[..., Any] | None = None, *, name: str | None = N
         name: The registered name.
         family: The model family; defaults to the factory's module name (``ann``, ``cnn`` ...).
         aliases: Extra names accepted by ``create_model``.
-        input_kind: ``"tabular"``, ``"image"``, ``"sequence"`` or ``"text"``.
+        input_kind: ``"tabular"``, ``"image"``, ``"sequence"``, ``"text"`` or ``"pairs"``.
         example_kwargs: Minimal arguments that build the model (for tests and listings).
 
     Raises:

@@ -43,7 +43,7 @@ from sklearn.utils.validation import check_is_fitted, validate_data
 from keras_zoo.zoo import training
 from keras_zoo.zoo.ann import ann
 
-__all__ = ["ANNClassifier", "ANNRegressor", "ann_classifier", "ann_regressor", "ann_pipeline"]
+__all__ = ["ANNClassifier", "ANNRegressor", "ann_classifier", "ann_pipeline", "ann_regressor"]
 
 
 class _ANNEstimator(BaseEstimator):
