@@ -1,5 +1,6 @@
 # keras-zoo: two commands do all the set-up on a fresh machine.
 #   make demo   create .venv if needed, then run the main job (a grid search on a bundled dataset)
+#   make bench  the side-by-side benchmarks (not part of the tests)
 #   make test   create .venv if needed, then run the whole suite
 PYTHON ?= python3
 VENV   ?= .venv
@@ -17,14 +18,19 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
 	touch $(STAMP)
 
+# The main job: a 12-trial grid search on a bundled dataset; prints the leaderboard and writes
+# runs/demo/{leaderboard.csv,search.png} and the best model.
 demo: $(STAMP)
-	$(BIN)/keras-zoo train ann --dataset breast_cancer --epochs 60 --output runs/demo/ann.keras
+	$(BIN)/keras-zoo tune ann --dataset breast_cancer --strategy grid \
+		--set activation=relu,tanh,elu --set hidden_units=[32],[64,32] \
+		--set learning_rate=0.001,0.01 --epochs 50 --directory runs/demo --overwrite
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ann.py
+	$(BIN)/python benchmarks/bench_tuning.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache

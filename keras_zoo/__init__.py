@@ -15,13 +15,19 @@ import os as _os
 # still set their own level before importing.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_zoo._quiet import quiet_native_stderr as _quiet  # noqa: E402
+from keras_zoo._quiet import quiet_native_stderr as _quiet
 
 with _quiet():
-    import keras  # noqa: F401
+    import keras
 
-from keras_zoo import datasets, zoo  # noqa: E402
-from keras_zoo.datasets import load  # noqa: E402
+    if keras.backend.backend() == "tensorflow":  # device probing also prints (cuInit on CPUs)
+        import tensorflow as _tf
+
+        _tf.config.list_physical_devices()
+
+from keras_zoo import datasets, tuning, zoo
+from keras_zoo.datasets import load
+from keras_zoo.tuning import search
 
 __version__ = "0.1.0"
-__all__ = ["zoo", "datasets", "load", "__version__"]
+__all__ = ["__version__", "datasets", "load", "search", "tuning", "zoo"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import difflib
 import fnmatch
 import os
@@ -113,3 +114,34 @@ def per_layer(argument: str, value: Any, n_layers: int) -> list[Any]:
             )
         return list(value)
     return [value] * n_layers
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:
+    """Write a file so that readers see the old content or the new, never half of it.
+
+    The data goes to a temporary file in the same directory, is flushed to disk, then renamed
+    over ``path`` (``os.replace`` is atomic on POSIX and Windows).
+    """
+    import tempfile
+
+    path = os.fspath(path)
+    directory = os.path.dirname(path) or "."
+    os.makedirs(directory, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=directory, prefix=".tmp-", suffix=os.path.basename(path))
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        raise
+
+
+def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
+    """:func:`atomic_write_bytes` of ``obj`` as indented JSON."""
+    import json
+
+    atomic_write_bytes(path, json.dumps(obj, indent=2, default=str).encode("utf-8"))

@@ -4,6 +4,8 @@
     keras-zoo datasets [PATTERN]                   datasets ``load`` knows
     keras-zoo components [KIND] [PATTERN]          activations, losses, optimizers, initializers
     keras-zoo train MODEL --dataset NAME [...]     train one model, print a metrics table
+    keras-zoo tune CONFIG.yaml | MODEL --dataset NAME --set KEY=VALUES ...   search
+    keras-zoo devices                              what a search would run on
 
 Every command has ``--help``.
 """
@@ -11,6 +13,7 @@ Every command has ``--help``.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -26,6 +29,11 @@ def parse_value(text: str) -> Any:
     """A command-line value: YAML scalars and lists (``0.1``, ``true``, ``[64, 32]``, ``relu``)."""
     import yaml
 
+    for number in (int, float):  # YAML 1.1 reads "1e-3" as a string
+        try:
+            return number(text)
+        except ValueError:
+            pass
     try:
         value = yaml.safe_load(text)
     except yaml.YAMLError:
@@ -52,6 +60,49 @@ def _train_value(text: str) -> Any:
     value = parse_value(text)
     if isinstance(value, str) and "," in value:
         value = [parse_value(part.strip()) for part in value.split(",")]
+    return tuple(value) if isinstance(value, list) else value
+
+
+def _split_top_level(text: str) -> list[str]:
+    """Split on commas that are not inside brackets: ``"[64,32],[32]"`` -> two parts."""
+    parts, depth, current = [], 0, ""
+    for char in text:
+        if char in "[(":
+            depth += 1
+        elif char in "])":
+            depth -= 1
+        if char == "," and depth == 0:
+            parts.append(current)
+            current = ""
+        else:
+            current += char
+    parts.append(current)
+    return [p.strip() for p in parts]
+
+
+def _space_value(text: str) -> Any:
+    """A ``--set`` value for ``tune``.
+
+    ``a,b,c`` is a choice; ``min:max[:step][:log]`` a range; anything else one fixed value.
+    Lists (``[64,32]``) are tuples: ``--set hidden_units=[64,32],[32]`` searches two.
+    """
+    parts = _split_top_level(text)
+    if len(parts) > 1:
+        return [_as_tuple(parse_value(p)) for p in parts]
+    if ":" in text and not text.strip().startswith(("[", "(", "{")):
+        pieces = [p.strip() for p in text.split(":")]
+        sampling = "log" if pieces[-1].lower() == "log" else "linear"
+        numbers = [parse_value(p) for p in (pieces[:-1] if sampling == "log" else pieces)]
+        if 2 <= len(numbers) <= 3 and all(isinstance(n, (int, float)) and not isinstance(n, bool)
+                                          for n in numbers):
+            spec = {"min": numbers[0], "max": numbers[1], "sampling": sampling}
+            if len(numbers) == 3:
+                spec["step"] = numbers[2]
+            return spec
+    return _as_tuple(parse_value(text))
+
+
+def _as_tuple(value: Any) -> Any:
     return tuple(value) if isinstance(value, list) else value
 
 
@@ -151,6 +202,79 @@ def cmd_train(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_tune(args: argparse.Namespace) -> int:
+    from keras_zoo import tuning
+    from keras_zoo.tuning.config import load_config, validate_config
+
+    target = args.target
+    if target.endswith((".yaml", ".yml", ".json")) or os.path.isfile(target):
+        kwargs = load_config(target)
+    else:
+        if not args.dataset:
+            raise ValueError("tune MODEL needs --dataset NAME (or give a CONFIG.yaml).")
+        kwargs = validate_config({"model": target, "dataset": args.dataset,
+                                  "space": {"_": None}}, source="flags")
+        kwargs["space"] = {}
+    for key, value in parse_assignments(args.set).items():
+        kwargs["space"][key] = _space_value(value)
+    if not kwargs["space"]:
+        raise ValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a space).")
+    for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
+                   "executions_per_trial", "directory", "seed", "workers", "multi_device",
+                   "keep_models"):
+        value = getattr(args, option, None)
+        if value is not None:
+            kwargs[option] = value
+    if args.devices:
+        kwargs["devices"] = args.devices if len(args.devices) > 1 else args.devices[0]
+    if args.overwrite:
+        kwargs["overwrite"] = True
+    if args.no_resume:
+        kwargs["resume"] = False
+    if isinstance(kwargs["data"], str) and "seed" in kwargs:
+        from keras_zoo import datasets
+
+        kwargs["data"] = datasets.load(kwargs["data"], seed=kwargs["seed"])
+    model = kwargs.pop("model")
+    data = kwargs.pop("data")
+    space = kwargs.pop("space")
+    result = tuning.search(model, data, space, verbose=0 if args.quiet else 1, **kwargs)
+    board = result.completed()
+    shown = board.head(args.top)
+    columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, "epochs",
+                           "seconds", "device"] if c in shown.columns]
+    print(f"\n{result.summary()}")
+    print(_table(shown[columns].to_dict("records"), columns))
+    failed = result.leaderboard[result.leaderboard["status"] == "failed"]
+    for _, row in failed.iterrows():
+        print(f"trial {row['trial']} failed: {row['error']}")
+    print(f"\nleaderboard: {result.to_csv()}")
+    print(f"plot:        {result.plot()}")
+    with contextlib.suppress(FileNotFoundError, ValueError):
+        print(f"best model:  {result.best_model_path}")
+    return 0
+
+
+def cmd_devices(args: argparse.Namespace) -> int:
+    from keras_zoo import tuning
+
+    if args.split_cpu:
+        tuning.split_cpu(args.split_cpu)
+    devices = args.devices if args.devices else "auto"
+    if isinstance(devices, list) and len(devices) == 1:
+        devices = devices[0]
+    info = tuning.describe_devices(devices, args.multi_device)
+    print("physical devices:")
+    for line in info["physical"]:
+        print(f"  {line}")
+    print(f"GPUs: {info['gpus']} (TensorFlow built with CUDA: {info['built_with_cuda']})")
+    print(f"a search would use: {', '.join(info['devices'])}")
+    print(f"placement: {info['mode']} ({info['workers']} worker(s))")
+    if info["gpus"] == 0:
+        print("no GPU: trials run on the CPU")
+    return 0
+
+
 # === Parser ===
 
 def build_parser() -> argparse.ArgumentParser:
@@ -197,6 +321,53 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="save the trained model (.keras)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_train)
+
+    p = sub.add_parser(
+        "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
+        description="Search hyperparameters of a registered model: from a YAML/JSON config "
+                    "(keras-zoo tune search.yaml) or from flags (keras-zoo tune ann --dataset "
+                    "breast_cancer --set activation=relu,elu --set learning_rate=1e-4:1e-2:10:log). "
+                    "Prints a line per trial, then the leaderboard; writes leaderboard.csv, "
+                    "search.png and the best model in the search directory. Rerunning the same "
+                    "command resumes an interrupted search.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="--set values: a,b,c is a choice; min:max[:step][:log] a range; [64,32] one tuple; "
+               "[64,32],[32] a choice of tuples; anything else a fixed value.")
+    p.add_argument("target", help="CONFIG.yaml / CONFIG.json, or a registered model name")
+    p.add_argument("--dataset", help="dataset name (with a model name)")
+    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUES",
+                   help="a searched or fixed argument (repeatable; overrides the config's space)")
+    p.add_argument("--strategy", choices=["grid", "random", "bayesian", "hyperband"])
+    p.add_argument("--objective", help="metric to optimise, e.g. val_accuracy, val_loss, val_r2")
+    p.add_argument("--max-trials", type=int, dest="max_trials")
+    p.add_argument("--epochs", type=int, help="epochs per trial (default 20)")
+    p.add_argument("--batch-size", type=int, dest="batch_size")
+    p.add_argument("--patience", type=int, help="early-stopping patience per trial (default 10)")
+    p.add_argument("--executions-per-trial", type=int, dest="executions_per_trial")
+    p.add_argument("--directory", help="search directory (default runs/<model>-<data>-<strategy>)")
+    p.add_argument("--seed", type=int)
+    p.add_argument("--devices", nargs="+", help="auto (default), cpu, gpu, or names like /GPU:0")
+    p.add_argument("--multi-device", choices=["workers", "mirrored"], dest="multi_device")
+    p.add_argument("--workers", type=int, help="parallel trials (worker processes)")
+    p.add_argument("--keep-models", choices=["best", "all", "none"], dest="keep_models")
+    p.add_argument("--resume", action="store_true",
+                   help="continue the search in the directory (the default; explicit form)")
+    p.add_argument("--no-resume", action="store_true", dest="no_resume",
+                   help="refuse to continue an existing search")
+    p.add_argument("--overwrite", action="store_true", help="delete the directory and start over")
+    p.add_argument("--top", type=int, default=10, help="leaderboard rows to print (default 10)")
+    p.add_argument("--quiet", action="store_true", help="no per-trial progress lines")
+    p.set_defaults(func=cmd_tune)
+
+    p = sub.add_parser("devices", help="show the devices a search would use",
+                       description="Show TensorFlow's devices and how a search would place "
+                                   "trials on them (GPUs with memory growth, else the CPU).")
+    p.add_argument("--devices", nargs="+", help="as for tune: auto, cpu, gpu, or device names")
+    p.add_argument("--multi-device", choices=["workers", "mirrored"], default="workers",
+                   dest="multi_device")
+    p.add_argument("--split-cpu", type=int, default=0, dest="split_cpu",
+                   help="split the CPU into N logical devices first (to try placement)")
+    p.set_defaults(func=cmd_devices)
     return parser
 
 
@@ -222,6 +393,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except (ValueError, TypeError, FileNotFoundError) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
+    except RuntimeError as err:  # a search that stopped (SearchError): results are kept
+        print(f"error: {err}", file=sys.stderr)
+        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130

@@ -12,12 +12,17 @@ import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
 import keras_zoo as kz  # noqa: E402
+from keras_zoo.tuning import split_cpu  # noqa: E402
+
+# Two logical CPU devices for the whole session (before TensorFlow's first op), so the device
+# placement of searches (tf.device, MirroredStrategy) is tested without GPUs.
+split_cpu(2)
 
 
 @pytest.fixture(autouse=True)
 def _fresh_session():
     """Each test starts from a clean Keras graph and a fixed seed."""
-    keras.backend.clear_session()
+    keras.backend.clear_session(free_memory=False)  # gc.collect() here would cost ~0.3 s a test
     keras.utils.set_random_seed(0)
     yield
 

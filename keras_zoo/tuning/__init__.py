@@ -1,0 +1,32 @@
+"""Hyperparameter search over any zoo factory, on top of Keras Tuner.
+
+``search(model, data, space, strategy=...)`` runs grid, random, Bayesian or Hyperband search
+over factory arguments and fit arguments, places trials on GPUs (CPU fallback), survives crashes
+(resumes where it stopped, never repeats a trial) and returns a :class:`SearchResult` with a
+pandas leaderboard, the best parameters and model, CSV export and plots.
+
+Example:
+    >>> import keras_zoo as kz
+    >>> result = kz.tuning.search("ann", "breast_cancer",                 # doctest: +SKIP
+    ...                           {"activation": ["relu", "elu"], "batch_size": [32, 64]})
+    >>> result.best_params                                              # doctest: +SKIP
+"""
+
+from keras_zoo.tuning.devices import describe as describe_devices
+from keras_zoo.tuning.devices import make_placement, resolve_devices, split_cpu
+from keras_zoo.tuning.engine import SearchError, search
+from keras_zoo.tuning.results import SearchResult
+from keras_zoo.tuning.space import Space
+from keras_zoo.tuning.trial import infer_direction
+
+__all__ = [
+           "SearchError",
+           "SearchResult",
+           "Space",
+           "describe_devices",
+           "infer_direction",
+           "make_placement",
+           "resolve_devices",
+           "search",
+           "split_cpu",
+]

@@ -1,0 +1,114 @@
+"""Search configurations for ``keras-zoo tune CONFIG.yaml`` (YAML or JSON, loaded safely).
+
+Example ``search.yaml``::
+
+    model: ann
+    dataset: breast_cancer          # or {name: wine, seed: 1}, or {csv: data.csv, target: label}
+    strategy: grid
+    objective: val_accuracy
+    epochs: 30
+    space:
+      activation: [relu, elu, tanh]
+      hidden_units: [[64, 32], [32]]  # lists inside a choice are tuples
+      learning_rate: {min: 0.0001, max: 0.01, step: 10, sampling: log}
+      batch_size: [32, 64]
+    fixed:
+      dropout: 0.2
+    directory: runs/ann-grid
+"""
+
+from __future__ import annotations
+
+import inspect
+import json
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from keras_zoo._utils import closest
+
+_REQUIRED = ("model", "dataset", "space")
+
+
+def _search_keys() -> list[str]:
+    from keras_zoo.tuning.engine import search
+
+    params = inspect.signature(search).parameters
+    return [n for n, p in params.items() if p.kind == p.KEYWORD_ONLY]
+
+
+def load_config(path: str) -> dict[str, Any]:
+    """Read and validate a YAML or JSON search configuration.
+
+    Returns the keyword arguments of :func:`keras_zoo.tuning.search` (``model``, ``data``,
+    ``space`` and the options), with ``fixed`` spread into factory keywords.
+
+    Raises:
+        FileNotFoundError: No such file.
+        ValueError: Unparseable file, or a key that is missing, unknown (with the closest valid
+            one) or of the wrong type; the message names the key.
+    """
+    import yaml
+
+    if not os.path.exists(path):
+        raise FileNotFoundError(f"No such configuration file: {path!r}")
+    with open(path, encoding="utf-8") as handle:
+        text = handle.read()
+    try:
+        config = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as err:
+        raise ValueError(f"{path}: not valid {'JSON' if path.endswith('.json') else 'YAML'}: "
+                         f"{err}") from err
+    if not isinstance(config, Mapping):
+        raise ValueError(f"{path}: the configuration must be a mapping of keys to values.")
+    return validate_config(config, source=path)
+
+
+def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[str, Any]:
+    """Check a configuration mapping; see :func:`load_config`."""
+    allowed = [*_REQUIRED, "fixed", *_search_keys()]
+    for key in config:
+        if key not in allowed:
+            hint = closest(str(key), allowed)
+            raise ValueError(f"{source}: unknown key {key!r}." + (f" Did you mean {hint!r}?"
+                                                                    if hint else "")
+                             + f" Keys: {', '.join(allowed)}.")
+    for key in _REQUIRED:
+        if key not in config:
+            raise ValueError(f"{source}: missing key {key!r} (required: {', '.join(_REQUIRED)}).")
+    if not isinstance(config["space"], Mapping) or not config["space"]:
+        raise ValueError(f"{source}: 'space' must be a non-empty mapping of keyword -> values.")
+    fixed = config.get("fixed") or {}
+    if not isinstance(fixed, Mapping):
+        raise ValueError(f"{source}: 'fixed' must be a mapping of factory keyword -> value.")
+    kwargs: dict[str, Any] = {k: v for k, v in config.items()
+                              if k not in ("model", "dataset", "space", "fixed")}
+    if "objective" in kwargs and isinstance(kwargs["objective"], list):
+        kwargs["objective"] = tuple(kwargs["objective"])
+    kwargs["model"] = config["model"]
+    kwargs["data"] = _data(config["dataset"], source, kwargs.get("seed", 0))
+    kwargs["space"] = dict(config["space"])
+    for key, value in fixed.items():
+        kwargs[str(key)] = tuple(value) if isinstance(value, list) else value
+    return kwargs
+
+
+def _data(spec: Any, source: str, seed: Any) -> Any:
+    from keras_zoo import datasets
+
+    if isinstance(spec, str):
+        return spec
+    if isinstance(spec, Mapping):
+        spec = dict(spec)
+        if "csv" in spec:
+            path = spec.pop("csv")
+            if "target" not in spec:
+                raise ValueError(f"{source}: dataset.csv needs dataset.target (the label column).")
+            spec.setdefault("seed", seed)
+            return datasets.from_csv(path, **spec)
+        if "name" in spec:
+            name = spec.pop("name")
+            spec.setdefault("seed", seed)
+            return datasets.load(name, **spec)
+    raise ValueError(f"{source}: 'dataset' must be a name, {{name: ..., <loader options>}} or "
+                     f"{{csv: path, target: column}}. Received: {spec!r}")

@@ -1,0 +1,180 @@
+"""Where trials run: TensorFlow device placement, memory growth, CPU fallback.
+
+``devices="auto"`` uses every visible GPU (memory growth enabled, so trials share a card without
+one grabbing all of its memory) and falls back to the CPU, saying so once in the log. A list of
+device names (``["/GPU:0", "/GPU:1"]``, ``["/CPU:0"]``) or ``"cpu"`` chooses explicitly.
+
+With several devices, ``multi_device`` picks how a search uses them:
+
+* ``"workers"`` (default): trials run in parallel, one Keras Tuner worker per device (Keras
+  Tuner's chief/worker mode: the search's process is the chief and one worker; one more worker
+  process per extra device);
+* ``"mirrored"``: one trial at a time across all devices with ``tf.distribute.MirroredStrategy``.
+
+The placement logic is tested on a CPU split into logical devices
+(:func:`split_cpu`), which is what ``tf.device`` sees on a multi-GPU machine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+log = logging.getLogger(__name__)
+
+_said_cpu = False
+
+
+def physical_gpus() -> list[Any]:
+    import tensorflow as tf
+
+    return tf.config.list_physical_devices("GPU")
+
+
+def enable_memory_growth() -> list[str]:
+    """Turn on memory growth for every GPU; returns the GPUs it could set (not yet initialised)."""
+    import tensorflow as tf
+
+    done = []
+    for gpu in physical_gpus():
+        try:
+            tf.config.experimental.set_memory_growth(gpu, True)
+            done.append(gpu.name)
+        except RuntimeError:  # already initialised: growth can no longer change
+            log.info("Memory growth could not be set on %s (already initialised).", gpu.name)
+    return done
+
+
+def split_cpu(n: int) -> list[str]:
+    """Split the CPU into ``n`` logical devices (``/CPU:0`` ... ``/CPU:n-1``).
+
+    Must run before TensorFlow initialises its devices (before the first op). Used by the tests
+    and by ``keras-zoo devices --split-cpu N`` to exercise multi-device placement without GPUs.
+    """
+    import tensorflow as tf
+
+    if n < 1:
+        raise ValueError(f"`n` must be >= 1. Received: n={n}")
+    cpu = tf.config.list_physical_devices("CPU")[0]
+    current = tf.config.get_logical_device_configuration(cpu)
+    if current is None or len(current) != n:
+        tf.config.set_logical_device_configuration(
+            cpu, [tf.config.LogicalDeviceConfiguration() for _ in range(n)])
+    return [d.name.replace("/device:", "/") for d in tf.config.list_logical_devices("CPU")]
+
+
+def _normalise(name: str) -> str:
+    name = name.strip()
+    if not name.startswith("/"):
+        name = "/" + name
+    name = name.replace("/device:", "/").replace("/physical_device:", "/")
+    kind, _, index = name[1:].partition(":")
+    return f"/{kind.upper()}:{index or 0}"
+
+
+def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
+    """The devices a search would use.
+
+    Args:
+        devices: ``"auto"`` (every GPU, else the CPU), ``"cpu"``, ``"gpu"`` (every GPU; an error
+            without one), or a list of names such as ``["/GPU:0", "/GPU:1"]``.
+
+    Raises:
+        ValueError: An unknown device name, or ``"gpu"`` on a machine without a GPU.
+    """
+    import tensorflow as tf
+
+    global _said_cpu
+    if devices is None or devices == "auto":
+        gpus = physical_gpus()
+        if gpus:
+            enable_memory_growth()
+            return [f"/GPU:{i}" for i in range(len(gpus))]
+        if not _said_cpu:
+            log.info("No GPU found: trials run on the CPU.")
+            _said_cpu = True
+        return ["/CPU:0"]
+    if devices == "cpu":
+        return ["/CPU:0"]
+    if devices == "gpu":
+        gpus = physical_gpus()
+        if not gpus:
+            raise ValueError("devices='gpu' but TensorFlow sees no GPU; use devices='auto' or 'cpu'.")
+        enable_memory_growth()
+        return [f"/GPU:{i}" for i in range(len(gpus))]
+    if isinstance(devices, str):
+        devices = [devices]
+    names = [_normalise(d) for d in devices]
+    if any(n.startswith("/GPU") for n in names):
+        enable_memory_growth()
+    available = {_normalise(d.name) for d in tf.config.list_logical_devices()}
+    for name in names:
+        if name not in available:
+            raise ValueError(
+                f"Unknown device {name!r}. Available: {', '.join(sorted(available))}. "
+                "Use devices='auto' to take every GPU, or 'cpu'."
+            )
+    if len(set(names)) != len(names):
+        raise ValueError(f"A device is listed twice: {names}")
+    return names
+
+
+@dataclass(frozen=True)
+class Placement:
+    """How a search places its trials: a device per worker, or one strategy over all devices."""
+
+    devices: tuple[str, ...]
+    mode: str  # "single", "workers" or "mirrored"
+
+    @property
+    def n_workers(self) -> int:
+        return len(self.devices) if self.mode == "workers" else 1
+
+    def device_for(self, worker: int) -> str:
+        if self.mode == "mirrored":
+            return "+".join(self.devices)
+        return self.devices[worker % len(self.devices)]
+
+    @contextlib.contextmanager
+    def scope(self, worker: int = 0):
+        """The context a trial runs in: ``tf.device`` or a ``MirroredStrategy`` scope."""
+        import tensorflow as tf
+
+        if self.mode == "mirrored":
+            strategy = tf.distribute.MirroredStrategy(list(self.devices))
+            with strategy.scope():
+                yield
+        else:
+            with tf.device(self.device_for(worker)):
+                yield
+
+
+def make_placement(devices: str | Sequence[str] | None = "auto", multi_device: str = "workers"
+                   ) -> Placement:
+    """Resolve ``devices`` and choose how several of them are used (see the module docstring)."""
+    if multi_device not in ("workers", "mirrored"):
+        raise ValueError("`multi_device` must be 'workers' or 'mirrored'. "
+                         f"Received: multi_device={multi_device!r}")
+    names = tuple(resolve_devices(devices))
+    if len(names) == 1:
+        return Placement(names, "single")
+    return Placement(names, multi_device)
+
+
+def describe(devices: str | Sequence[str] | None = "auto", multi_device: str = "workers"
+             ) -> dict[str, Any]:
+    """What a search would use, for ``keras-zoo devices``."""
+    import tensorflow as tf
+
+    placement = make_placement(devices, multi_device)
+    return {
+        "physical": [f"{d.device_type}: {d.name}" for d in tf.config.list_physical_devices()],
+        "gpus": len(physical_gpus()),
+        "devices": list(placement.devices),
+        "mode": placement.mode,
+        "workers": placement.n_workers,
+        "built_with_cuda": tf.test.is_built_with_cuda(),
+    }

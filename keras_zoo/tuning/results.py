@@ -1,0 +1,241 @@
+"""What a search leaves behind, readable: a leaderboard DataFrame, the best model, plots."""
+
+from __future__ import annotations
+
+import glob
+import json
+import math
+import os
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
+
+SPEC_FILE = "search.json"
+
+
+def _read_json(path: str) -> dict[str, Any]:
+    try:
+        with open(path, encoding="utf-8") as handle:
+            return json.load(handle)
+    except (OSError, ValueError):
+        return {}
+
+
+def _trial_sort_key(trial_id: str) -> tuple[int, str]:
+    return (int(trial_id), trial_id) if str(trial_id).isdigit() else (math.inf, str(trial_id))
+
+
+class SearchResult:
+    """The results of a search, read from its directory (so a finished, interrupted or running
+    search can be inspected the same way: ``SearchResult.load("runs/ann")``).
+
+    Attributes:
+        directory: The search directory.
+        spec: The search's settings (``search.json``).
+        objective: The objective's name; ``direction``: ``"max"`` or ``"min"``.
+        leaderboard: One row per trial: ``trial``, ``status`` (completed / failed / running /
+            interrupted), each searched parameter, the objective, every logged metric at the
+            scored epoch, ``epochs``, ``best_epoch``, ``seconds``, ``device``, ``worker`` (the Keras Tuner
+            worker that ran it), ``error``.
+
+    Example:
+        >>> result = SearchResult.load("runs/ann")                     # doctest: +SKIP
+        >>> result.leaderboard.sort_values("val_accuracy").tail(3)     # doctest: +SKIP
+    """
+
+    def __init__(self, directory: str, spec: dict[str, Any], records: list[dict[str, Any]],
+                 project_dir: str):
+        self.directory = directory
+        self.spec = spec
+        self.project_dir = project_dir
+        self.objective: str = spec.get("objective", "score")
+        self.direction: str = spec.get("direction", "max")
+        self._records = records
+        self.leaderboard = self._frame(records)
+
+    # --- loading ---------------------------------------------------------------------------
+
+    @classmethod
+    def load(cls, directory: str) -> SearchResult:
+        spec = _read_json(os.path.join(directory, SPEC_FILE))
+        if not spec:
+            raise FileNotFoundError(f"No search in {directory!r} (no {SPEC_FILE}).")
+        project_dir = os.path.join(directory, spec.get("project_name", "trials"))
+        records = []
+        for trial_json in glob.glob(os.path.join(project_dir, "trial_*", "trial.json")):
+            trial_dir = os.path.dirname(trial_json)
+            kt_state = _read_json(trial_json)
+            record = _read_json(os.path.join(trial_dir, RESULT_FILE))
+            trial_id = kt_state.get("trial_id") or os.path.basename(trial_dir)[len("trial_"):]
+            if not record:  # started, never finished: still running, or killed
+                status = (kt_state.get("status") or "").upper()
+                message = (kt_state.get("message") or "").strip()
+                record = {"trial_id": trial_id,
+                          "status": "failed" if status in ("FAILED", "INVALID") else (
+                              "running" if spec.get("state") == "running" else "interrupted"),
+                          "error": message.splitlines()[-1] if message else None}
+            record["trial_id"] = trial_id
+            record["_dir"] = trial_dir
+            records.append(record)
+        records.sort(key=lambda r: _trial_sort_key(r["trial_id"]))
+        return cls(directory, spec, records, project_dir)
+
+    def _frame(self, records: list[dict[str, Any]]) -> pd.DataFrame:
+        params = list(self.spec.get("axes", []))
+        rows = []
+        for r in records:
+            row: dict[str, Any] = {"trial": r["trial_id"], "status": r.get("status")}
+            for name in params:
+                value = (r.get("params") or {}).get(name)
+                row[name] = tuple(value) if isinstance(value, list) else value
+            row[self.objective] = r.get("score", np.nan) if r.get("status") == "completed" \
+                else np.nan
+            for key, value in sorted((r.get("metrics") or {}).items()):
+                if key != self.objective:
+                    row[key] = value
+            row.update({"epochs": r.get("epochs"), "best_epoch": r.get("best_epoch"),
+                        "seconds": r.get("seconds"), "device": r.get("device"),
+                        "worker": r.get("worker"), "error": r.get("error")})
+            rows.append(row)
+        columns = ["trial", "status", *params, self.objective]
+        frame = pd.DataFrame(rows)
+        if frame.empty:
+            return pd.DataFrame(columns=[*columns, "epochs", "best_epoch", "seconds", "device",
+                                         "worker", "error"])
+        ordered = columns + [c for c in frame.columns if c not in columns]
+        return frame[ordered].reset_index(drop=True)
+
+    # --- the best trial --------------------------------------------------------------------
+
+    def completed(self) -> pd.DataFrame:
+        """Completed trials, best first."""
+        done = self.leaderboard[self.leaderboard["status"] == "completed"]
+        return done.sort_values(self.objective, ascending=self.direction == "min",
+                                kind="stable")
+
+    def _best_record(self) -> dict[str, Any]:
+        done = [r for r in self._records if r.get("status") == "completed"]
+        if not done:
+            failures = [r.get("error") for r in self._records if r.get("error")]
+            detail = f" Last error: {failures[-1]}" if failures else ""
+            raise ValueError(f"No trial of the search in {self.directory!r} completed.{detail}")
+        key = (lambda r: r["score"])
+        return max(done, key=key) if self.direction == "max" else min(done, key=key)
+
+    @property
+    def best_trial(self) -> str:
+        return self._best_record()["trial_id"]
+
+    @property
+    def best_score(self) -> float:
+        return float(self._best_record()["score"])
+
+    @property
+    def best_params(self) -> dict[str, Any]:
+        """The best trial's searched parameters (tuples restored)."""
+        params = dict(self._best_record().get("params") or {})
+        return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
+                if k in self.spec.get("axes", params)}
+
+    @property
+    def best_model_path(self) -> str:
+        record = self._best_record()
+        path = os.path.join(record["_dir"], MODEL_FILE)
+        if not os.path.exists(path):
+            raise FileNotFoundError(
+                f"The best trial's model was not kept ({path}); run with keep_models='best' or "
+                "'all', or rebuild it from best_params."
+            )
+        return path
+
+    @property
+    def best_model(self):
+        """The best trial's trained model, loaded from its ``.keras`` file."""
+        import keras
+
+        import keras_zoo  # noqa: F401  (registers the zoo's custom layers before loading)
+
+        return keras.saving.load_model(self.best_model_path)
+
+    # --- output ----------------------------------------------------------------------------
+
+    def to_csv(self, path: str | None = None) -> str:
+        """Write the leaderboard as CSV (default ``<directory>/leaderboard.csv``); returns the path."""
+        path = path or os.path.join(self.directory, "leaderboard.csv")
+        self.leaderboard.to_csv(path, index=False)
+        return path
+
+    def plot(self, path: str | None = None) -> str:
+        """Save a PNG: the objective by trial (with the running best), then the objective against
+        each searched parameter. Returns the path (default ``<directory>/search.png``)."""
+        import matplotlib
+
+        if matplotlib.get_backend().lower() not in ("agg", "module://matplotlib_inline.backend_inline"):
+            matplotlib.use("Agg", force=False)
+        import matplotlib.pyplot as plt
+
+        path = path or os.path.join(self.directory, "search.png")
+        frame = self.leaderboard
+        params = list(self.spec.get("axes", []))
+        n = 1 + len(params)
+        cols = min(n, 3)
+        rows = math.ceil(n / cols)
+        fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.4 * rows), squeeze=False)
+        axes = axes.ravel()
+        done = frame[frame["status"] == "completed"]
+        order = np.arange(len(frame))
+        ax = axes[0]
+        ax.scatter(order[frame["status"] == "completed"], done[self.objective], s=18,
+                   label="trial")
+        failed = frame["status"] == "failed"
+        if failed.any():
+            ax.scatter(order[failed], [np.nanmin(done[self.objective]) if len(done) else 0]
+                       * int(failed.sum()), marker="x", color="red", label="failed")
+        if len(done):
+            best = done[self.objective].cummax() if self.direction == "max" else \
+                done[self.objective].cummin()
+            ax.step(order[frame["status"] == "completed"], best, where="post", color="black",
+                    label="best so far")
+        ax.set_xlabel("trial")
+        ax.set_ylabel(self.objective)
+        ax.set_title("Objective by trial")
+        ax.legend(fontsize=7)
+        for ax, name in zip(axes[1:], params):
+            values = done[name]
+            numeric = pd.api.types.is_numeric_dtype(values) and not pd.api.types.is_bool_dtype(
+                values)
+            if numeric:
+                ax.scatter(values, done[self.objective], s=18)
+                axis = self.spec.get("axes", {}).get(name)
+                if isinstance(axis, dict) and axis.get("sampling") == "log" or len(values) and values.min() > 0 and values.max() / values.min() >= 100:
+                    ax.set_xscale("log")
+            else:
+                labels = [str(v) for v in values]
+                cats = list(dict.fromkeys(str(v) for v in frame[name]))
+                ax.scatter([cats.index(lbl) for lbl in labels], done[self.objective], s=18)
+                ax.set_xticks(range(len(cats)), cats, rotation=20, fontsize=8)
+            ax.set_xlabel(name)
+            ax.set_ylabel(self.objective)
+        for ax in axes[n:]:
+            ax.axis("off")
+        fig.tight_layout()
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return path
+
+    def summary(self, top: int = 10) -> str:
+        counts = self.leaderboard["status"].value_counts().to_dict()
+        lines = [f"Search in {self.directory}: {len(self.leaderboard)} trials "
+                 f"({', '.join(f'{v} {k}' for k, v in counts.items())}); objective "
+                 f"{self.objective} ({self.direction})"]
+        if counts.get("completed"):
+            lines.append(f"best: trial {self.best_trial}  {self.objective}={self.best_score:.4g}  "
+                         f"{self.best_params}")
+        return "\n".join(lines)
+
+    def __repr__(self) -> str:
+        return (f"SearchResult(directory={self.directory!r}, trials={len(self.leaderboard)}, "
+                f"objective={self.objective!r})")

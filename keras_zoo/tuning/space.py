@@ -1,0 +1,259 @@
+"""Search spaces: what users write -> Keras Tuner hyperparameters, and back.
+
+A space maps a factory keyword (``activation``, ``hidden_units`` ...) or a fit keyword
+(``batch_size``, ``epochs``, ``patience``) to
+
+* a list of values (a choice): ``{"activation": ["relu", "elu"]}``. Values Keras Tuner cannot hold
+  (tuples such as ``hidden_units=(64, 32)``, dicts, ``None``, mixed types) are accepted: they are
+  stored under readable labels (``"(64, 32)"``) and decoded before the factory sees them;
+* a range: ``{"min": 1e-4, "max": 1e-1, "sampling": "log"}`` or ``{"min": 0.0, "max": 0.5,
+  "step": 0.1}``. With a ``step`` the range is expanded here into its exact values, maximum
+  included and rounded to the step's precision (Keras Tuner's own float steps drop the maximum and
+  give values such as 0.6000000000000001); with ``sampling: log`` the step multiplies
+  (``{"min": 1e-4, "max": 1e-1, "step": 10, "sampling": "log"}`` -> 1e-4, 1e-3, 1e-2, 1e-1).
+  Grid search needs a step (or a list); random, Bayesian and Hyperband search sample ranges without
+  one continuously (``sampling``: ``linear`` or ``log``);
+* a single value (anything but a list or a range dict, so a tuple too): held fixed.
+
+A list is always a choice and a tuple always one value: ``{"hidden_units": [(64, 32), (32,)]}``
+searches two architectures, ``{"hidden_units": (64, 32)}`` fixes one. Lists nested in a choice
+(as YAML and JSON write tuples) become tuples.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import keras_tuner as kt
+
+FIT_KEYS = ("batch_size", "epochs", "patience")
+"""Keys that go to training rather than to the factory."""
+
+_PRIMITIVES = (bool, int, float, str)
+
+
+def _label(value: Any) -> str:
+    return repr(value)
+
+
+@dataclass
+class Axis:
+    """One searched keyword.
+
+    Attributes:
+        name: The keyword.
+        kind: ``"choice"`` (values listed or a range with a step) or ``"range"`` (a continuous
+            range sampled by the strategy).
+        values: The values of a choice (decoded, as the factory receives them).
+        low, high, sampling, integer: A continuous range.
+        encoded: Whether the choice is stored in Keras Tuner under string labels.
+    """
+
+    name: str
+    kind: str
+    values: list[Any] = field(default_factory=list)
+    low: float | None = None
+    high: float | None = None
+    sampling: str = "linear"
+    integer: bool = False
+    encoded: bool = False
+
+    @property
+    def labels(self) -> list[Any]:
+        return [_label(v) for v in self.values] if self.encoded else list(self.values)
+
+    def declare(self, hp: kt.HyperParameters) -> Any:
+        """Register this axis on ``hp`` and return the value Keras Tuner gives for it."""
+        if self.kind == "range":
+            if self.integer:
+                return hp.Int(self.name, int(self.low), int(self.high), sampling=self.sampling)
+            return hp.Float(self.name, float(self.low), float(self.high), sampling=self.sampling)
+        ordered = not self.encoded and all(isinstance(v, (int, float)) and not isinstance(v, bool)
+                                           for v in self.values)
+        return hp.Choice(self.name, self.labels, ordered=ordered)
+
+    def decode(self, value: Any) -> Any:
+        if self.kind == "choice" and self.encoded:
+            return self.values[self.labels.index(value)]
+        if self.kind == "range" and self.integer:
+            return int(value)
+        return value
+
+    def describe(self) -> Any:
+        """JSON-friendly description (for the search's fingerprint and the CLI)."""
+        if self.kind == "range":
+            return {"min": self.low, "max": self.high, "sampling": self.sampling,
+                    "integer": self.integer}
+        return [_jsonable(v) for v in self.values]
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, _PRIMITIVES) or value is None:
+        return value
+    if isinstance(value, (list, tuple)):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    return repr(value)
+
+
+def _decimals(x: float) -> int:
+    exponent = Decimal(repr(float(x))).normalize().as_tuple().exponent
+    return max(0, -int(exponent))
+
+
+def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> list[Any]:
+    """The exact values of a stepped range, maximum included when the steps land on it."""
+    integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step))
+    if sampling == "log":
+        if step <= 1:
+            raise ValueError(f"space[{name!r}]: a log range's step multiplies and must be > 1. "
+                             f"Received: step={step!r}")
+        n = math.floor(math.log(high / low) / math.log(step) + 1e-9)
+        values = [low * step**i for i in range(n + 1)]
+        digits = max(_decimals(low), 0) + n * max(_decimals(step), 0)
+        values = [int(round(v)) if integer else float(f"{v:.{min(digits + 6, 15)}g}") for v in values]
+        return values
+    if step <= 0:
+        raise ValueError(f"space[{name!r}]: `step` must be positive. Received: step={step!r}")
+    n = math.floor((high - low) / step + 1e-9)
+    if integer:
+        return [low + i * step for i in range(n + 1)]
+    digits = max(_decimals(low), _decimals(step))
+    return [round(low + i * step, digits) for i in range(n + 1)]
+
+
+def _parse_axis(name: str, spec: Any, strategy: str) -> Axis | None:
+    """A user's spec for one key -> an Axis (None for a fixed value)."""
+    if isinstance(spec, Mapping):
+        unknown = set(spec) - {"min", "max", "step", "sampling"}
+        if unknown or "min" not in spec or "max" not in spec:
+            raise ValueError(
+                f"space[{name!r}]: a range is {{'min': ..., 'max': ..., 'step': ... (optional), "
+                f"'sampling': 'linear' | 'log' (optional)}}. Received: {dict(spec)!r}"
+            )
+        low, high = spec["min"], spec["max"]
+        step, sampling = spec.get("step"), spec.get("sampling", "linear")
+        for key, v in (("min", low), ("max", high), ("step", step)):
+            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+                raise ValueError(f"space[{name!r}]: `{key}` must be a number. Received: {v!r}")
+        if sampling not in ("linear", "log"):
+            raise ValueError(f"space[{name!r}]: `sampling` must be 'linear' or 'log'. "
+                             f"Received: sampling={sampling!r}")
+        if low > high:
+            raise ValueError(f"space[{name!r}]: min > max ({low} > {high}).")
+        if sampling == "log" and low <= 0:
+            raise ValueError(f"space[{name!r}]: a log range needs min > 0. Received: min={low}")
+        if step is not None:
+            return Axis(name, "choice", expand_range(name, low, high, step, sampling))
+        if strategy == "grid":
+            raise ValueError(
+                f"space[{name!r}]: grid search enumerates values, so a range needs a `step` "
+                f"(e.g. {{'min': {low}, 'max': {high}, 'step': ...}}) or give a list of values."
+            )
+        integer = isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool)
+        return Axis(name, "range", low=low, high=high, sampling=sampling, integer=integer)
+    if isinstance(spec, list):
+        values = as_tuple_values(spec)
+        if not values:
+            raise ValueError(f"space[{name!r}] is an empty list: give at least one value.")
+        seen = []
+        for v in values:
+            if v in seen:
+                raise ValueError(f"space[{name!r}] lists {v!r} twice.")
+            seen.append(v)
+        types = {type(v) for v in values}
+        simple = len(types) == 1 and types.pop() in _PRIMITIVES
+        encoded = not simple
+        if encoded and len({_label(v) for v in values}) != len(values):
+            raise ValueError(f"space[{name!r}]: values must have distinct representations.")
+        return Axis(name, "choice", values, encoded=encoded)
+    return None  # a single fixed value
+
+
+@dataclass
+class Space:
+    """A parsed search space: the axes and the fixed keywords.
+
+    Example:
+        >>> space = Space.parse({"activation": ["relu", "elu"], "hidden_units": [(64, 32), (32,)],
+        ...                      "dropout": {"min": 0.0, "max": 0.3, "step": 0.1}}, "grid")
+        >>> space.grid_size
+        16
+        >>> space.axes["dropout"].values
+        [0.0, 0.1, 0.2, 0.3]
+    """
+
+    axes: dict[str, Axis]
+    fixed: dict[str, Any]
+
+    @classmethod
+    def parse(cls, space: Mapping[str, Any], strategy: str) -> Space:
+        if not isinstance(space, Mapping):
+            raise ValueError("`space` must be a dict of keyword -> list of values or range. "
+                             f"Received: {type(space).__name__}")
+        axes: dict[str, Axis] = {}
+        fixed: dict[str, Any] = {}
+        for name, spec in space.items():
+            if not isinstance(name, str) or not name:
+                raise ValueError(f"space keys must be keyword names. Received: {name!r}")
+            axis = _parse_axis(name, spec, strategy)
+            if axis is None:
+                fixed[name] = spec
+            else:
+                axes[name] = axis
+        return cls(axes, fixed)
+
+    @property
+    def grid_size(self) -> int | None:
+        """Number of configurations, or None when a continuous range makes it infinite."""
+        if any(a.kind == "range" for a in self.axes.values()):
+            return None
+        return math.prod(len(a.values) for a in self.axes.values()) if self.axes else 1
+
+    def grid(self) -> list[dict[str, Any]]:
+        """Every configuration as Keras Tuner values (labels), in a fixed order."""
+        if self.grid_size is None:
+            raise ValueError("A continuous range has no grid; give it a `step`.")
+        names = list(self.axes)
+        return [dict(zip(names, combo))
+                for combo in itertools.product(*(self.axes[n].labels for n in names))]
+
+    def hyperparameters(self) -> kt.HyperParameters:
+        hp = kt.HyperParameters()
+        for axis in self.axes.values():
+            axis.declare(hp)
+        return hp
+
+    def decode(self, values: Mapping[str, Any]) -> dict[str, Any]:
+        """Keras Tuner values -> the keywords the factory and fit receive (fixed ones included)."""
+        out = dict(self.fixed)
+        for name, axis in self.axes.items():
+            if name in values:
+                out[name] = axis.decode(values[name])
+        return out
+
+    def describe(self) -> dict[str, Any]:
+        return {"axes": {n: a.describe() for n, a in self.axes.items()},
+                "fixed": {k: _jsonable(v) for k, v in self.fixed.items()}}
+
+    def first(self) -> dict[str, Any]:
+        """The first configuration (decoded): every axis at its first value or lower bound."""
+        return self.decode({n: (a.labels[0] if a.kind == "choice" else a.low)
+                            for n, a in self.axes.items()})
+
+    def split(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """Decoded params -> (factory keywords, fit keywords)."""
+        factory = {k: v for k, v in params.items() if k not in FIT_KEYS}
+        fit = {k: v for k, v in params.items() if k in FIT_KEYS}
+        return factory, fit
+
+
+def as_tuple_values(values: Sequence[Any]) -> list[Any]:
+    """Lists inside a space (from YAML/JSON) become tuples, as Python factories expect."""
+    return [tuple(v) if isinstance(v, list) else v for v in values]

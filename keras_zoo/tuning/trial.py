@@ -1,0 +1,262 @@
+"""One trial: build the factory's model with the trial's values, train it, score it.
+
+The same factory builds for ``create_model`` and for a trial (one code path): a trial calls
+``factory(**data_kwargs, **fixed, **trial_values)`` and trains with ``keras_zoo.zoo.fit``.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import math
+import os
+import time
+import traceback
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import keras
+import numpy as np
+
+from keras_zoo._utils import atomic_write_json
+from keras_zoo.datasets.core import Dataset
+from keras_zoo.tuning.space import FIT_KEYS, Space, _jsonable
+from keras_zoo.zoo import training
+
+log = logging.getLogger(__name__)
+
+RESULT_FILE = "result.json"
+MODEL_FILE = "model.keras"
+
+_MAXIMIZE = ("accuracy", "acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou",
+             "score", "exact_match", "bleu")
+_MINIMIZE = ("loss", "error", "mae", "mse", "rmse", "mape", "msle", "hinge", "crossentropy",
+             "divergence", "poisson", "cosh", "huber")
+
+
+def infer_direction(objective: str) -> str:
+    """``"max"`` for accuracy-like metrics (accuracy, auc, precision, recall, f1, r2 ...),
+    ``"min"`` for losses and errors; ``ValueError`` when the name says neither.
+
+    Keras Tuner infers ``val_f1_score`` and ``val_r2_score`` as "min"; this does not.
+    """
+    name = objective.lower()
+    name = name.removeprefix("val_")
+    if any(token in name for token in _MINIMIZE):
+        return "min"
+    if any(token in name for token in _MAXIMIZE):
+        return "max"
+    raise ValueError(
+        f"Cannot tell whether to maximise or minimise {objective!r}; pass "
+        f"objective=({objective!r}, 'max') or ({objective!r}, 'min')."
+    )
+
+
+class TrialFailed(Exception):
+    """A trial that cannot produce a score (an exception, a NaN loss ...)."""
+
+
+@dataclass
+class TrialJob:
+    """Everything a trial needs; picklable, so worker processes can rebuild it.
+
+    Attributes:
+        model_name: The registered name (or import path) of the factory, for display.
+        factory: The model factory.
+        space: The parsed search space.
+        fixed: Factory keywords held fixed (data-implied ones included).
+        data: The Dataset (trials train on ``train`` and are scored on ``val``).
+        objective: Metric name, e.g. ``val_accuracy``.
+        direction: ``"max"`` or ``"min"``.
+        epochs, batch_size, patience: Training defaults (the space may override each one).
+        early_stopping: Stop on the objective, restoring the best epoch's weights.
+        executions_per_trial: Trainings per configuration (scores are averaged).
+        seed: Seeds every trial the same way, so configurations are compared on equal terms.
+        keep_models: ``"best"`` (keep the model of a trial only while it is the best so far),
+            ``"all"`` or ``"none"``.
+    """
+
+    model_name: str
+    factory: Callable[..., Any]
+    space: Space
+    fixed: dict[str, Any]
+    data: Dataset
+    objective: str
+    direction: str
+    epochs: int = 20
+    batch_size: int | None = None
+    patience: int = 10
+    early_stopping: bool = True
+    executions_per_trial: int = 1
+    seed: int | None = 0
+    keep_models: str = "best"
+    fit_options: dict[str, Any] = field(default_factory=dict)
+
+    # --- building -------------------------------------------------------------------------
+
+    def factory_kwargs(self, params: Mapping[str, Any], seed: int | None) -> dict[str, Any]:
+        kwargs = {**self.fixed, **{k: v for k, v in params.items() if k not in FIT_KEYS}}
+        if "seed" in _parameters(self.factory) and "seed" not in kwargs:
+            kwargs["seed"] = seed
+        return kwargs
+
+    def build(self, params: Mapping[str, Any], seed: int | None = None) -> keras.Model:
+        return self.factory(**self.factory_kwargs(params, seed))
+
+    def better(self, a: float | None, b: float | None) -> bool:
+        """Whether score ``a`` beats ``b`` (``None`` loses)."""
+        if a is None or (isinstance(a, float) and math.isnan(a)):
+            return False
+        if b is None:
+            return True
+        return a > b if self.direction == "max" else a < b
+
+    # --- running --------------------------------------------------------------------------
+
+    def run(self, trial_id: str, values: Mapping[str, Any], trial_dir: str, *, device: str,
+            worker: str = "tuner0",
+            scope: Callable[[], Any], best_so_far: Callable[[], float | None],
+            on_saved: Callable[[str, float], None] | None = None,
+            extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """Train and score one configuration; writes ``result.json`` (and the model) atomically.
+
+        Returns the result record. Raises :class:`TrialFailed` (after recording the failure)
+        when the trial cannot produce a score.
+        """
+        params = self.space.decode(values)
+        start = time.perf_counter()
+        record: dict[str, Any] = {
+            "trial_id": trial_id, "params": _jsonable(params), "objective": self.objective,
+            "direction": self.direction, "device": device, "worker": worker, "status": "running",
+        }
+        try:
+            scores, metrics_runs, epochs_runs, best_epochs, models = [], [], [], [], []
+            for execution in range(self.executions_per_trial):
+                seed = None if self.seed is None else self.seed + execution
+                keras.backend.clear_session(free_memory=False)
+                with scope():
+                    model = self.build(params, seed)
+                    history = self._fit(model, params, seed, extra or {})
+                score, best_epoch, metrics = self._score(history)
+                scores.append(score)
+                metrics_runs.append(metrics)
+                epochs_runs.append(len(history["loss"]))
+                best_epochs.append(best_epoch)
+                models.append(model)
+            best_run = int(np.argmax(scores) if self.direction == "max" else np.argmin(scores))
+            score = float(np.mean(scores))
+            record.update({
+                "status": "completed",
+                "score": score,
+                "metrics": {k: float(np.mean([m[k] for m in metrics_runs if k in m]))
+                            for k in metrics_runs[0]},
+                "epochs": int(epochs_runs[best_run]),
+                "best_epoch": int(best_epochs[best_run]) + 1,
+                "executions": self.executions_per_trial,
+            })
+            if extra and "save_weights_to" in extra:  # Hyperband continues trials from these
+                models[best_run].save_weights(extra["save_weights_to"])
+            record["model_file"] = self._maybe_save(models[best_run], trial_dir, score,
+                                                   best_so_far, on_saved)
+        except Exception as err:  # recorded, then reported to Keras Tuner as a failed trial
+            record.update({"status": "failed", "error": _short_error(err),
+                           "traceback": traceback.format_exc(limit=8)})
+            record["seconds"] = round(time.perf_counter() - start, 3)
+            atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
+            raise TrialFailed(record["error"]) from err
+        finally:
+            models = None
+            _release_memory()
+        record["seconds"] = round(time.perf_counter() - start, 3)
+        atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
+        return record
+
+    def _fit(self, model: keras.Model, params: Mapping[str, Any], seed: int | None,
+             extra: Mapping[str, Any]) -> dict[str, list[float]]:
+        epochs = int(params.get("epochs", self.epochs))
+        patience = params.get("patience", self.patience)
+        if "initial_weights" in extra:  # Hyperband continues a trial: weights and optimizer state
+            if model.optimizer is not None and not model.optimizer.built:
+                model.optimizer.build(model.trainable_variables)
+            model.load_weights(extra["initial_weights"])
+        epochs = int(extra.get("epochs", epochs))
+        early = ({"monitor": self.objective, "mode": self.direction, "patience": int(patience),
+                  "restore_best_weights": True} if self.early_stopping else False)
+        data = self.data
+        history = training.fit(
+            model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
+            epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
+            early_stopping=early, monitor=self.objective, seed=seed,
+            callbacks=[keras.callbacks.TerminateOnNaN()], **self.fit_options,
+        )
+        return history.history
+
+    def _score(self, history: Mapping[str, list[float]]) -> tuple[float, int, dict[str, float]]:
+        losses = np.asarray(history.get("loss", []), dtype=float)
+        if losses.size and not np.all(np.isfinite(losses)):
+            bad = int(np.argmax(~np.isfinite(losses))) + 1
+            raise TrialFailed(f"the loss became NaN/inf at epoch {bad} (learning rate too high, "
+                              "or data with extreme values?)")
+        if self.objective not in history:
+            raise TrialFailed(f"objective {self.objective!r} is not among the logged metrics: "
+                              f"{', '.join(sorted(history))}")
+        values = np.asarray(history[self.objective], dtype=float)
+        if self.early_stopping:  # the restored weights are the best epoch's
+            best = int(np.nanargmax(values) if self.direction == "max" else np.nanargmin(values))
+        else:
+            best = len(values) - 1
+        metrics = {k: float(v[best]) for k, v in history.items() if len(v) > best}
+        return float(values[best]), best, metrics
+
+    def _maybe_save(self, model: keras.Model, trial_dir: str, score: float,
+                    best_so_far: Callable[[], float | None],
+                    on_saved: Callable[[str, float], None] | None) -> str | None:
+        if self.keep_models == "none":
+            return None
+        if self.keep_models == "best" and not self.better(score, best_so_far()):
+            return None
+        path = os.path.join(trial_dir, MODEL_FILE)
+        tmp = os.path.join(trial_dir, ".tmp-" + MODEL_FILE)
+        model.save(tmp)
+        os.replace(tmp, path)
+        if on_saved is not None:
+            on_saved(path, score)
+        return MODEL_FILE
+
+
+_TRIALS_SINCE_FULL_GC = [0]
+FULL_GC_EVERY = 10
+
+
+def _release_memory() -> None:
+    """Free a trial's graph state without a full garbage collection every time.
+
+    Keras' ``clear_session()`` runs ``gc.collect()`` by default, which costs ~0.3 s with
+    TensorFlow loaded; Keras Tuner does it before every trial, and the issue measured it as most
+    of its 1.8x overhead over a plain loop. Here the session is cleared cheaply and the young
+    generations collected after every trial, with a full collection every ``FULL_GC_EVERY``
+    trials, so memory stays flat (``benchmarks/bench_tuning.py`` measures it) at a fraction of
+    the cost.
+    """
+    keras.backend.clear_session(free_memory=False)
+    _TRIALS_SINCE_FULL_GC[0] += 1
+    if _TRIALS_SINCE_FULL_GC[0] >= FULL_GC_EVERY:
+        gc.collect()
+        _TRIALS_SINCE_FULL_GC[0] = 0
+    else:
+        gc.collect(1)
+
+
+def _parameters(fn: Callable[..., Any]) -> set[str]:
+    import inspect
+
+    try:
+        return set(inspect.signature(fn).parameters)
+    except (TypeError, ValueError):  # pragma: no cover - builtins
+        return set()
+
+
+def _short_error(err: BaseException) -> str:
+    text = f"{type(err).__name__}: {err}".strip()
+    return text if len(text) <= 2000 else text[:2000] + " ..."

@@ -1,0 +1,115 @@
+"""`keras-zoo tune` from a config file and from flags; config validation; `keras-zoo devices`."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from keras_zoo import cli
+from keras_zoo.tuning import SearchResult
+from keras_zoo.tuning.config import load_config
+
+CONFIG = """
+model: ann
+dataset: {{name: iris, seed: 1}}
+strategy: grid
+epochs: 2
+space:
+  activation: [relu, tanh]
+  hidden_units: [[8], [8, 4]]
+fixed:
+  dropout: 0.1
+directory: {directory}
+"""
+
+
+def run(capsys, *argv):
+    code = cli.main([str(a) for a in argv])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_tune_from_a_yaml_config(capsys, tmp_path):
+    directory = tmp_path / "cfg"
+    path = tmp_path / "search.yaml"
+    path.write_text(CONFIG.format(directory=directory))
+    code, out, err = run(capsys, "tune", path)
+    assert code == 0
+    assert "trial 4/4" in err
+    result = SearchResult.load(str(directory))
+    assert len(result.leaderboard) == 4
+    assert set(result.leaderboard["hidden_units"]) == {(8,), (8, 4)}
+    assert result.spec["fixed"]["dropout"] == 0.1
+    for needle in ("leaderboard:", "plot:", "best model:", "val_accuracy"):
+        assert needle in out
+    assert (directory / "search.png").exists() and (directory / "leaderboard.csv").exists()
+
+
+def test_tune_from_flags_with_ranges_and_tuples(capsys, tmp_path):
+    directory = tmp_path / "flags"
+    code, out, _ = run(capsys, "tune", "ann", "--dataset", "iris", "--set", "activation=relu,elu",
+                       "--set", "hidden_units=[8],[8,4]", "--set", "learning_rate=1e-2:1e-1:10:log",
+                       "--set", "dropout=0.1", "--epochs", "1", "--directory", directory, "--quiet")
+    assert code == 0
+    board = SearchResult.load(str(directory)).leaderboard
+    assert len(board) == 2 * 2 * 2
+    assert sorted(set(board["learning_rate"])) == [0.01, 0.1]
+    # Rerunning the same command resumes: nothing runs twice.
+    code, _, err = run(capsys, "tune", "ann", "--dataset", "iris", "--set", "activation=relu,elu",
+                       "--set", "hidden_units=[8],[8,4]", "--set",
+                       "learning_rate=1e-2:1e-1:10:log", "--set", "dropout=0.1", "--epochs", "1",
+                       "--directory", directory)
+    assert code == 0 and "resuming: 8 trial(s) already finished" in err
+    assert len(SearchResult.load(str(directory)).leaderboard) == 8
+
+
+def test_space_value_syntax():
+    assert cli._space_value("relu,elu") == ["relu", "elu"]
+    assert cli._space_value("[64,32],[32]") == [(64, 32), (32,)]
+    assert cli._space_value("[64,32]") == (64, 32)
+    assert cli._space_value("0.0:0.5:0.1") == {"min": 0.0, "max": 0.5, "step": 0.1,
+                                               "sampling": "linear"}
+    assert cli._space_value("1e-4:1e-1:log") == {"min": 1e-4, "max": 0.1, "sampling": "log"}
+    assert cli._space_value("0.2") == 0.2
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("model: ann\ndataset: iris\nspace: {activation: [relu]}\nepoch: 3\n",
+     "unknown key 'epoch'. Did you mean 'epochs'"),
+    ("model: ann\nspace: {activation: [relu]}\n", "missing key 'dataset'"),
+    ("model: ann\ndataset: iris\nspace: []\n", "'space' must be a non-empty mapping"),
+    ("model: ann\ndataset: {csv: x.csv}\nspace: {a: [1]}\n", "dataset.target"),
+    ("model: [unclosed\n", "not valid YAML"),
+])
+def test_config_errors_name_the_key(tmp_path, text, needle):
+    path = tmp_path / "bad.yaml"
+    path.write_text(text)
+    with pytest.raises(ValueError, match=needle):
+        load_config(str(path))
+
+
+def test_json_config_and_cli_error_exit(capsys, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps({"model": "ann", "dataset": "iris",
+                                "space": {"activation": ["relu", "rellu"]},
+                                "directory": str(tmp_path / "j")}))
+    code, _, err = run(capsys, "tune", path)
+    assert code == 2 and "Did you mean 'relu'" in err
+    code, _, err = run(capsys, "tune", "ann", "--dataset", "iris")
+    assert code == 2 and "Nothing to search" in err
+
+
+def test_devices_command(capsys):
+    code, out, _ = run(capsys, "devices")
+    assert code == 0 and "a search would use: /CPU:0" in out and "no GPU" in out
+    code, out, _ = run(capsys, "devices", "--devices", "/CPU:0", "/CPU:1", "--multi-device",
+                       "mirrored")
+    assert code == 0 and "/CPU:0, /CPU:1" in out and "mirrored" in out
+
+
+@pytest.mark.parametrize("command", [["tune"], ["devices"]])
+def test_help(capsys, command):
+    with pytest.raises(SystemExit) as exc:
+        cli.main([*command, "--help"])
+    assert exc.value.code == 0 and "usage: keras-zoo" in capsys.readouterr().out

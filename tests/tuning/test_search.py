@@ -1,0 +1,322 @@
+"""search(): the grid once, random with a seed, failures, resume, results, workers."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import keras
+import numpy as np
+import pandas as pd
+import pytest
+
+import keras_zoo as kz
+from keras_zoo import tuning
+from keras_zoo.tuning import SearchError
+from keras_zoo.tuning.trial import infer_direction
+
+
+@pytest.fixture(scope="module")
+def data():
+    return kz.load("iris", seed=0)
+
+
+def _params(result, keys):
+    return [tuple(row[k] for k in keys) for _, row in result.leaderboard.iterrows()]
+
+
+def test_grid_covers_the_product_exactly_once(data, tmp_path):
+    space = {"activation": ["relu", "tanh"], "hidden_units": [(8,), (8, 4)],
+             "learning_rate": [0.01, 0.05]}
+    result = tuning.search("ann", data, space, epochs=2, directory=str(tmp_path / "s"),
+                           verbose=0)
+    board = result.leaderboard
+    assert len(board) == 8 and (board["status"] == "completed").all()
+    expected = set(itertools.product(*space.values()))
+    assert set(_params(result, list(space))) == expected
+    columns = {"trial", "status", "activation", "hidden_units", "learning_rate", "val_accuracy",
+               "val_loss", "accuracy", "loss", "epochs", "best_epoch", "seconds", "device",
+               "worker", "error"}
+    assert columns <= set(board.columns)
+    assert board["device"].eq("/CPU:0").all()
+    assert os.path.exists(tmp_path / "s" / "leaderboard.csv")
+    again = pd.read_csv(result.to_csv())
+    assert len(again) == 8
+
+
+def test_random_search_is_reproducible_under_a_seed(data, tmp_path):
+    space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"},
+             "hidden_units": [(4,), (8,), (16,)]}
+    runs = [tuning.search("ann", data, space, strategy="random", max_trials=2, epochs=1,
+                          seed=seed, directory=str(tmp_path / f"r{i}"), verbose=0)
+            for i, seed in enumerate([7, 7, 8])]
+    a, b, c = (_params(r, ["learning_rate", "hidden_units"]) for r in runs)
+    assert a == b
+    assert a != c
+    assert len(set(a)) == 2
+
+
+def test_tuples_and_fit_keywords_are_tuned(data, tmp_path):
+    result = tuning.search("ann", data, {"hidden_units": [(4,), (6, 3)], "batch_size": [16, 64],
+                                         "epochs": [2, 3]},
+                           early_stopping=False, directory=str(tmp_path / "t"), verbose=0)
+    board = result.leaderboard
+    assert len(board) == 8
+    assert set(board["hidden_units"]) == {(4,), (6, 3)}
+    assert (board["epochs"] == board["epochs"]).all()
+    for _, row in board.iterrows():
+        assert row["epochs"] == row["epochs"]  # recorded
+    ran = {(row["epochs"]) for _, row in board.iterrows()}
+    assert ran == {2, 3}  # the `epochs` axis reached training
+    assert result.best_params["hidden_units"] in {(4,), (6, 3)}
+
+
+def test_best_model_reloads_and_reproduces_the_best_score(data, tmp_path):
+    result = tuning.search("ann", data, {"learning_rate": [0.003, 0.03]}, epochs=8,
+                           directory=str(tmp_path / "b"), verbose=0)
+    model = result.best_model
+    score = model.evaluate(data.x_val, data.y_val, verbose=0, return_dict=True)["accuracy"]
+    assert score == pytest.approx(result.best_score, abs=1e-6)
+    kept = [f for _, _, files in os.walk(tmp_path / "b") for f in files if f == "model.keras"]
+    assert len(kept) == 1  # keep_models="best": disk use does not grow with trials
+
+
+def test_regression_objective_and_directions():
+    assert infer_direction("val_accuracy") == "max"
+    assert infer_direction("val_loss") == "min"
+    assert infer_direction("val_f1_score") == "max"  # Keras Tuner infers "min" here
+    assert infer_direction("val_r2_score") == "max"
+    assert infer_direction("val_r2") == "max"
+    assert infer_direction("val_mean_absolute_error") == "min"
+    with pytest.raises(ValueError, match="maximise or minimise"):
+        infer_direction("val_zork")
+
+
+def test_regression_search_minimises_val_loss(tmp_path):
+    data = kz.load("diabetes", seed=0)
+    result = tuning.search("ann", data, {"loss": ["mse", "huber"]}, epochs=3, objective="val_r2",
+                           directory=str(tmp_path / "reg"), verbose=0)
+    assert result.objective == "val_r2" and result.direction == "max"
+    assert result.best_score == result.leaderboard["val_r2"].max()
+
+
+def bad_loss(y_true, y_pred):
+    raise RuntimeError("deliberate failure in the loss")
+
+
+def flaky_ann(input_dim=None, *, task=None, num_classes=None, normalization=None, mode="ok",
+              learning_rate=None, seed=None):
+    """ann, but mode="fail..." compiles a loss that raises when training starts."""
+    model = kz.zoo.ann(input_dim, task=task, num_classes=num_classes, normalization=normalization,
+                       hidden_units=(4,), learning_rate=learning_rate, seed=seed)
+    if mode.startswith("fail"):
+        model.compile(optimizer="adam", loss=bad_loss, metrics=["accuracy"])
+    return model
+
+
+def test_failed_trials_are_recorded_and_the_search_goes_on(data, tmp_path):
+    result = tuning.search(flaky_ann, data, {"mode": ["ok", "fail", "ok again"]}, epochs=2,
+                           directory=str(tmp_path / "f"), verbose=0, max_consecutive_failures=3)
+    board = result.leaderboard.set_index("mode")
+    assert board.loc["fail", "status"] == "failed"
+    assert "deliberate failure in the loss" in board.loc["fail", "error"]
+    assert (result.leaderboard["status"] == "completed").sum() == 2
+
+
+def test_consecutive_failures_stop_with_a_clear_message(data, tmp_path):
+    with pytest.raises(SearchError, match=r"3 trial\(s\) failed in a row.*deliberate failure"):
+        tuning.search(flaky_ann, data, {"mode": ["ok", "fail1", "fail2", "fail3", "fail4"]},
+                      epochs=1,
+                      directory=str(tmp_path / "c"), verbose=0)
+    kept = tuning.SearchResult.load(str(tmp_path / "c"))
+    assert (kept.leaderboard["status"] == "completed").sum() == 1  # nothing lost
+
+
+def test_nan_loss_fails_the_trial(data, tmp_path):
+    result = tuning.search("ann", data, {"learning_rate": [0.01, 1e12]}, optimizer="minibatch_sgd",
+                           epochs=3, directory=str(tmp_path / "n"), verbose=0)
+    board = result.leaderboard.set_index("learning_rate")
+    assert board.loc[1e12, "status"] == "failed"
+    assert "NaN" in board.loc[1e12, "error"]
+    assert board.loc[0.01, "status"] == "completed"
+
+
+@pytest.mark.parametrize("space,kwargs,needle", [
+    ({"hiden_units": [(4,)]}, {}, "Did you mean 'hidden_units'"),
+    ({"activation": []}, {}, "empty list"),
+    ({"dropout": {"min": 0.4, "max": 0.1, "step": 0.1}}, {}, "min > max"),
+    ({"activation": ["relu", "rellu"]}, {}, r"space\['activation'\] = 'rellu' is rejected.*"
+                                             "Did you mean 'relu'"),
+    ({"batch_size": [32, 0]}, {}, "positive integers"),
+    ({"activation": ["relu"]}, {"objective": "val_f1"}, "not a metric this model logs"),
+    ({"activation": ["relu"]}, {"strategy": "grud"}, "Did you mean 'grid'"),
+    ({"activation": ["relu"]}, {"dropout": 3.0}, "cannot be built"),
+])
+def test_bad_specs_fail_before_the_first_trial(data, tmp_path, space, kwargs, needle):
+    directory = tmp_path / "bad"
+    with pytest.raises(ValueError, match=needle):
+        tuning.search("ann", data, space, directory=str(directory), verbose=0, **kwargs)
+    assert not (directory / "trials").exists()
+
+
+def test_a_directory_holding_another_search_is_refused(data, tmp_path):
+    directory = str(tmp_path / "d")
+    tuning.search("ann", data, {"activation": ["relu"]}, epochs=1, directory=directory, verbose=0)
+    with pytest.raises(ValueError, match="holds a different search"):
+        tuning.search("ann", data, {"activation": ["tanh"]}, epochs=1, directory=directory,
+                      verbose=0)
+    with pytest.raises(ValueError, match="already holds this search"):
+        tuning.search("ann", data, {"activation": ["relu"]}, epochs=1, directory=directory,
+                      resume=False, verbose=0)
+    result = tuning.search("ann", data, {"activation": ["tanh"]}, epochs=1, directory=directory,
+                           overwrite=True, verbose=0)
+    assert list(result.leaderboard["activation"]) == ["tanh"]
+
+
+def test_resume_with_a_larger_max_trials_runs_the_extra_trials(data, tmp_path):
+    directory = str(tmp_path / "m")
+    space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"}}
+    first = tuning.search("ann", data, space, strategy="random", max_trials=2, epochs=1,
+                          directory=directory, verbose=0)
+    second = tuning.search("ann", data, space, strategy="random", max_trials=4, epochs=1,
+                           directory=directory, verbose=0)
+    assert len(first.leaderboard) == 2 and len(second.leaderboard) == 4
+    assert list(second.leaderboard["learning_rate"][:2]) == list(first.leaderboard["learning_rate"])
+
+
+def test_half_started_trial_is_dropped_on_resume(data, tmp_path):
+    """A kill between writing a new trial and the oracle's state leaves an orphan trial file."""
+    directory = tmp_path / "h"
+    space = {"learning_rate": [0.01, 0.02, 0.03]}
+    tuning.search("ann", data, space, epochs=1, directory=str(directory), max_trials=1, verbose=0)
+    orphan = directory / "trials" / "trial_1"
+    orphan.mkdir()
+    state = json.loads((directory / "trials" / "trial_0" / "trial.json").read_text())
+    state.update({"trial_id": "1", "status": "RUNNING", "score": None})
+    (orphan / "trial.json").write_text(json.dumps(state))
+    result = tuning.search("ann", data, space, epochs=1, directory=str(directory), verbose=0)
+    assert len(result.leaderboard) == 3
+    assert sorted(result.leaderboard["learning_rate"]) == [0.01, 0.02, 0.03]
+    assert (result.leaderboard["status"] == "completed").all()
+
+
+RESUME_SCRIPT = textwrap.dedent("""
+    import sys
+    import keras_zoo as kz
+    kz.tuning.search("ann", "iris", {"learning_rate": [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]},
+                     hidden_units=(16,), epochs=25, early_stopping=False, directory=sys.argv[1],
+                     verbose=0)
+""")
+
+
+def _completed(directory) -> int:
+    n = 0
+    trials = os.path.join(directory, "trials")
+    for name in os.listdir(trials) if os.path.isdir(trials) else []:
+        path = os.path.join(trials, name, "result.json")
+        if os.path.exists(path):
+            with open(path) as handle:
+                n += json.load(handle).get("status") == "completed"
+    return n
+
+
+@pytest.mark.large
+def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
+    directory = str(tmp_path / "k")
+    script = tmp_path / "run.py"
+    script.write_text(RESUME_SCRIPT)
+    proc = subprocess.Popen([sys.executable, str(script), directory])
+    deadline = time.monotonic() + 240
+    while _completed(directory) < 2 and time.monotonic() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the search finished before it could be killed"
+    os.kill(proc.pid, signal.SIGKILL)  # kill -9, mid-search
+    proc.wait()
+    done_before = _completed(directory)
+    assert 2 <= done_before < 6
+    subprocess.run([sys.executable, str(script), directory], check=True, timeout=300)
+    result = tuning.SearchResult.load(directory)
+    board = result.leaderboard
+    assert len(board) == 6
+    assert (board["status"] == "completed").all()
+    assert sorted(board["learning_rate"]) == [0.01, 0.02, 0.03, 0.04, 0.05, 0.06]
+
+
+@pytest.mark.large
+def test_two_workers_on_localhost_finish_the_grid_exactly_once(data, tmp_path, monkeypatch):
+    # The worker process unpickles `flaky_ann` from this module.
+    monkeypatch.setenv("PYTHONPATH", os.path.dirname(__file__) + os.pathsep
+                       + os.environ.get("PYTHONPATH", ""))
+    # search() waits for the worker process to be ready (TensorFlow imported) before handing out
+    # trials, so both workers take part.
+    space = {"learning_rate": [0.01, 0.02, 0.03, 0.04], "mode": ["ok", "fail"]}
+    result = tuning.search(flaky_ann, data, space, epochs=20, early_stopping=False, workers=2,
+                           batch_size=16, max_consecutive_failures=8,
+                           directory=str(tmp_path / "w"), verbose=0)
+    board = result.leaderboard
+    assert len(board) == 8
+    assert set(_params(result, list(space))) == set(itertools.product(*space.values()))
+    assert set(board["worker"]) == {"worker0", "worker1"}  # both workers ran trials
+    failed = board[board["mode"] == "fail"]
+    assert (failed["status"] == "failed").all() and (board["mode"] == "ok").sum() == 4
+    # Keras Tuner drops a failed trial's message between worker and chief; ours keeps it.
+    assert failed["error"].str.contains("deliberate failure in the loss").all()
+
+
+def test_mirrored_placement_on_logical_cpus(data, tmp_path):
+    result = tuning.search("ann", data, {"learning_rate": [0.01, 0.05]}, epochs=2,
+                           devices=["/CPU:0", "/CPU:1"], multi_device="mirrored",
+                           directory=str(tmp_path / "mir"), verbose=0)
+    assert (result.leaderboard["device"] == "/CPU:0+/CPU:1").all()
+    assert (result.leaderboard["status"] == "completed").all()
+
+
+def test_explicit_device_placement_is_recorded(data, tmp_path):
+    result = tuning.search("ann", data, {"learning_rate": [0.01]}, epochs=1, devices=["/CPU:1"],
+                           directory=str(tmp_path / "dev"), verbose=0)
+    assert result.leaderboard["device"].tolist() == ["/CPU:1"]
+
+
+def test_plot_writes_a_png(data, tmp_path):
+    result = tuning.search("ann", data, {"activation": ["relu", "tanh"],
+                                         "learning_rate": [0.01, 0.1]},
+                           epochs=1, directory=str(tmp_path / "p"), verbose=0)
+    path = result.plot()
+    with open(path, "rb") as handle:
+        assert handle.read(8) == b"\x89PNG\r\n\x1a\n"
+    assert "best:" in result.summary()
+
+
+def test_progress_lines(data, tmp_path, capfd):
+    tuning.search("ann", data, {"learning_rate": [0.01, 0.1]}, epochs=1,
+                  directory=str(tmp_path / "v"), verbose=1)
+    err = capfd.readouterr().err
+    assert "trial 1/2" in err and "trial 2/2" in err and "best" in err
+
+
+def test_memory_is_released_between_trials(data, tmp_path):
+    """No Keras graph state accumulates: the backend session is cleared around every trial."""
+    tuning.search("ann", data, {"learning_rate": [0.01, 0.02, 0.03]}, epochs=1,
+                  directory=str(tmp_path / "mem"), verbose=0)
+    # After a search, the next auto-generated layer name starts from scratch again.
+    assert keras.layers.Dense(1).name == "dense"
+    assert np.isfinite(0.0)
+
+
+@pytest.mark.parametrize("strategy", ["bayesian", "hyperband"])
+def test_other_keras_tuner_strategies(data, tmp_path, strategy):
+    space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"},
+             "activation": ["relu", "tanh"]}
+    result = tuning.search("ann", data, space, strategy=strategy, max_trials=3, epochs=3,
+                           directory=str(tmp_path / strategy), verbose=0)
+    board = result.leaderboard
+    assert len(board) >= 3 and (board["status"] == "completed").all()
+    assert board["learning_rate"].between(1e-3, 1e-1).all()
+    if strategy == "hyperband":  # later brackets continue earlier trials for more epochs
+        assert board["epochs"].max() > board["epochs"].min()
