@@ -241,7 +241,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     result = tuning.search(model, data, space, verbose=0 if args.quiet else 1, **kwargs)
     board = result.completed()
     shown = board.head(args.top)
-    columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, "epochs",
+    columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, "epochs_run",
                            "seconds", "device"] if c in shown.columns]
     print(f"\n{result.summary()}")
     print(_table(shown[columns].to_dict("records"), columns))

@@ -38,8 +38,8 @@ class SearchResult:
         objective: The objective's name; ``direction``: ``"max"`` or ``"min"``.
         leaderboard: One row per trial: ``trial``, ``status`` (completed / failed / running /
             interrupted), each searched parameter, the objective, every logged metric at the
-            scored epoch, ``epochs``, ``best_epoch``, ``seconds``, ``device``, ``worker`` (the Keras Tuner
-            worker that ran it), ``error``.
+            scored epoch, ``epochs_run``, ``best_epoch``, ``seconds``, ``device``, ``worker``
+            (the Keras Tuner worker that ran it), ``error``.
 
     Example:
         >>> result = SearchResult.load("runs/ann")                     # doctest: +SKIP
@@ -96,14 +96,14 @@ class SearchResult:
             for key, value in sorted((r.get("metrics") or {}).items()):
                 if key != self.objective:
                     row[key] = value
-            row.update({"epochs": r.get("epochs"), "best_epoch": r.get("best_epoch"),
+            row.update({"epochs_run": r.get("epochs"), "best_epoch": r.get("best_epoch"),
                         "seconds": r.get("seconds"), "device": r.get("device"),
                         "worker": r.get("worker"), "error": r.get("error")})
             rows.append(row)
         columns = ["trial", "status", *params, self.objective]
         frame = pd.DataFrame(rows)
         if frame.empty:
-            return pd.DataFrame(columns=[*columns, "epochs", "best_epoch", "seconds", "device",
+            return pd.DataFrame(columns=[*columns, "epochs_run", "best_epoch", "seconds", "device",
                                          "worker", "error"])
         ordered = columns + [c for c in frame.columns if c not in columns]
         return frame[ordered].reset_index(drop=True)
