@@ -40,10 +40,10 @@ import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
+import keras
+import numpy as np
 
-import keras_zoo as kz  # noqa: E402
+import keras_zoo as kz
 
 # === dates: seq2seq ===
 

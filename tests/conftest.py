@@ -7,12 +7,12 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 os.environ.setdefault("KERAS_BACKEND", "tensorflow")
 
-import keras  # noqa: E402
-import numpy as np  # noqa: E402
-import pytest  # noqa: E402
+import keras
+import numpy as np
+import pytest
 
-import keras_zoo as kz  # noqa: E402
-from keras_zoo.tuning import split_cpu  # noqa: E402
+import keras_zoo as kz
+from keras_zoo.tuning import split_cpu
 
 # Two logical CPU devices for the whole session (before TensorFlow's first op), so the device
 # placement of searches (tf.device, MirroredStrategy) is tested without GPUs.

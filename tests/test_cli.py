@@ -83,7 +83,7 @@ def test_console_script_end_to_end(tmp_path):
     result = subprocess.run(
         [exe, "train", "ann", "--dataset", "breast_cancer", "--epochs", "20", "--quiet",
          "--output", str(tmp_path / "m.keras")],
-        capture_output=True, text=True, timeout=300,
+        check=False, capture_output=True, text=True, timeout=300,
     )
     assert result.returncode == 0, result.stderr
     assert "ann on breast_cancer" in result.stdout

@@ -226,7 +226,8 @@ class SearchResult:
         plt.close(fig)
         return path
 
-    def summary(self, top: int = 10) -> str:
+    def summary(self) -> str:
+        """Two lines: trial counts by status, and the best trial."""
         counts = self.leaderboard["status"].value_counts().to_dict()
         lines = [f"Search in {self.directory}: {len(self.leaderboard)} trials "
                  f"({', '.join(f'{v} {k}' for k, v in counts.items())}); objective "

@@ -247,12 +247,6 @@ class Space:
         return self.decode({n: (a.labels[0] if a.kind == "choice" else a.low)
                             for n, a in self.axes.items()})
 
-    def split(self, params: Mapping[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
-        """Decoded params -> (factory keywords, fit keywords)."""
-        factory = {k: v for k, v in params.items() if k not in FIT_KEYS}
-        fit = {k: v for k, v in params.items() if k in FIT_KEYS}
-        return factory, fit
-
 
 def as_tuple_values(values: Sequence[Any]) -> list[Any]:
     """Lists inside a space (from YAML/JSON) become tuples, as Python factories expect."""

@@ -13,7 +13,7 @@ import os
 import time
 import traceback
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 import keras
@@ -91,7 +91,6 @@ class TrialJob:
     executions_per_trial: int = 1
     seed: int | None = 0
     keep_models: str = "best"
-    fit_options: dict[str, Any] = field(default_factory=dict)
 
     # --- building -------------------------------------------------------------------------
 
@@ -188,7 +187,7 @@ class TrialJob:
             model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
             epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
             early_stopping=early, monitor=self.objective, seed=seed,
-            callbacks=[keras.callbacks.TerminateOnNaN()], **self.fit_options,
+            callbacks=[keras.callbacks.TerminateOnNaN()],
         )
         return history.history
 

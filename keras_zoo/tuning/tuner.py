@@ -264,7 +264,6 @@ class ZooTuner(BaseTuner):
             return
         root = self.project_dir
         for name in os.listdir(root):
-            result_path = os.path.join(root, name, RESULT_FILE)
             model_path = os.path.join(root, name, MODEL_FILE)
             if model_path == path or not os.path.exists(model_path):
                 continue

@@ -400,7 +400,7 @@ def _class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, f
                                      sample_weight: Any) -> np.ndarray:
     labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype("int64")
-    missing = sorted(set(np.unique(labels).tolist()) - set(int(k) for k in class_weight))
+    missing = sorted(set(np.unique(labels).tolist()) - {int(k) for k in class_weight})
     if missing:
         raise ValueError(f"`class_weight` has no weight for classes {missing}. "
                          f"Received: class_weight={dict(class_weight)!r}")
@@ -504,7 +504,7 @@ def _compiled_validation(model: keras.Model, data: tuple, sw: Any):
     chunks = []
     for start in range(0, n, _EVAL_CHUNK):
         idx = slice(start, start + _EVAL_CHUNK)
-        chunk = (tf_map(lambda a: tf.constant(a[idx]), x), tf.constant(y[idx]))
+        chunk = (tf_map(lambda a, idx=idx: tf.constant(a[idx]), x), tf.constant(y[idx]))
         if sw is not None:
             chunk += (tf.constant(np.asarray(sw[idx], dtype="float32")),)
         chunks.append(chunk)

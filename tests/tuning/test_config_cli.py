@@ -48,7 +48,7 @@ def test_tune_from_a_yaml_config(capsys, tmp_path):
 
 def test_tune_from_flags_with_ranges_and_tuples(capsys, tmp_path):
     directory = tmp_path / "flags"
-    code, out, _ = run(capsys, "tune", "ann", "--dataset", "iris", "--set", "activation=relu,elu",
+    code, _, _ = run(capsys, "tune", "ann", "--dataset", "iris", "--set", "activation=relu,elu",
                        "--set", "hidden_units=[8],[8,4]", "--set", "learning_rate=1e-2:1e-1:10:log",
                        "--set", "dropout=0.1", "--epochs", "1", "--directory", directory, "--quiet")
     assert code == 0

@@ -71,7 +71,7 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
     assert len(val) < 200
     best = int(np.argmin(val))
     assert len(val) == best + 6  # stopped after 5 epochs without improvement
-    x_tr, y_tr, x_val, y_val = split_validation(x, y, 0.25, seed=0)
+    _, _, x_val, y_val = split_validation(x, y, 0.25, seed=0)
     now = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
     assert now == pytest.approx(val[best], rel=1e-4)  # the best weights were restored
 
@@ -79,7 +79,7 @@ def test_early_stopping_stops_and_restores_the_best_epoch():
 def test_validation_split_is_seeded_and_stratified():
     x = np.arange(100, dtype="float32").reshape(-1, 1)
     y = np.array([0] * 80 + [1] * 20)  # sorted: Keras' "last 10%" would hold only class 1
-    _, y_tr, _, y_val = split_validation(x, y, 0.2, seed=3)
+    _, _, _, y_val = split_validation(x, y, 0.2, seed=3)
     assert sorted(np.bincount(y_val)) == [4, 16]
     again = split_validation(x, y, 0.2, seed=3)
     np.testing.assert_array_equal(again[3], y_val)
