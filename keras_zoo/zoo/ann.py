@@ -149,7 +149,8 @@ def ann(
         output_activation: Overrides the head's output activation (e.g. ``tanh`` with hinge loss).
         loss: Any catalog loss (``mse``, ``mae``, ``huber``, ``pseudo_huber``, ``binary_crossentropy``,
             ``hinge`` ...) or object; ``None`` takes the task's default.
-        label_format: ``"sparse"`` (integer labels, default) or ``"onehot"`` for multiclass.
+        label_format: ``"sparse"`` (integer labels, default) or ``"onehot"`` (alias
+            ``"categorical"``) for multiclass.
         label_smoothing: Label smoothing for cross-entropy losses.
         metrics: Metrics for ``compile``; ``None`` gives accuracy (classifiers) or MAE and R^2.
         optimizer: Any catalog optimizer: ``gd`` (full batch), ``sgd`` (batch 1), ``minibatch_sgd``,

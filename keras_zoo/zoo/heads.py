@@ -30,7 +30,7 @@ import keras
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import check_choice
+from keras_zoo._utils import check_choice, normalize_name
 from keras_zoo.zoo import catalog
 
 log = logging.getLogger(__name__)
@@ -164,6 +164,10 @@ def default_metrics(task: str, output_activation: Any = None) -> list[Any]:
     return [keras.metrics.MeanAbsoluteError(name="mae"), keras.metrics.R2Score(name="r2")]
 
 
+_LABEL_FORMAT_ALIASES = {"integer": "sparse", "int": "sparse", "one_hot": "onehot",
+                         "categorical": "onehot"}
+
+
 def resolve_head(task: str | None = None, *, num_classes: int | None = None,
                  num_outputs: int = 1, loss: Any = None, output_activation: Any = None,
                  metrics: Any = None, label_smoothing: float = 0.0,
@@ -180,7 +184,8 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
         output_activation: Overrides the task's output activation.
         metrics: ``None`` for the defaults, else a list passed to ``compile``.
         label_smoothing: Cross-entropy label smoothing in ``[0, 1)``.
-        label_format: ``"sparse"`` (integer labels, the default) or ``"onehot"`` for multiclass.
+        label_format: ``"sparse"`` (integer labels, the default; alias ``"integer"``) or
+            ``"onehot"`` (aliases ``"one_hot"``, ``"categorical"``) for multiclass.
 
     Raises:
         ValueError: Unknown task, or a contradiction (softmax with one unit, sigmoid with
@@ -251,6 +256,7 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
         label_format = {"binary": "binary", "multilabel": "binary", "multiclass": "sparse",
                         "regression": "continuous"}[task]
     if task == "multiclass":
+        label_format = _LABEL_FORMAT_ALIASES.get(normalize_name(label_format) or "", label_format)
         check_choice("label_format", label_format, ("sparse", "onehot"))
     if loss is None:
         loss_name = {"binary": "binary_crossentropy", "multilabel": "binary_crossentropy",

@@ -41,6 +41,13 @@ class PseudoHuber(keras.losses.Loss):
     def call(self, y_true, y_pred):
         y_pred = ops.convert_to_tensor(y_pred)
         y_true = ops.cast(y_true, y_pred.dtype)
+        # Targets of shape (n,) against outputs of shape (n, 1), as Keras' own losses accept them:
+        # without this the difference would broadcast to (n, n) and train every output towards
+        # the batch mean.
+        if len(y_true.shape) == len(y_pred.shape) - 1:
+            y_true = ops.expand_dims(y_true, -1)
+        elif len(y_pred.shape) == len(y_true.shape) - 1:
+            y_pred = ops.expand_dims(y_pred, -1)
         delta = ops.cast(self.delta, y_pred.dtype)
         scaled = (y_pred - y_true) / delta
         return ops.mean(ops.square(delta) * (ops.sqrt(1.0 + ops.square(scaled)) - 1.0), axis=-1)

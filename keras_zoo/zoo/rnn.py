@@ -302,7 +302,8 @@ def rnn(
         num_outputs: Regression targets (per step for sequence outputs).
         output_activation: Overrides the head's output activation.
         loss: Any catalog loss or object; ``None`` takes the task's default.
-        label_format: ``"sparse"`` (integer labels, default) or ``"onehot"`` for multiclass.
+        label_format: ``"sparse"`` (integer labels, default) or ``"onehot"`` (alias
+            ``"categorical"``) for multiclass.
         label_smoothing: Label smoothing for cross-entropy losses.
         metrics: Metrics for ``compile``; ``None`` gives the head's defaults.
         optimizer: Any catalog optimizer (``adam`` by default) or object.

@@ -341,14 +341,19 @@ _FAST_PATH_MAX_BYTES = 2 * 1024**3
 
 class _OwnRetracingFilter(logging.Filter):
     """TensorFlow warns when more than five tf.functions of one Python function were traced
-    recently. The fast path builds one epoch function per ``fit`` call by design (a search fits
-    a new model every trial), so that warning about *our* functions is noise; others still show.
+    recently. Every new model traces its own train/test/predict functions, and the fast path
+    builds one epoch function per ``fit`` call, by design: a search, a notebook comparing
+    activations or a ``GridSearchCV`` builds a new model each time. For those functions (the fast
+    path's and Keras' own ``TensorFlowTrainer`` step functions) the warning is a false alarm whose
+    advice does not apply, so it is dropped; retracing warnings about any other function show.
     """
+
+    _PER_MODEL = ("_fast_fit", "_compiled_validation", "TensorFlowTrainer.")
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         return not ("triggered tf.function retracing" in message
-                    and ("_fast_fit" in message or "_compiled_validation" in message))
+                    and any(name in message for name in self._PER_MODEL))
 
 
 logging.getLogger("tensorflow").addFilter(_OwnRetracingFilter())

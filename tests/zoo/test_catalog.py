@@ -173,6 +173,31 @@ def test_pseudo_huber_matches_numpy_and_is_between_mse_and_mae_shapes():
         PseudoHuber(0.0)
 
 
+def test_pseudo_huber_takes_rank_one_targets_like_keras_losses():
+    """Targets (n,) against outputs (n, 1) pair element by element, never broadcast to (n, n)."""
+    y_true = np.array([0.0, 10.0, -4.0], dtype="float32")
+    y_pred = np.array([[1.0], [7.0], [-4.5]], dtype="float32")
+    loss = PseudoHuber(2.0)
+    expected = float(loss(y_true[:, None], y_pred))
+    assert float(loss(y_true, y_pred)) == pytest.approx(expected, rel=1e-6)
+    assert float(loss(y_pred, y_true)) == pytest.approx(expected, rel=1e-6)
+    huber = keras.losses.Huber(2.0)  # the same pairing Keras' Huber uses
+    assert float(huber(y_true, y_pred)) == pytest.approx(float(huber(y_true[:, None], y_pred)))
+
+
+def test_every_regression_loss_learns_a_line_from_rank_one_targets():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(256, 3)).astype("float32")
+    y = (x @ np.array([2.0, -1.0, 0.5]) + 3.0).astype("float32")  # shape (n,)
+    for loss in ("mse", "mae", "huber", {"name": "pseudo_huber", "delta": 1.0}, "log_cosh"):
+        keras.utils.set_random_seed(0)
+        model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
+        model.compile(keras.optimizers.Adam(0.1), catalog.get_loss(loss))
+        model.fit(x, y, epochs=60, batch_size=64, verbose=0)
+        r2 = 1 - np.mean((model.predict(x, verbose=0)[:, 0] - y) ** 2) / np.var(y)
+        assert r2 > 0.95, (loss, r2)
+
+
 def test_sparse_label_smoothing_equals_categorical_on_one_hot():
     y = np.array([0, 2, 1])
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]], dtype="float32")

@@ -49,9 +49,14 @@ def test_defaults_per_task(task, units, activation, loss_cls):
     assert isinstance(head.loss, loss_cls)
 
 
-def test_one_hot_multiclass_uses_categorical_crossentropy():
-    head = resolve_head("multiclass", num_classes=3, label_format="onehot")
+@pytest.mark.parametrize("label_format", ["onehot", "one-hot", "categorical"])
+def test_one_hot_multiclass_uses_categorical_crossentropy(label_format):
+    head = resolve_head("multiclass", num_classes=3, label_format=label_format)
     assert isinstance(head.loss, keras.losses.CategoricalCrossentropy)
+    assert head.label_format == "onehot"
+    assert resolve_head("multiclass", num_classes=3, label_format="integer").label_format == "sparse"
+    with pytest.raises(ValueError, match="must be one of 'sparse', 'onehot'"):
+        resolve_head("multiclass", num_classes=3, label_format="dense")
 
 
 @pytest.mark.parametrize("loss,cls", [("mae", keras.losses.MeanAbsoluteError),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 import keras
 import numpy as np
 import pytest
@@ -131,3 +133,25 @@ def test_fit_restores_steps_per_execution(tiny_binary):
     assert model.steps_per_execution == 32
     zoo.fit(model, x, y, epochs=1)
     assert model.steps_per_execution == 32
+
+
+def test_retracing_warnings_of_per_model_functions_are_dropped_others_kept(caplog):
+    """A loop that builds and evaluates a new model each time does not print TensorFlow's
+    retracing warning (each model traces its own functions), and other functions still warn."""
+    import tensorflow as tf
+
+    x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    with caplog.at_level(logging.WARNING, logger="tensorflow"):
+        for _ in range(8):
+            model = zoo.ann(4, task="binary", hidden_units=(4,), seed=0)
+            zoo.fit(model, x, y, epochs=1, early_stopping=False)
+            model.evaluate(x, y, verbose=0)
+            model.predict(x, verbose=0)
+    assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+
+    record = logging.LogRecord("tensorflow", logging.WARNING, __file__, 1,
+                               "6 out of the last 6 calls to <function my_step at 0x0> triggered "
+                               "tf.function retracing.", None, None)
+    assert all(f.filter(record) for f in logging.getLogger("tensorflow").filters)
+    assert tf.get_logger() is logging.getLogger("tensorflow")
