@@ -21,6 +21,7 @@ from collections.abc import Sequence
 from typing import Any
 
 import keras
+import numpy as np
 
 from keras_zoo._utils import check_fraction, normalize_name, per_layer, set_seed
 from keras_zoo.zoo import catalog
@@ -130,8 +131,9 @@ def ann(
             then learns standardised targets and a final inverted ``Normalization`` layer maps
             them back, so predictions, loss and metrics stay in the targets' units while training
             converges as fast as on scaled targets. ``Dataset.model_kwargs()`` supplies it.
-            It only applies to a linear output; with another output activation (e.g. the
-            exponential of the Poisson loss) it is left out.
+            That applies to a linear output; under the exponential output of the Poisson loss
+            the output bias starts at ``log(mean)`` instead (so predictions start at the
+            targets' mean), and other output activations leave it out.
         task: ``binary``, ``multiclass``, ``multilabel`` or ``regression`` (see ``heads``); inferred
             from ``num_classes`` when omitted.
         num_classes: Classes (multiclass) or labels (multilabel).
@@ -203,8 +205,15 @@ def ann(
                                                      initializers)):
         layers += dense_block(units, activation=act, initializer=init, dropout=rate,
                               batch_norm=batch_norm, l1=l1, l2=l2, name=f"hidden_{i + 1}")
-    layers += output_layer(head, initializer=catalog.default_initializer(head.activation))
-    if target_normalization is not None and catalog.canonical_activation(head.activation) == "linear":
+    output_activation_name = catalog.canonical_activation(head.activation)
+    bias = None
+    if target_normalization is not None and output_activation_name == "exponential":
+        mean = np.asarray(target_normalization[0], dtype="float64")
+        if np.all(mean > 0):
+            bias = np.log(mean).tolist()  # exp(bias) starts at the targets' mean
+    layers += output_layer(head, initializer=catalog.default_initializer(head.activation),
+                           bias=bias)
+    if target_normalization is not None and output_activation_name == "linear":
         layers.append(normalization_layer(target_normalization, head.units, invert=True,
                                           argument="target_normalization", name="unstandardize"))
     model = keras.Sequential(layers, name=normalize_name(name) or "ann")

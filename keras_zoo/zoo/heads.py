@@ -23,6 +23,7 @@ categorical cross-entropy or continuous labels for a classifier.
 from __future__ import annotations
 
 import logging
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -184,8 +185,10 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
         output_activation: Overrides the task's output activation.
         metrics: ``None`` for the defaults, else a list passed to ``compile``.
         label_smoothing: Cross-entropy label smoothing in ``[0, 1)``.
-        label_format: ``"sparse"`` (integer labels, the default; alias ``"integer"``) or
-            ``"onehot"`` (aliases ``"one_hot"``, ``"categorical"``) for multiclass.
+        label_format: ``"sparse"`` (integer labels; alias ``"integer"``) or ``"onehot"``
+            (aliases ``"one_hot"``, ``"categorical"``) for multiclass. ``None``: what the loss
+            expects (one-hot for ``categorical_crossentropy``, ``categorical_hinge``,
+            ``kl_divergence``), else sparse.
 
     Raises:
         ValueError: Unknown task, or a contradiction (softmax with one unit, sigmoid with
@@ -253,8 +256,11 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
 
     # Loss.
     if label_format is None:
-        label_format = {"binary": "binary", "multilabel": "binary", "multiclass": "sparse",
-                        "regression": "continuous"}[task]
+        # An explicit one-hot loss (categorical_crossentropy, categorical_hinge, ...) says the
+        # labels are one-hot; otherwise multiclass labels are integers.
+        implied = catalog.LOSSES.entries[loss_name].extra["labels"] if loss_name else None
+        label_format = {"binary": "binary", "multilabel": "binary",
+                        "multiclass": implied or "sparse", "regression": "continuous"}[task]
     if task == "multiclass":
         label_format = _LABEL_FORMAT_ALIASES.get(normalize_name(label_format) or "", label_format)
         check_choice("label_format", label_format, ("sparse", "onehot"))
@@ -295,12 +301,20 @@ def _losses_for(task: str) -> list[str]:
     return [n for n, e in catalog.LOSSES.entries.items() if task in e.extra["tasks"]]
 
 
-def output_layer(head: Head, *, initializer: Any = "glorot_uniform", name: str = "output"
-                 ) -> list[keras.layers.Layer]:
-    """The Dense output layer (plus an activation layer when the activation needs one)."""
+def output_layer(head: Head, *, initializer: Any = "glorot_uniform", name: str = "output",
+                 bias: Sequence[float] | None = None) -> list[keras.layers.Layer]:
+    """The Dense output layer (plus an activation layer when the activation needs one).
+
+    ``bias`` starts the output bias at given values instead of zeros (e.g. ``log(mean)`` of the
+    targets under an exponential output, so training starts at the right scale).
+    """
     fn = catalog.activation_function(head.activation)
+    bias_init = ("zeros" if bias is None else
+                 keras.initializers.Constant(np.broadcast_to(np.asarray(bias, "float32"),
+                                                             (head.units,)).tolist()))
     dense = keras.layers.Dense(head.units, activation=fn,
-                               kernel_initializer=catalog.get_initializer(initializer), name=name)
+                               kernel_initializer=catalog.get_initializer(initializer),
+                               bias_initializer=bias_init, name=name)
     if fn is not None:
         return [dense]
     return [dense, catalog.activation_layer(head.activation)]

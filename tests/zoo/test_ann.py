@@ -75,6 +75,21 @@ def test_target_normalization_keeps_units():
         zoo.ann(3, task="binary", target_normalization=([0.0], [1.0]))
 
 
+def test_poisson_output_starts_at_the_targets_mean_and_learns_counts():
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(800, 3)).astype("float32")
+    rate = np.exp(2.0 + 0.5 * x[:, 0] - 0.3 * x[:, 1])  # counts around 8, a log-linear rate
+    y = rng.poisson(rate).astype("float32")
+    model = zoo.ann(3, task="regression", loss="poisson", hidden_units=(16,), seed=0,
+                    target_normalization=([float(y[:600].mean())], [float(y[:600].var())]))
+    assert model.get_layer("output").bias.numpy() == pytest.approx(np.log(y[:600].mean()))
+    zoo.fit(model, x[:600], y[:600], epochs=40, early_stopping=False, seed=0)
+    predicted = model.predict(x[600:], verbose=0)[:, 0]
+    # R2 against the true rate (the counts' noise caps R2 against y itself).
+    r2 = 1 - np.mean((predicted - rate[600:]) ** 2) / np.var(rate[600:])
+    assert r2 > 0.8
+
+
 @pytest.mark.parametrize("kwargs", [
     {"task": "binary"},
     {"task": "multiclass", "num_classes": 3, "activation": "prelu", "batch_norm": True,

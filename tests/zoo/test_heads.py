@@ -49,6 +49,13 @@ def test_defaults_per_task(task, units, activation, loss_cls):
     assert isinstance(head.loss, loss_cls)
 
 
+@pytest.mark.parametrize("loss", ["categorical_crossentropy", "categorical_hinge", "kl_divergence"])
+def test_a_one_hot_loss_implies_one_hot_labels(loss):
+    assert resolve_head("multiclass", num_classes=3, loss=loss).label_format == "onehot"
+    with pytest.raises(ValueError, match="expects onehot labels, but label_format='sparse'"):
+        resolve_head("multiclass", num_classes=3, loss=loss, label_format="sparse")
+
+
 @pytest.mark.parametrize("label_format", ["onehot", "one-hot", "categorical"])
 def test_one_hot_multiclass_uses_categorical_crossentropy(label_format):
     head = resolve_head("multiclass", num_classes=3, label_format=label_format)
@@ -85,8 +92,8 @@ def test_task_from_num_classes_or_loss():
     ({"task": "multilabel", "num_classes": 3, "output_activation": "softmax"}, "independent sigmoid"),
     ({"task": "regression", "loss": "binary_crossentropy"}, "not task='regression'"),
     ({"task": "binary", "loss": "sparse_categorical_crossentropy"}, "multiclass tasks"),
-    ({"task": "multiclass", "num_classes": 3, "loss": "categorical_crossentropy"},
-     "expects onehot labels"),
+    ({"task": "multiclass", "num_classes": 3, "loss": "categorical_crossentropy",
+      "label_format": "sparse"}, "expects onehot labels"),
     ({"task": "binary", "num_classes": 3}, "task='binary' has 2 classes"),
     ({"task": "ranking"}, "`task` must be one of"),
     ({"task": "binary", "label_smoothing": 1.0}, "label_smoothing"),
