@@ -164,7 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_zoo import datasets, zoo
-    from keras_zoo.zoo.training import EpochProgress
+    from keras_zoo.zoo.training import EpochProgress, align_targets
 
     info = zoo.model_info(args.model)
     data = datasets.load(args.dataset, seed=args.seed)
@@ -185,7 +185,8 @@ def cmd_train(args: argparse.Namespace) -> int:
     for split in ("train", "val", "test"):
         x, y = data.split(split)
         if len(y):
-            metrics = model.evaluate(x, y, verbose=0, return_dict=True, batch_size=1024)
+            metrics = model.evaluate(x, align_targets(model, y), verbose=0, return_dict=True,
+                                     batch_size=1024)
             rows.append({"split": split, **{k: float(v) for k, v in metrics.items()}})
     columns = ["split"] + sorted({k for r in rows for k in r if k != "split"})
     epochs_run = len(history.history.get("loss", []))

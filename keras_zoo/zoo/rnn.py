@@ -36,7 +36,10 @@ Choices a user will notice:
   usual cure for exploding gradients in recurrent networks. Pass ``global_clipnorm=None`` to turn it
   off; setting ``clipnorm`` or ``clipvalue`` replaces it (Keras allows one of the three).
 * Heads follow the task rules of ``keras_zoo.zoo.heads``; a per-step head is the same Dense layer
-  applied at every step.
+  applied at every step. A binary or regression per-step head outputs ``(samples, steps, 1)``;
+  ``kz.zoo.fit`` takes its targets as ``(samples, steps)`` too and adds the last axis (plain
+  ``model.fit``/``evaluate`` need ``(samples, steps, 1)``: with ``(samples, steps)`` Keras reduces
+  the step axis away before applying the padding mask, and fails).
 * Cells use ``tanh`` with Glorot-uniform input kernels and orthogonal recurrent kernels (Keras'
   defaults); the input-kernel initializer follows the activation like everywhere in the zoo.
 * **XLA is off** (``jit_compile=False``). Measured on 2 CPU cores (LSTM(64) on integer tokens,
@@ -48,6 +51,7 @@ Choices a user will notice:
 
 from __future__ import annotations
 
+import dataclasses
 import inspect
 from collections.abc import Sequence
 from typing import Any
@@ -353,6 +357,9 @@ def rnn(
     head = resolve_head(task, num_classes=num_classes, num_outputs=num_outputs, loss=loss,
                         output_activation=output_activation, metrics=metrics,
                         label_smoothing=label_smoothing, label_format=label_format)
+    if metrics is None and head.task == "regression" and shape in ("many_to_many", "one_to_many"):
+        # Keras' R2Score takes (samples, outputs) only; per-step regression reports MAE.
+        head = dataclasses.replace(head, metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
     clipping = _clipping(optimizer, clipnorm, clipvalue, global_clipnorm)
     set_seed(seed)
 

@@ -64,6 +64,27 @@ def _to_array(a: Any) -> Any:
     return a
 
 
+def align_targets(model: keras.Model, y: Any) -> Any:
+    """Per-step targets ``(samples, steps)`` for a model whose output is ``(samples, steps, 1)``
+    (a binary or regression ``many_to_many`` head) get their trailing axis.
+
+    Keras squeezes the output to the targets' rank before the loss, which then reduces the step
+    axis away and no longer lines up with the mask of padded steps ("Incompatible shapes"); with
+    ``(samples, steps, 1)`` targets the loss stays per step and the mask applies. Anything else is
+    returned unchanged.
+    """
+    if not isinstance(y, np.ndarray) or y.ndim != 2:
+        return y
+    try:
+        shape = model.output_shape
+    except (AttributeError, ValueError):
+        return y
+    if isinstance(shape, tuple) and len(shape) == 3 and shape[-1] == 1 and \
+            shape[1] in (None, y.shape[1]):
+        return y[..., None]
+    return y
+
+
 def _is_in_memory(x: Any) -> bool:
     leaves = x if isinstance(x, (list, tuple)) else (x.values() if isinstance(x, Mapping) else [x])
     return all(isinstance(v, np.ndarray) for v in leaves)
@@ -235,7 +256,11 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
     set_seed(seed)
     callbacks = list(callbacks or [])
     x = _to_array(x)
-    y = _to_array(y)
+    y = align_targets(model, _to_array(y))
+    if validation_data is not None and len(validation_data) >= 2:
+        validation_data = (validation_data[0],
+                           align_targets(model, _to_array(validation_data[1])),
+                           *validation_data[2:])
     validate = getattr(model, "validate_data", None)  # e.g. Seq2Seq: text pairs, target lengths
     if callable(validate) and y is not None and _is_in_memory(x):
         x, y = validate(x, y)

@@ -106,6 +106,30 @@ def test_many_to_many_padding_changes_neither_outputs_nor_loss():
     assert loss["accuracy"] == pytest.approx(loss_garbage["accuracy"], rel=1e-6)
 
 
+@pytest.mark.parametrize("task,loss", [("binary", None), ("regression", None),
+                                       ("regression", "pseudo_huber")])
+def test_per_step_binary_and_regression_train_on_steps_targets_with_the_mask(task, loss):
+    """Targets (samples, steps) for a (samples, steps, 1) head: zoo.fit adds the last axis (plain
+    Keras would reduce the step axis before the mask and fail), the model learns a per-step rule,
+    and targets at padded steps still do not count."""
+    rng = np.random.default_rng(0)
+    x = rng.integers(1, 10, size=(256, 6)).astype("int32")
+    x[::3, -2:] = 0
+    y = (x >= 5).astype("int32") if task == "binary" else x.astype("float32") / 3.0
+    model = zoo.gru(vocab_size=10, shape="many_to_many", task=task, loss=loss, units=8, seed=0,
+                    learning_rate=0.02)
+    history = zoo.fit(model, x, y, validation_data=(x[:32], y[:32]), epochs=40,
+                      early_stopping=False, seed=0)
+    metric = "accuracy" if task == "binary" else "mae"
+    final = history.history[f"val_{metric}"][-1]
+    assert final > 0.95 if task == "binary" else final < 0.3, final
+    garbage = y[:32].copy()
+    garbage[::3, -2:] = 7
+    clean = model.evaluate(x[:32], y[:32, :, None], verbose=0, return_dict=True)
+    dirty = model.evaluate(x[:32], garbage[:, :, None], verbose=0, return_dict=True)
+    assert clean["loss"] == pytest.approx(dirty["loss"], rel=1e-5)
+
+
 def test_float_sequences_mask_all_zero_steps():
     model = zoo.rnn(input_shape=(None, 3), task="regression", units=5, seed=0)
     x = RNG.normal(size=(2, 4, 3)).astype("float32")
