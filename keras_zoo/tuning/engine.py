@@ -210,7 +210,7 @@ def _prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, ov
 # === Progress ===
 
 class _Progress:
-    """Prints one line per finished trial: ``trial 3/12  val_accuracy 0.9649  best 0.9737``."""
+    """Prints one line per finished trial: ``[3/12] trial 2  val_accuracy 0.9649  best 0.9737``."""
 
     def __init__(self, project_dir: str, total: int | None, objective: str, direction: str,
                  verbose: int, stream=None):
@@ -249,7 +249,9 @@ class _Progress:
 
     def _line(self, record: dict[str, Any]) -> None:
         total = self.total if self.total is not None else "?"
-        head = f"trial {self.done}/{total}"
+        # [done/total] counts finished trials; the id is the leaderboard's `trial` column and
+        # the trials/trial_<id> folder.
+        head = f"[{self.done}/{total}] trial {record.get('trial_id', '?')}"
         if record.get("status") == "completed":
             body = f"{self.objective} {record['score']:.4f}  best {self.best:.4f}"
         else:

@@ -36,7 +36,7 @@ def test_tune_from_a_yaml_config(capsys, tmp_path):
     path.write_text(CONFIG.format(directory=directory))
     code, out, err = run(capsys, "tune", path)
     assert code == 0
-    assert "trial 4/4" in err
+    assert "[4/4] trial " in err
     result = SearchResult.load(str(directory))
     assert len(result.leaderboard) == 4
     assert set(result.leaderboard["hidden_units"]) == {(8,), (8, 4)}

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -295,7 +296,10 @@ def test_progress_lines(data, tmp_path, capfd):
     tuning.search("ann", data, {"learning_rate": [0.01, 0.1]}, epochs=1,
                   directory=str(tmp_path / "v"), verbose=1)
     err = capfd.readouterr().err
-    assert "trial 1/2" in err and "trial 2/2" in err and "best" in err
+    assert "[1/2] trial " in err and "[2/2] trial " in err and "best" in err
+    # The id on each line is the leaderboard's trial id (and the trials/trial_<id> folder).
+    ids = set(re.findall(r"\] trial (\S+)", err))
+    assert ids == {str(t) for t in tuning.SearchResult.load(str(tmp_path / "v")).leaderboard["trial"]}
 
 
 def test_memory_is_released_between_trials(data, tmp_path):
