@@ -34,6 +34,7 @@ from typing import Any
 
 import keras
 import numpy as np
+import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
@@ -139,8 +140,29 @@ class _ANNEstimator(BaseEstimator):
 
     def _raw_predict(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
+        _refuse_text_features(X)
         X = validate_data(self, X, reset=False, dtype="float32")
         return training.predict(self.model_, X)
+
+
+def _refuse_text_features(X: Any) -> None:
+    """Name the non-numeric feature columns (scikit-learn would only say "could not convert
+    string to float") and show the usual fix."""
+    if isinstance(X, pd.DataFrame):
+        bad = [str(c) for c, t in X.dtypes.items()
+               if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))]
+    else:
+        arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
+        bad = ["(the array)"] if arr.dtype.kind in "OUS" and arr.size and any(
+            isinstance(v, (str, bytes)) for v in arr.ravel()[:1000]) else []
+    if bad:
+        raise ValueError(
+            f"The features must be numeric; non-numeric column(s): {', '.join(bad)}. Encode "
+            "them first, e.g. ann_pipeline(scaler=make_column_transformer((StandardScaler(), "
+            "make_column_selector(dtype_include='number')), (OneHotEncoder(handle_unknown="
+            "'ignore'), make_column_selector(dtype_exclude='number')))), or load the frame with "
+            "keras_zoo.datasets.from_dataframe, which encodes categorical columns."
+        )
 
 
 class ANNClassifier(ClassifierMixin, _ANNEstimator):
@@ -158,6 +180,7 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
     """
 
     def fit(self, X, y):
+        _refuse_text_features(X)
         X, y = validate_data(self, X, y, dtype="float32", multi_output=True,
                              ensure_all_finite=True, y_numeric=False)
         kind = type_of_target(y)
@@ -215,6 +238,7 @@ class ANNRegressor(RegressorMixin, _ANNEstimator):
     """
 
     def fit(self, X, y):
+        _refuse_text_features(X)
         X, y = validate_data(self, X, y, dtype="float32", multi_output=True, y_numeric=True,
                              ensure_all_finite=True)
         y = np.asarray(y, dtype="float32")
@@ -254,6 +278,15 @@ def ann_pipeline(task: str | None = None, *, scaler: Any = "standard", **params:
         >>> pipe = ann_pipeline(task="multiclass", hidden_units=(32,), epochs=50)
         >>> [name for name, _ in pipe.steps]
         ['scaler', 'ann']
+
+        A DataFrame with text categories next to numbers: scale the numbers, one-hot the rest.
+
+        >>> from sklearn.compose import make_column_selector, make_column_transformer
+        >>> from sklearn.preprocessing import OneHotEncoder
+        >>> mixed = make_column_transformer(
+        ...     (StandardScaler(), make_column_selector(dtype_include="number")),
+        ...     (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")))
+        >>> pipe = ann_pipeline(scaler=mixed, epochs=50)
     """
     if task == "regression":
         estimator: _ANNEstimator = ANNRegressor(**params)

@@ -7,10 +7,11 @@ import numpy as np
 import pandas as pd
 import pytest
 from sklearn.base import clone
+from sklearn.compose import make_column_selector, make_column_transformer
 from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import StandardScaler
+from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
 from keras_zoo import zoo
 from keras_zoo.zoo.sklearn import ANNClassifier, ANNRegressor
@@ -148,6 +149,27 @@ def test_errors():
 
 
 def test_string_feature_frame_is_refused_with_a_clear_message():
-    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"]})
-    with pytest.raises(ValueError):
+    df = pd.DataFrame({"a": [1.0, 2.0, 3.0, 4.0], "b": ["x", "y", "x", "y"],
+                       "c": [True, False, True, True]})
+    with pytest.raises(ValueError, match="non-numeric column.*: b\\. Encode them first"):
         ANNClassifier(**FAST).fit(df, [0, 1, 0, 1])
+    with pytest.raises(ValueError, match="non-numeric column.*the array"):
+        ANNRegressor(**FAST).fit(df.to_numpy(), [0.0, 1.0, 0.0, 1.0])
+
+
+def test_mixed_frame_pipeline_with_a_column_transformer_learns_and_round_trips(tmp_path):
+    """The recipe the error message gives: scale numbers, one-hot the categories."""
+    rng = np.random.default_rng(0)
+    n = 300
+    df = pd.DataFrame({"age": rng.integers(18, 80, n), "city": rng.choice(["paris", "lyon"], n),
+                       "member": rng.choice([True, False], n), "income": rng.normal(50, 10, n)})
+    y = np.where(df.age + 25 * (df.city == "paris") > 60, "yes", "no")
+    mixed = make_column_transformer(
+        (StandardScaler(), make_column_selector(dtype_include="number")),
+        (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")))
+    pipe = zoo.ann_pipeline(scaler=mixed, hidden_units=(16,), epochs=100, random_state=0)
+    pipe.fit(df[:200], y[:200])
+    assert pipe.score(df[200:], y[200:]) >= 0.9
+    path = tmp_path / "mixed.joblib"
+    joblib.dump(pipe, path)
+    np.testing.assert_array_equal(joblib.load(path).predict(df[200:]), pipe.predict(df[200:]))
