@@ -33,13 +33,16 @@ reads raw source texts and writes target texts:
 * **Bad input fails early.** Empty texts, values that are not text, different numbers of sources
   and targets, and targets longer than ``max_target_length`` tokens raise ``ValueError`` in
   ``fit``, ``evaluate`` and ``kz.zoo.fit`` before any training; ``translate`` refuses empty
-  sources (and, with ``unknown="error"``, tokens outside the source vocabulary).
+  sources (and, with ``unknown="error"``, tokens outside the source vocabulary). Sources have no
+  length limit; a translation that runs the decoder's ``max_target_length + 1`` steps without
+  ``[END]`` is cut there and logged as a warning.
 * Gradients are clipped by default (``global_clipnorm=1.0``), as for the recurrent family, and
   Adam's learning rate defaults to 3e-3 (measured: about half the epochs of Keras' 1e-3).
 """
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -56,6 +59,8 @@ from keras_zoo.zoo.registry import register_model
 from keras_zoo.zoo.rnn import DEFAULT_GLOBAL_CLIPNORM, _clipping, canonical_cell
 
 __all__ = ["AttentionMap", "Seq2Seq", "SequenceAccuracy", "seq2seq"]
+
+log = logging.getLogger(__name__)
 
 START = "[START]"
 END = "[END]"
@@ -491,11 +496,22 @@ class Seq2Seq(keras.Model):
             out = self.beam_search(arr, beam_width, length_penalty=length_penalty,
                                    batch_size=batch_size, unknown=unknown)[0]
         else:
-            out = []
+            out, cut = [], 0
             for start in range(0, len(arr), batch_size):
                 probs = np.asarray(self.predict_on_batch(arr[start:start + batch_size]))
-                out += [self._detokenize(row)[0] for row in probs.argmax(axis=-1)]
+                ids = probs.argmax(axis=-1)
+                cut += int((~np.isin(ids, (END_ID, PAD_ID)).any(axis=-1)).sum())
+                out += [self._detokenize(row)[0] for row in ids]
+            self._warn_cut(cut, len(arr))
         return out[0] if single else out
+
+    def _warn_cut(self, cut: int, total: int) -> None:
+        if cut:
+            log.warning("%d of %d translation(s) ran the decoder's %d steps "
+                        "(max_target_length=%d, plus [END]) without [END] and were cut there "
+                        "(sources unlike the training data, or longer than any seen in "
+                        "training).", cut, total, self.max_target_length + 1,
+                        self.max_target_length)
 
     def beam_search(self, texts: Sequence[str], beam_width: int = 4, *,
                     length_penalty: float = 0.6, batch_size: int = 256,
@@ -512,11 +528,13 @@ class Seq2Seq(keras.Model):
         if not isinstance(length_penalty, (int, float)) or length_penalty < 0:
             raise ValueError("`length_penalty` must be a non-negative number. "
                              f"Received: length_penalty={length_penalty!r}")
-        texts_out, scores_out = [], []
+        texts_out, scores_out, cut = [], [], 0
         for start in range(0, len(arr), _int("batch_size", batch_size)):
             ids, scores = self._beam_batch(arr[start:start + batch_size], width, length_penalty)
+            cut += int((~np.isin(ids, (END_ID, PAD_ID)).any(axis=-1)).sum())
             texts_out += [self._detokenize(row)[0] for row in ids]
             scores_out.append(scores)
+        self._warn_cut(cut, len(arr))
         return texts_out, np.concatenate(scores_out)
 
     def _beam_batch(self, texts: np.ndarray, width: int, alpha: float):
