@@ -106,19 +106,22 @@ def _total_padding(padding: str, kernel_size: int) -> int:
 
 
 def _size_error(block: int, what: str, dims: tuple[int, int], f: int, two_p: int, s: int,
-                input_shape: tuple[int, ...]) -> ValueError:
+                received: str) -> ValueError:
     n = min(dims)
     value = (n + two_p - f) / s + 1
     return ValueError(
         f"Block {block} ({what}) would shrink the {dims[0]}x{dims[1]} feature map below 1 pixel: "
         f"(n + 2p - f) / s + 1 = ({n} + {two_p} - {f}) / {s} + 1 = {value:.3g}. Use "
-        "padding='same', fewer blocks, a smaller kernel_size or pool_size, or larger images. "
-        f"Received: input_shape={tuple(input_shape)}"
+        "padding='same', fewer blocks, a smaller kernel_size or pool_size, or larger images "
+        "(resize=(height, width) makes the model resize its inputs). "
+        f"Received: {received}"
     )
 
 
-def _plan_sizes(input_shape: tuple[int, ...], blocks: list[dict[str, Any]]) -> list[tuple[int, int]]:
+def _plan_sizes(input_shape: tuple[int, ...], blocks: list[dict[str, Any]],
+                received: str | None = None) -> list[tuple[int, int]]:
     """The feature-map size after every block; raises before any layer is built."""
+    received = received or f"input_shape={tuple(input_shape)}"
     h, w = input_shape[0], input_shape[1]
     sizes = []
     for i, block in enumerate(blocks, start=1):
@@ -130,14 +133,14 @@ def _plan_sizes(input_shape: tuple[int, ...], blocks: list[dict[str, Any]]) -> l
             if min(new) < 1:
                 what = f"convolution {c + 1}: kernel_size={f}, strides={s}, " \
                        f"padding={block['padding']!r}"
-                raise _size_error(i, what, (h, w), f, two_p, s, input_shape)
+                raise _size_error(i, what, (h, w), f, two_p, s, received)
             h, w = new
         if block["pooling"] is not None:
             k, s = block["pool_size"], block["pool_strides"]
             new = (conv_output_size(h, k, 0, s), conv_output_size(w, k, 0, s))
             if min(new) < 1:
                 what = f"{block['pooling']} pooling: pool_size={k}, pool_strides={s}"
-                raise _size_error(i, what, (h, w), k, 0, s, input_shape)
+                raise _size_error(i, what, (h, w), k, 0, s, received)
             h, w = new
         sizes.append((h, w))
     return sizes
@@ -514,9 +517,28 @@ def _conv_layers(block: int, conv: int, *, filters: int, kernel_size: int, strid
     return layers
 
 
+def _resized_shape(input_shape: tuple[int, int, int], resize: Any) -> tuple[int, int, int]:
+    """The image shape after the optional ``Resizing`` layer (``resize`` checked here)."""
+    if resize is None:
+        return input_shape
+    if isinstance(resize, (int, np.integer)) and not isinstance(resize, bool):
+        resize = (resize, resize)
+    if not (isinstance(resize, (tuple, list)) and len(resize) == 2 and all(
+            isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
+            for v in resize)):
+        raise ValueError("`resize` must be (height, width) in pixels, two positive integers, or "
+                         f"None. Received: resize={resize!r}")
+    return (int(resize[0]), int(resize[1]), input_shape[2])
+
+
 def _input_layers(input_shape: tuple[int, int, int], pixel_max: float | None, aug: Any,
-                  seed: int | None) -> list[keras.layers.Layer]:
+                  seed: int | None, resize: Any = None) -> list[keras.layers.Layer]:
+    """``[Resizing] -> [Rescaling] -> [augmentation]``; ``input_shape`` is the shape after
+    resizing."""
     layers: list[keras.layers.Layer] = []
+    if resize is not None:
+        layers.append(keras.layers.Resizing(input_shape[0], input_shape[1],
+                                            interpolation="bilinear", name="resize"))
     if pixel_max is not None:
         layers.append(keras.layers.Rescaling(1.0 / pixel_max, name="rescale"))
     if aug:
@@ -565,6 +587,7 @@ def cnn(
     l2: float = 0.0,
     pixel_max: float | None = 255.0,
     augmentation: Mapping[str, Any] | Sequence[Any] | None = None,
+    resize: tuple[int, int] | Sequence[int] | None = None,
     output_activation: Any = None,
     loss: Any = None,
     label_format: str | None = None,
@@ -614,6 +637,9 @@ def cnn(
         augmentation: Steps for :func:`augmentation` (a dict or a list), or a block it built
             with ``value_range=(0, 1)``. Runs after scaling, on ``[0, 1]`` images, in training
             only (``predict``/``evaluate`` see the images unchanged).
+        resize: ``(height, width)``: the model starts with a bilinear ``Resizing`` layer, so it
+            takes images of ``input_shape`` and works at this size (e.g. 8x8 digits at 32x32
+            for LeNet-5 or a backbone). ``None`` (default) keeps the input size.
         output_activation, loss, label_format, label_smoothing, metrics: The head, as in
             ``kz.zoo.ann`` (see ``keras_zoo.zoo.heads``).
         optimizer, learning_rate, clipnorm, clipvalue, global_clipnorm: As in ``kz.zoo.ann``.
@@ -677,9 +703,11 @@ def cnn(
     head = resolve_head(task, num_classes=num_classes, num_outputs=num_outputs, loss=loss,
                         output_activation=output_activation, metrics=metrics,
                         label_smoothing=label_smoothing, label_format=label_format)
-    _plan_sizes(input_shape, blocks)
+    sized = _resized_shape(input_shape, resize)
+    _plan_sizes(sized, blocks, f"input_shape={tuple(input_shape)}"
+                + (f", resize={sized[:2]}" if resize is not None else ""))
     regularizer(l1, l2)
-    aug_layers = _input_layers(input_shape, pixel_max, augmentation, seed)  # validates steps
+    aug_layers = _input_layers(sized, pixel_max, augmentation, seed, resize)  # validates steps
     set_seed(seed)
 
     init = initializer if initializer is not None else catalog.default_initializer(activation)
@@ -731,6 +759,7 @@ def lenet5(
     l2: float = 0.0,
     pixel_max: float | None = 255.0,
     augmentation: Mapping[str, Any] | Sequence[Any] | None = None,
+    resize: tuple[int, int] | Sequence[int] | None = None,
     output_activation: Any = None,
     loss: Any = None,
     label_format: str | None = None,
@@ -752,7 +781,8 @@ def lenet5(
     ``C1: 6 @ 5x5 -> S2: 2x2 avg pool -> C3: 16 @ 5x5 -> S4: 2x2 avg pool -> 120 -> 84 ->
     output``, tanh activations. C1 uses ``"same"`` padding, which reproduces the paper's zero
     padding of 28x28 digits to 32x32 (a 28x28 input gives 5x5x16 = 400 features before the dense
-    layers, as in the paper). Needs images of at least 20x20 pixels.
+    layers, as in the paper). Needs images of at least 20x20 pixels;
+    smaller ones take ``resize=(28, 28)``.
 
     Args:
         input_shape: ``(height, width, channels)``; ``(28, 28, 1)`` for MNIST.
@@ -771,7 +801,7 @@ def lenet5(
                filters=(6, 16), kernel_size=5, padding=padding, activation=activation,
                initializer=initializer, batch_norm=batch_norm, pooling=pooling, pool_size=2,
                readout="flatten", dense_units=dense_units, dense_dropout=dense_dropout, l2=l2,
-               pixel_max=pixel_max, augmentation=augmentation,
+               pixel_max=pixel_max, augmentation=augmentation, resize=resize,
                output_activation=output_activation, loss=loss, label_format=label_format,
                label_smoothing=label_smoothing, metrics=metrics, optimizer=optimizer,
                learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -803,6 +833,7 @@ def vgg_small(
     l2: float = 0.0,
     pixel_max: float | None = 255.0,
     augmentation: Mapping[str, Any] | Sequence[Any] | None = None,
+    resize: tuple[int, int] | Sequence[int] | None = None,
     output_activation: Any = None,
     loss: Any = None,
     label_format: str | None = None,
@@ -843,7 +874,7 @@ def vgg_small(
                padding=padding, activation=activation, initializer=initializer,
                batch_norm=batch_norm, dropout=dropout, pooling=pooling, pool_size=2,
                readout=readout, dense_units=dense_units, dense_dropout=dense_dropout, l2=l2,
-               pixel_max=pixel_max, augmentation=augmentation,
+               pixel_max=pixel_max, augmentation=augmentation, resize=resize,
                output_activation=output_activation, loss=loss, label_format=label_format,
                label_smoothing=label_smoothing, metrics=metrics, optimizer=optimizer,
                learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -908,16 +939,18 @@ def _download_error(model: str, err: BaseException) -> FileNotFoundError:
 
 
 def _application(model_name: str, *, input_shape, task, num_classes, num_outputs, weights,
-                 freeze_backbone, readout, dense_units, dropout, pixel_max, augmentation,
+                 freeze_backbone, readout, dense_units, dropout, pixel_max, augmentation, resize,
                  output_activation, loss, label_format, label_smoothing, metrics, seed,
                  compile, name, backbone_kwargs, **compile_args) -> keras.Model:
     spec = _BACKBONES[model_name]
-    input_shape = _check_input_shape(input_shape, model_name)
+    raw_shape = _check_input_shape(input_shape, model_name)
+    input_shape = _resized_shape(raw_shape, resize)  # what the backbone sees
     if min(input_shape[:2]) < spec.min_size:
         raise ValueError(
             f"{model_name} needs images of at least {spec.min_size}x{spec.min_size} pixels (it "
-            f"downsamples by 32); resize them (keras.layers.Resizing, or image_size= when "
-            f"loading a folder) or use kz.zoo.cnn. Received: input_shape={input_shape}")
+            f"downsamples by 32); pass resize=({spec.min_size}, {spec.min_size}) or more (the "
+            f"model then resizes its inputs), or use kz.zoo.cnn. Received: "
+            f"input_shape={raw_shape}" + (f", resize={tuple(resize)}" if resize else ""))
     readout = _canonical_readout(readout)
     if readout == "flatten":
         raise ValueError(f"`readout` of {model_name} must be 'global_avg' or 'global_max'. "
@@ -930,10 +963,10 @@ def _application(model_name: str, *, input_shape, task, num_classes, num_outputs
     head = resolve_head(task, num_classes=num_classes, num_outputs=num_outputs, loss=loss,
                         output_activation=output_activation, metrics=metrics,
                         label_smoothing=label_smoothing, label_format=label_format)
-    front = _input_layers(input_shape, pixel_max, augmentation, seed)
+    front = _input_layers(input_shape, pixel_max, augmentation, seed, resize=resize)
     set_seed(seed)
 
-    inputs = keras.Input(shape=input_shape, name="image")
+    inputs = keras.Input(shape=raw_shape, name="image")
     x = inputs
     for layer in front:
         x = layer(x)
@@ -981,8 +1014,9 @@ def _documented(name: str, title: str, preprocessing: str, extra_args: str = "",
     The backbone comes from ``keras.applications`` without its top (``include_top=False``),
     followed by global pooling, optional Dense layers, dropout and the task's head. The inputs
     are raw pixels: the model scales them (``pixel_max``), augments them in training, and applies
-    the backbone's own ImageNet preprocessing as a layer ({preprocessing}). Images need at least
-    32x32 pixels. ``steps_per_execution`` is 32 as for the other CNNs.
+    the backbone's own ImageNet preprocessing as a layer ({preprocessing}). The backbone needs
+    at least 32x32 pixels: smaller images take ``resize=(32, 32)`` (or more), which makes the
+    model resize its inputs. ``steps_per_execution`` is 32 as for the other CNNs.
 
     Args:
         input_shape: ``(height, width, channels)``; 3 channels for ImageNet weights.
@@ -1028,6 +1062,7 @@ def resnet50(
     dropout: float = 0.2,
     pixel_max: float | None = 255.0,
     augmentation: Mapping[str, Any] | Sequence[Any] | None = None,
+    resize: tuple[int, int] | Sequence[int] | None = None,
     output_activation: Any = None,
     loss: Any = None,
     label_format: str | None = None,
@@ -1048,7 +1083,7 @@ def resnet50(
         "resnet50", input_shape=input_shape, task=task, num_classes=num_classes,
         num_outputs=num_outputs, weights=weights, freeze_backbone=freeze_backbone,
         readout=readout, dense_units=dense_units, dropout=dropout, pixel_max=pixel_max,
-        augmentation=augmentation, output_activation=output_activation, loss=loss,
+        augmentation=augmentation, resize=resize, output_activation=output_activation, loss=loss,
         label_format=label_format, label_smoothing=label_smoothing, metrics=metrics, seed=seed,
         compile=compile, name=name, backbone_kwargs={}, optimizer=optimizer,
         learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,
@@ -1078,6 +1113,7 @@ def mobilenet_v2(
     dropout: float = 0.2,
     pixel_max: float | None = 255.0,
     augmentation: Mapping[str, Any] | Sequence[Any] | None = None,
+    resize: tuple[int, int] | Sequence[int] | None = None,
     output_activation: Any = None,
     loss: Any = None,
     label_format: str | None = None,
@@ -1103,7 +1139,7 @@ def mobilenet_v2(
         "mobilenet_v2", input_shape=input_shape, task=task, num_classes=num_classes,
         num_outputs=num_outputs, weights=weights, freeze_backbone=freeze_backbone,
         readout=readout, dense_units=dense_units, dropout=dropout, pixel_max=pixel_max,
-        augmentation=augmentation, output_activation=output_activation, loss=loss,
+        augmentation=augmentation, resize=resize, output_activation=output_activation, loss=loss,
         label_format=label_format, label_smoothing=label_smoothing, metrics=metrics, seed=seed,
         compile=compile, name=name, backbone_kwargs={"alpha": float(alpha)},
         optimizer=optimizer, learning_rate=learning_rate, clipnorm=clipnorm,
@@ -1132,6 +1168,7 @@ def efficientnet_b0(
     dropout: float = 0.2,
     pixel_max: float | None = 255.0,
     augmentation: Mapping[str, Any] | Sequence[Any] | None = None,
+    resize: tuple[int, int] | Sequence[int] | None = None,
     output_activation: Any = None,
     loss: Any = None,
     label_format: str | None = None,
@@ -1152,7 +1189,7 @@ def efficientnet_b0(
         "efficientnet_b0", input_shape=input_shape, task=task, num_classes=num_classes,
         num_outputs=num_outputs, weights=weights, freeze_backbone=freeze_backbone,
         readout=readout, dense_units=dense_units, dropout=dropout, pixel_max=pixel_max,
-        augmentation=augmentation, output_activation=output_activation, loss=loss,
+        augmentation=augmentation, resize=resize, output_activation=output_activation, loss=loss,
         label_format=label_format, label_smoothing=label_smoothing, metrics=metrics, seed=seed,
         compile=compile, name=name, backbone_kwargs={}, optimizer=optimizer,
         learning_rate=learning_rate, clipnorm=clipnorm, clipvalue=clipvalue,

@@ -90,8 +90,43 @@ def test_shrinking_below_one_pixel_names_the_block_and_sizes(kwargs, needle):
 
 
 def test_lenet5_on_tiny_images_fails_before_building():
-    with pytest.raises(ValueError, match=r"Block 2 .* 4x4 feature map"):
+    with pytest.raises(ValueError, match=r"Block 2 .* 4x4 feature map.*resize=\(height, width\)"):
         zoo.lenet5((8, 8, 1), num_classes=10)
+    with pytest.raises(ValueError, match=r"Received: input_shape=\(8, 8, 1\), resize=\(10, 10\)"):
+        zoo.lenet5((8, 8, 1), num_classes=10, resize=(10, 10))
+
+
+@pytest.mark.parametrize("resize", [(32, 33, 1), (0, 32), "32x32", (32.0, 32)])
+def test_resize_must_be_two_positive_integers(resize):
+    with pytest.raises(ValueError, match="`resize` must be \\(height, width\\)"):
+        zoo.cnn((8, 8, 1), num_classes=3, resize=resize)
+
+
+def test_resize_lets_lenet5_learn_8x8_digits_and_reloads(digits, tmp_path):
+    """The model takes the raw 8x8 images and works at 28x28 (MNIST's size, LeNet-5's 400
+    features)."""
+    model = zoo.lenet5(**digits.model_kwargs(zoo.lenet5), resize=(28, 28), activation="relu",
+                       seed=0)
+    assert model.input_shape == (None, 8, 8, 1)
+    assert model.layers[0].name == "resize" and model.layers[1].name == "rescale"
+    assert model.get_layer("flatten").output.shape[-1] == 5 * 5 * 16  # as in the paper
+    zoo.fit(model, digits.x_train, digits.y_train, validation_data=(digits.x_val, digits.y_val),
+            epochs=25, early_stopping=5, seed=0)
+    assert model.evaluate(digits.x_test, digits.y_test, verbose=0,
+                          return_dict=True)["accuracy"] >= 0.95
+    path = tmp_path / "lenet5.keras"
+    model.save(path)
+    np.testing.assert_allclose(keras.saving.load_model(path).predict(digits.x_test, verbose=0),
+                               model.predict(digits.x_test, verbose=0), atol=1e-5)
+
+
+def test_resize_lets_a_backbone_take_small_images():
+    model = zoo.mobilenet_v2((8, 8, 3), num_classes=3, resize=32, alpha=0.35,
+                             freeze_backbone=True, compile=False)
+    assert model.input_shape == (None, 8, 8, 3) and model.output_shape == (None, 3)
+    assert model.get_layer("resize").output.shape[1:3] == (32, 32)
+    with pytest.raises(ValueError, match=r"resize=\(32, 32\) or more.*resize=\(16, 16\)"):
+        zoo.resnet50((8, 8, 3), num_classes=3, resize=(16, 16))
 
 
 # === Learning ===
