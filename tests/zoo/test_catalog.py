@@ -193,7 +193,7 @@ def test_every_regression_loss_learns_a_line_from_rank_one_targets():
         keras.utils.set_random_seed(0)
         model = keras.Sequential([keras.Input((3,)), keras.layers.Dense(1)])
         model.compile(keras.optimizers.Adam(0.1), catalog.get_loss(loss))
-        model.fit(x, y, epochs=60, batch_size=64, verbose=0)
+        zoo.fit(model, x, y, epochs=60, batch_size=64, early_stopping=False)
         r2 = 1 - np.mean((model.predict(x, verbose=0)[:, 0] - y) ** 2) / np.var(y)
         assert r2 > 0.95, (loss, r2)
 
