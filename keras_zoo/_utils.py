@@ -145,3 +145,8 @@ def atomic_write_json(path: str | os.PathLike[str], obj: Any) -> None:
     import json
 
     atomic_write_bytes(path, json.dumps(obj, indent=2, default=str).encode("utf-8"))
+
+
+def keras_home() -> str:
+    """Where Keras caches downloads: ``$KERAS_HOME`` or ``~/.keras`` (Keras' own rule)."""
+    return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")

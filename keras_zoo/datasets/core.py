@@ -14,6 +14,14 @@ import pandas as pd
 from keras_zoo._utils import check_choice, check_fraction
 from keras_zoo.zoo.heads import TASKS, check_labels, infer_task
 
+
+class DatasetDownloadError(FileNotFoundError):
+    """A dataset is not in the Keras cache and could not be downloaded (offline, blocked ...).
+
+    The message names the URL and the path to put the file at by hand. A ``FileNotFoundError``,
+    so ``except FileNotFoundError`` catches it too.
+    """
+
 SPLITS = ("train", "val", "test")
 
 

@@ -35,8 +35,14 @@ from typing import Any
 
 import numpy as np
 
-from keras_zoo._utils import check_choice, check_fraction
-from keras_zoo.datasets.core import Dataset, check_finite, from_arrays, make_splits
+from keras_zoo._utils import check_choice, check_fraction, keras_home
+from keras_zoo.datasets.core import (
+    Dataset,
+    DatasetDownloadError,
+    check_finite,
+    from_arrays,
+    make_splits,
+)
 from keras_zoo.datasets.registry import register_dataset
 from keras_zoo.datasets.tabular import SKLEARN_DATASETS, load_sklearn
 
@@ -330,11 +336,6 @@ KERAS_IMAGE_DATASETS: dict[str, KerasImageSet] = {s.name: s for s in [
 ]}
 
 
-def _keras_home() -> str:
-    """``$KERAS_HOME`` or ``~/.keras``: where Keras caches downloads (Keras' own rule)."""
-    return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-
-
 def _fetch(spec: KerasImageSet, cache_dir: str) -> list[str]:
     """Local paths of the set's files: the cached ones, else downloaded by Keras."""
     import keras
@@ -353,10 +354,10 @@ def _fetch(spec: KerasImageSet, cache_dir: str) -> list[str]:
             paths.append(keras.utils.get_file(filename, origin=url, file_hash=sha256,
                                               cache_dir=cache_dir, cache_subdir=spec.subdir))
         except Exception as err:  # Keras raises a bare Exception on network failures
-            raise FileNotFoundError(
-                f"Could not download {spec.name!r} from {url} ({err}). Offline? Download that "
-                f"file on a connected machine and put it at {path}, then load({spec.name!r}) "
-                "again."
+            raise DatasetDownloadError(
+                f"Could not download the {spec.name!r} dataset from {url} ({err}). Is this "
+                f"machine offline? Download that file elsewhere and put it at {path} (the Keras "
+                f"cache; set KERAS_HOME to use another folder), then load({spec.name!r}) again."
             ) from err
     return paths
 
@@ -390,7 +391,7 @@ def load_keras_dataset(name: str, *, seed: int | None = 0, val_size: float = 0.1
     check_choice("name", name, tuple(KERAS_IMAGE_DATASETS))
     check_fraction("val_size", val_size)
     spec = KERAS_IMAGE_DATASETS[name]
-    cache_dir = os.fspath(cache_dir) if cache_dir is not None else _keras_home()
+    cache_dir = os.fspath(cache_dir) if cache_dir is not None else keras_home()
     paths = _fetch(spec, os.path.expanduser(cache_dir))
     (x_train, y_train), (x_test, y_test), names = spec.reader(paths, label_mode=label_mode)
     x_train, x_test = _as_images(x_train, name), _as_images(x_test, name)

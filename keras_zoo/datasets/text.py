@@ -58,8 +58,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import closest
-from keras_zoo.datasets.core import Dataset, from_arrays, make_splits
+from keras_zoo._utils import closest, keras_home
+from keras_zoo.datasets.core import Dataset, DatasetDownloadError, from_arrays, make_splits
 from keras_zoo.zoo import _text
 
 __all__ = [
@@ -494,14 +494,10 @@ KERAS_TEXT_SETS = {
 }
 
 
-class DatasetDownloadError(FileNotFoundError):
-    """A dataset is not in the Keras cache and could not be downloaded (offline, blocked ...)."""
-
-
 def keras_cache_dir() -> str:
-    """Where Keras caches downloads: ``$KERAS_HOME/datasets``, default ``~/.keras/datasets``."""
-    base = os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-    return os.path.join(base, "datasets")
+    """Where Keras caches dataset downloads: ``$KERAS_HOME/datasets``, default
+    ``~/.keras/datasets``."""
+    return os.path.join(keras_home(), "datasets")
 
 
 def fetch_keras_file(name: str) -> str:

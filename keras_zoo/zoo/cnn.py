@@ -53,7 +53,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import check_fraction, closest, normalize_name, set_seed
+from keras_zoo._utils import check_fraction, closest, keras_home, normalize_name, set_seed
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo._compile import compile_model, regularizer
 from keras_zoo.zoo.ann import dense_block
@@ -898,11 +898,6 @@ _BACKBONES = {
 }
 
 
-def _keras_home() -> str:
-    """Where Keras caches downloads: ``$KERAS_HOME`` or ``~/.keras`` (Keras' own rule)."""
-    return os.environ.get("KERAS_HOME") or os.path.join(os.path.expanduser("~"), ".keras")
-
-
 def _resolve_weights(weights: Any, model: str, channels: int) -> str | None:
     if weights is None:
         return None
@@ -917,7 +912,7 @@ def _resolve_weights(weights: Any, model: str, channels: int) -> str | None:
         if not os.path.isfile(path):
             raise FileNotFoundError(
                 f"No weights file at {path!r}. `weights` is None (random), 'imagenet' "
-                f"(downloaded once into {os.path.join(_keras_home(), 'models')}) or the path of "
+                f"(downloaded once into {os.path.join(keras_home(), 'models')}) or the path of "
                 f"a {model} weights file without its top (e.g. Keras' '*_notop.h5'). "
                 f"Received: weights={weights!r}")
         return path
@@ -930,7 +925,7 @@ def _download_error(model: str, err: BaseException) -> FileNotFoundError:
     match = re.search(r"(https?://\S+?)(?::\s|\s|$)", text)
     url = match.group(1) if match else "the keras.applications weights URL"
     filename = url.rsplit("/", 1)[-1] if match else "<weights file>"
-    target = os.path.join(_keras_home(), "models", filename)
+    target = os.path.join(keras_home(), "models", filename)
     return FileNotFoundError(
         f"Could not download the ImageNet weights of {model} from {url} ({text}). Offline? "
         f"Download that file on a connected machine and put it at {target}, or pass "
