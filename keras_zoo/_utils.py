@@ -104,16 +104,30 @@ def check_fraction(argument: str, value: float, *, low: float = 0.0, high: float
     return float(value)
 
 
-def per_layer(argument: str, value: Any, n_layers: int) -> list[Any]:
-    """Broadcast a single value to ``n_layers``, or check a per-layer sequence has that length."""
+def per_layer(argument: str, value: Any, n_layers: int, *, what: str = "hidden layers",
+              each: str = "layer") -> list[Any]:
+    """Broadcast a single value to ``n_layers``, or check a per-layer sequence has that length.
+
+    ``what``/``each`` name the layers in the message (``"conv blocks"``/``"block"``).
+    """
     if isinstance(value, (list, tuple)):
         if len(value) != n_layers:
             raise ValueError(
-                f"`{argument}` has {len(value)} values but there are {n_layers} hidden layers; "
-                f"give one value or one per layer. Received: {argument}={value!r}"
+                f"`{argument}` has {len(value)} values but there are {n_layers} {what}; "
+                f"give one value or one per {each}. Received: {argument}={value!r}"
             )
         return list(value)
     return [value] * n_layers
+
+
+def positive_int(argument: str, value: Any, *, allow_none: bool = False) -> int | None:
+    """Check ``value`` is an integer >= 1 (not a bool) and return it as ``int``."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise ValueError(f"`{argument}` must be a positive integer{' or None' if allow_none else ''}."
+                         f" Received: {argument}={value!r}")
+    return int(value)
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> None:

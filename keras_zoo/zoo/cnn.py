@@ -53,7 +53,15 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import check_fraction, closest, keras_home, normalize_name, set_seed
+from keras_zoo._utils import (
+    check_fraction,
+    closest,
+    keras_home,
+    normalize_name,
+    per_layer,
+    positive_int,
+    set_seed,
+)
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo._compile import compile_model, regularizer
 from keras_zoo.zoo.ann import dense_block
@@ -167,21 +175,8 @@ def _check_input_shape(input_shape: Any, model: str = "cnn") -> tuple[int, int, 
 
 
 def _per_block(argument: str, value: Any, n_blocks: int) -> list[Any]:
-    if isinstance(value, (list, tuple)):
-        if len(value) != n_blocks:
-            raise ValueError(
-                f"`{argument}` has {len(value)} values but there are {n_blocks} conv blocks "
-                f"(one per entry of `filters`); give one value or one per block. "
-                f"Received: {argument}={value!r}"
-            )
-        return list(value)
-    return [value] * n_blocks
-
-
-def _positive_int(argument: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive integer. Received: {argument}={value!r}")
-    return int(value)
+    return per_layer(argument, value, n_blocks, what="conv blocks (one per entry of `filters`)",
+                     each="block")
 
 
 def _canonical_padding(value: Any) -> str:
@@ -679,13 +674,13 @@ def cnn(
             _per_block("padding", padding, n), _per_block("pooling", pooling, n),
             _per_block("pool_size", pool_size, n), _per_block("pool_strides", pool_strides, n),
             _per_block("dropout", dropout, n)), start=1):
-        psize = _positive_int("pool_size", psize)
+        psize = positive_int("pool_size", psize)
         blocks.append({
-            "filters": _positive_int("filters", f), "convs": _positive_int("convs_per_block", convs),
-            "kernel_size": _positive_int("kernel_size", k), "strides": _positive_int("strides", s),
+            "filters": positive_int("filters", f), "convs": positive_int("convs_per_block", convs),
+            "kernel_size": positive_int("kernel_size", k), "strides": positive_int("strides", s),
             "padding": _canonical_padding(pad), "pooling": _canonical_pooling(pool),
             "pool_size": psize,
-            "pool_strides": psize if pstride is None else _positive_int("pool_strides", pstride),
+            "pool_strides": psize if pstride is None else positive_int("pool_strides", pstride),
             "dropout": check_fraction("dropout", rate),
         })
     readout = _canonical_readout(readout)

@@ -59,7 +59,14 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import check_choice, check_fraction, normalize_name, per_layer, set_seed
+from keras_zoo._utils import (
+    check_choice,
+    check_fraction,
+    normalize_name,
+    per_layer,
+    positive_int,
+    set_seed,
+)
 from keras_zoo.zoo import _text, catalog
 from keras_zoo.zoo._compile import compile_model
 from keras_zoo.zoo.ann import dense_block
@@ -146,18 +153,9 @@ def recurrent_layer(cell: str, units: int, *, return_sequences: bool = False,
     return layer_cls(**kwargs, name=name)
 
 
-def _positive_int(argument: str, value: Any, *, allow_none: bool = True) -> int | None:
-    if value is None and allow_none:
-        return None
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive integer{' or None' if allow_none else ''}."
-                         f" Received: {argument}={value!r}")
-    return int(value)
-
-
 def _resolve_units(units: Any, num_layers: int | None) -> tuple[int, ...]:
     if isinstance(units, (int, np.integer)) and not isinstance(units, bool):
-        n = 1 if num_layers is None else _positive_int("num_layers", num_layers, allow_none=False)
+        n = 1 if num_layers is None else positive_int("num_layers", num_layers)
         return (int(units),) * n
     try:
         units = tuple(units)
@@ -349,9 +347,9 @@ def rnn(
     if isinstance(dense_units, int):
         dense_units = (dense_units,)
     dense_units = tuple(dense_units)
-    sequence_length = _positive_int("sequence_length", sequence_length)
-    embedding_dim = _positive_int("embedding_dim", embedding_dim, allow_none=False)
-    vocab_size = _positive_int("vocab_size", vocab_size)
+    sequence_length = positive_int("sequence_length", sequence_length, allow_none=True)
+    embedding_dim = positive_int("embedding_dim", embedding_dim)
+    vocab_size = positive_int("vocab_size", vocab_size, allow_none=True)
     cell_activation(activation)
     cell_activation(recurrent_activation, "recurrent_activation")
     head = resolve_head(task, num_classes=num_classes, num_outputs=num_outputs, loss=loss,
@@ -369,10 +367,10 @@ def rnn(
         if texts is not None or vocabulary is not None or vocab_size is not None:
             raise ValueError(f"shape={shape!r} takes a vector (input_dim=), not text or tokens. "
                              f"Received: shape={shape!r}")
-        input_dim = _positive_int("input_dim", input_dim, allow_none=False)
+        input_dim = positive_int("input_dim", input_dim)
         inputs = keras.Input(shape=(input_dim,), name="features")
         if shape == "one_to_many":
-            output_length = _positive_int("output_length", output_length, allow_none=False)
+            output_length = positive_int("output_length", output_length)
             x = keras.layers.RepeatVector(output_length, name="repeat")(inputs)
         else:
             x = keras.layers.Reshape((1, input_dim), name="one_step")(inputs)

@@ -51,7 +51,7 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_zoo._utils import check_choice, check_fraction, normalize_name, set_seed
+from keras_zoo._utils import check_choice, check_fraction, normalize_name, positive_int, set_seed
 from keras_zoo.zoo import _text, catalog
 from keras_zoo.zoo.heads import resolve_head
 from keras_zoo.zoo.layers import PACKAGE, BahdanauAttention, LuongAttention
@@ -205,15 +205,16 @@ class Seq2Seq(keras.Model):
         self.tokenize = tokenize
         self.split = _text.resolve_split(tokenize)
         self.standardize = _text.check_standardize(standardize)
-        self.max_target_length = _int("max_target_length", max_target_length)
+        self.max_target_length = positive_int("max_target_length", max_target_length)
         self.cell = canonical_cell(cell)
         if self.cell == "simple":
             raise ValueError("seq2seq takes cell='lstm' or 'gru'. Received: cell='simple'")
-        self.units = _int("units", units)
-        self.embedding_dim = _int("embedding_dim", embedding_dim)
+        self.units = positive_int("units", units)
+        self.embedding_dim = positive_int("embedding_dim", embedding_dim)
         self.bidirectional = bool(bidirectional)
         self.attention_kind = canonical_attention(attention)
-        self.attention_units = _int("attention_units", attention_units) if attention_units else None
+        self.attention_units = (positive_int("attention_units", attention_units)
+                                if attention_units else None)
         self.dropout_rate = check_fraction("dropout", dropout)
         self.decoder_units = self.units * (2 if self.bidirectional else 1)
         self.target_size = len(self.target_vocabulary) + 4  # pad, [UNK], [START], [END]
@@ -491,8 +492,8 @@ class Seq2Seq(keras.Model):
         """
         single = isinstance(texts, (str, bytes))
         arr = self._check_sources([texts] if single else texts, unknown)
-        batch_size = _int("batch_size", batch_size)
-        if _int("beam_width", beam_width) > 1:
+        batch_size = positive_int("batch_size", batch_size)
+        if positive_int("beam_width", beam_width) > 1:
             out = self.beam_search(arr, beam_width, length_penalty=length_penalty,
                                    batch_size=batch_size, unknown=unknown)[0]
         else:
@@ -521,7 +522,7 @@ class Seq2Seq(keras.Model):
         At ``beam_width=1`` it follows the greedy decoder token for token.
         """
         arr = self._check_sources(texts, unknown)
-        width = _int("beam_width", beam_width)
+        width = positive_int("beam_width", beam_width)
         if width > self.target_size:
             raise ValueError(f"`beam_width` cannot exceed the target vocabulary size "
                              f"({self.target_size}). Received: beam_width={beam_width}")
@@ -529,7 +530,7 @@ class Seq2Seq(keras.Model):
             raise ValueError("`length_penalty` must be a non-negative number. "
                              f"Received: length_penalty={length_penalty!r}")
         texts_out, scores_out, cut = [], [], 0
-        for start in range(0, len(arr), _int("batch_size", batch_size)):
+        for start in range(0, len(arr), positive_int("batch_size", batch_size)):
             ids, scores = self._beam_batch(arr[start:start + batch_size], width, length_penalty)
             cut += int((~np.isin(ids, (END_ID, PAD_ID)).any(axis=-1)).sum())
             texts_out += [self._detokenize(row)[0] for row in ids]
@@ -611,12 +612,6 @@ class Seq2Seq(keras.Model):
     def _standardized(self, text: str) -> str:
         tokens = _text.tokenize_text(text, split=self.split, standardize=self.standardize)
         return ("" if self.split == "character" else " ").join(tokens)
-
-
-def _int(argument: str, value: Any) -> int:
-    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
-        raise ValueError(f"`{argument}` must be a positive integer. Received: {argument}={value!r}")
-    return int(value)
 
 
 _EXAMPLE = {"sources": ["abc", "bca", "cab", "abcd", "dcb"],
@@ -714,7 +709,7 @@ def seq2seq(
     for argument, value in (("source_vocab_size", source_vocab_size),
                             ("target_vocab_size", target_vocab_size)):
         if value is not None:
-            _int(argument, value)
+            positive_int(argument, value)
     if source_vocabulary is None:
         if sources is None:
             raise ValueError("Give the training `sources` (the vocabulary is read off them) or a "
