@@ -710,24 +710,17 @@ def seq2seq(
                             ("target_vocab_size", target_vocab_size)):
         if value is not None:
             positive_int(argument, value)
-    if source_vocabulary is None:
-        if sources is None:
-            raise ValueError("Give the training `sources` (the vocabulary is read off them) or a "
-                             "`source_vocabulary`. Received: sources=None")
-        source_vocabulary = _text.build_vocabulary(sources, split=split, standardize=standardize,
-                                                   max_tokens=source_vocab_size,
-                                                   exclude=(START, END))
-    elif source_vocab_size is not None:
-        source_vocabulary = list(source_vocabulary)[:source_vocab_size]
-    if target_vocabulary is None:
-        if targets is None:
-            raise ValueError("Give the training `targets` (the vocabulary is read off them) or a "
-                             "`target_vocabulary`. Received: targets=None")
-        target_vocabulary = _text.build_vocabulary(targets, split=split, standardize=standardize,
-                                                   max_tokens=target_vocab_size,
-                                                   exclude=(START, END))
-    elif target_vocab_size is not None:
-        target_vocabulary = list(target_vocabulary)[:target_vocab_size]
+    def vocabulary(side: str, texts: Any, given: Any, size: int | None) -> list[str]:
+        if given is not None:
+            return list(given)[:size] if size is not None else given
+        if texts is None:
+            raise ValueError(f"Give the training `{side}s` (the vocabulary is read off them) or "
+                             f"a `{side}_vocabulary`. Received: {side}s=None")
+        return _text.build_vocabulary(texts, split=split, standardize=standardize,
+                                      max_tokens=size, exclude=(START, END))
+
+    source_vocabulary = vocabulary("source", sources, source_vocabulary, source_vocab_size)
+    target_vocabulary = vocabulary("target", targets, target_vocabulary, target_vocab_size)
     if max_target_length is None:
         if targets is None:
             raise ValueError("Give `max_target_length` (or the training `targets` to read it off). "
