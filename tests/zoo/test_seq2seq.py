@@ -178,11 +178,16 @@ def test_bad_arguments_fail_clearly(kwargs, needle):
 def test_needs_texts_or_vocabularies():
     with pytest.raises(ValueError, match="Give the training `sources`"):
         zoo.seq2seq(targets=PAIRS[1])
+    with pytest.raises(ValueError, match="Give the training `targets`.*`target_vocabulary`"):
+        zoo.seq2seq(sources=PAIRS[0])
     with pytest.raises(ValueError, match="Give `max_target_length`"):
         zoo.seq2seq(source_vocabulary=list("abcd"), target_vocabulary=list("abcd"))
     model = zoo.seq2seq(source_vocabulary=list("abcd"), target_vocabulary=list("abcd"),
                         max_target_length=5, units=4)
     assert model.max_target_length == 5 and model.target_size == 8
+    trimmed = zoo.seq2seq(source_vocabulary=list("abcd"), target_vocabulary=list("abcd"),
+                          source_vocab_size=2, max_target_length=5, units=4)
+    assert trimmed.source_vocabulary == ["a", "b"] and trimmed.target_vocabulary == list("abcd")
 
 
 def test_attention_none_has_no_map():
