@@ -492,10 +492,13 @@ def search(
             ``"bayesian"`` or ``"hyperband"``.
         objective: A logged metric (``"val_accuracy"``, ``"val_loss"``, ``"val_r2"`` ...), or
             ``(name, "max"|"min")``. Default: ``val_accuracy`` for classifiers, ``val_loss`` for
-            regression, ``val_sequence_accuracy`` (exact match) for Seq2Seq pairs. The direction is inferred from the name (accuracy/auc/f1/r2 up,
-            loss/error down) when not given.
-        max_trials: Trials to run (grid: the whole grid by default; random/Bayesian: 10).
-            A resumed search with a larger ``max_trials`` runs the extra trials.
+            regression, ``val_sequence_accuracy`` (exact match) for Seq2Seq pairs. The
+            direction is inferred from the name (accuracy/auc/f1/r2 up, loss/error down) when
+            not given.
+        max_trials: Trials to run (grid: the whole grid by default; random/Bayesian: 10;
+            Hyperband: its brackets decide, from ``epochs`` and a factor of 3, and
+            ``max_trials`` caps them). A resumed search with a larger ``max_trials`` runs the
+            extra trials.
         epochs, batch_size, patience: Training of each trial (each may also be searched).
         early_stopping: Stop each trial when the objective stops improving (``patience``
             epochs) and score it at its best epoch, whose weights are kept.
@@ -610,8 +613,8 @@ def search(
         total = min(max_trials or parsed.grid_size, parsed.grid_size)
     elif strategy in ("random", "bayesian"):
         total = max_trials or 10
-    else:  # Hyperband decides its own number of trials
-        total = None
+    else:  # Hyperband's brackets decide the number of trials; max_trials caps it
+        total = max_trials
     project_dir = os.path.join(directory, PROJECT)
     progress = _Progress(project_dir, total, objective_name, direction, verbose)
     progress.start()

@@ -39,7 +39,9 @@ class SearchResult:
         leaderboard: One row per trial: ``trial``, ``status`` (completed / failed / running /
             interrupted), each searched parameter, the objective, every logged metric at the
             scored epoch, ``epochs_run``, ``best_epoch``, ``seconds``, ``device``, ``worker``
-            (the Keras Tuner worker that ran it), ``error``.
+            (the Keras Tuner worker that ran it), ``error``. A training metric named like a
+            searched parameter (``loss`` when the loss is searched) is ``train_<name>``, so the
+            parameter keeps its column.
 
     Example:
         >>> result = SearchResult.load("runs/ann")                     # doctest: +SKIP
@@ -95,7 +97,7 @@ class SearchResult:
                 else np.nan
             for key, value in sorted((r.get("metrics") or {}).items()):
                 if key != self.objective:
-                    row[key] = value
+                    row[f"train_{key}" if key in params else key] = value
             row.update({"epochs_run": r.get("epochs"), "best_epoch": r.get("best_epoch"),
                         "seconds": r.get("seconds"), "device": r.get("device"),
                         "worker": r.get("worker"), "error": r.get("error")})

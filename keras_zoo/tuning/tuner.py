@@ -123,7 +123,16 @@ class BayesianOracle(_SafeStateMixin, kt.oracles.BayesianOptimizationOracle):
 
 
 class HyperbandOracle(_SafeStateMixin, kt.oracles.HyperbandOracle):
-    """Keras Tuner's Hyperband with safe state files (trials pass weights between brackets)."""
+    """Keras Tuner's Hyperband with safe state files (trials pass weights between brackets).
+
+    Keras Tuner's Hyperband takes no ``max_trials`` (its brackets set the count from
+    ``max_epochs`` and ``factor``); here ``max_trials`` caps it, through the base oracle's own
+    check.
+    """
+
+    def __init__(self, *args: Any, max_trials: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_trials = max_trials
 
 
 STRATEGIES = ("grid", "random", "bayesian", "hyperband")
@@ -144,6 +153,7 @@ def make_oracle(strategy: str, space: Space, objective: kt.Objective, *, max_tri
                               allow_new_entries=False, tune_new_entries=False, **common)
     if strategy == "hyperband":
         return HyperbandOracle(max_epochs=max_epochs, factor=3, hyperparameters=hp,
+                               max_trials=max_trials,
                                allow_new_entries=False, tune_new_entries=False, **common)
     raise ValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}. "
                      f"Received: strategy={strategy!r}")

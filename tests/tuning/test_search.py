@@ -51,6 +51,16 @@ def test_grid_covers_the_product_exactly_once(data, tmp_path):
     assert len(again) == 8
 
 
+def test_a_searched_loss_keeps_its_column_next_to_the_training_loss(tmp_path):
+    data = kz.load("diabetes", seed=0)
+    result = tuning.search("ann", data, {"loss": ["mse", {"name": "huber", "delta": 50.0}]},
+                           epochs=2, directory=str(tmp_path / "l"), verbose=0)
+    board = result.leaderboard
+    assert board["loss"].tolist() == ["mse", {"name": "huber", "delta": 50.0}]
+    assert board["train_loss"].map(np.isfinite).all()
+    assert result.objective == "val_loss" and "val_loss" in board
+
+
 def test_random_search_is_reproducible_under_a_seed(data, tmp_path):
     space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"},
              "hidden_units": [(4,), (8,), (16,)]}
@@ -315,13 +325,18 @@ def test_memory_is_released_between_trials(data, tmp_path):
 def test_other_keras_tuner_strategies(data, tmp_path, strategy):
     space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"},
              "activation": ["relu", "tanh"]}
-    result = tuning.search("ann", data, space, strategy=strategy, max_trials=3, epochs=3,
+    # Hyperband's brackets set its trial count (epochs=3, factor 3: 5 trials); max_trials caps it.
+    result = tuning.search("ann", data, space, strategy=strategy,
+                           max_trials=3 if strategy == "bayesian" else None, epochs=3,
                            directory=str(tmp_path / strategy), verbose=0)
     board = result.leaderboard
     assert len(board) >= 3 and (board["status"] == "completed").all()
     assert board["learning_rate"].between(1e-3, 1e-1).all()
     if strategy == "hyperband":  # later brackets continue earlier trials for more epochs
         assert board["epochs_run"].max() > board["epochs_run"].min()
+        capped = tuning.search("ann", data, space, strategy=strategy, max_trials=2, epochs=3,
+                               directory=str(tmp_path / "capped"), verbose=0)
+        assert len(capped.leaderboard) == 2 < len(board)
 
 
 @pytest.mark.parametrize("model,dataset,space", [
