@@ -1,6 +1,7 @@
 """keras-zoo: a Keras 3 model zoo with hyperparameter search over Keras Tuner.
 
 Subpackages:
+    keras_zoo.base      the neutral layer: task and label rules, text rules, checks, error types
     keras_zoo.zoo       model factories (ann, ...), the component catalog, task heads, registry
     keras_zoo.datasets  loaders -> ``Dataset`` (splits, task, tf.data pipelines)
     keras_zoo.tuning    grid/random/hyperband/bayesian search over any factory
@@ -25,9 +26,11 @@ with _quiet():
 
         _tf.config.list_physical_devices()
 
-from keras_zoo import datasets, tuning, zoo
+from keras_zoo import base, datasets, tuning, zoo
+from keras_zoo.base.errors import InputError, InputFileError, InputTypeError, InputValueError
 from keras_zoo.datasets import load
 from keras_zoo.tuning import search
 
 __version__ = "0.1.0"
-__all__ = ["__version__", "datasets", "load", "search", "tuning", "zoo"]
+__all__ = ["InputError", "InputFileError", "InputTypeError", "InputValueError", "__version__",
+           "base", "datasets", "load", "search", "tuning", "zoo"]

@@ -22,6 +22,8 @@ import time
 from collections.abc import Sequence
 from typing import Any
 
+from keras_zoo.base.errors import InputValueError
+
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
@@ -212,14 +214,14 @@ def cmd_tune(args: argparse.Namespace) -> int:
         kwargs = load_config(target)
     else:
         if not args.dataset:
-            raise ValueError("tune MODEL needs --dataset NAME (or give a CONFIG.yaml).")
+            raise InputValueError("tune MODEL needs --dataset NAME (or give a CONFIG.yaml).")
         kwargs = validate_config({"model": target, "dataset": args.dataset,
                                   "space": {"_": None}}, source="flags")
         kwargs["space"] = {}
     for key, value in parse_assignments(args.set).items():
         kwargs["space"][key] = _space_value(value)
     if not kwargs["space"]:
-        raise ValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a space).")
+        raise InputValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a space).")
     for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
                    "executions_per_trial", "directory", "seed", "workers", "multi_device",
                    "keep_models"):

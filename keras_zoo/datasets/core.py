@@ -11,11 +11,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import check_choice, check_fraction
-from keras_zoo.zoo.heads import TASKS, check_labels, infer_task
+from keras_zoo.base import check_choice, check_fraction
+from keras_zoo.base.errors import InputFileError, InputValueError
+from keras_zoo.base.tasks import TASKS, check_labels, infer_task
 
 
-class DatasetDownloadError(FileNotFoundError):
+class DatasetDownloadError(InputFileError):
     """A dataset is not in the Keras cache and could not be downloaded (offline, blocked ...).
 
     The message names the URL and the path to put the file at by hand. A ``FileNotFoundError``,
@@ -125,9 +126,9 @@ class Dataset:
 
         x, y = self.split(split)
         if len(y) == 0:
-            raise ValueError(f"The {split!r} split of {self.name!r} is empty.")
+            raise InputValueError(f"The {split!r} split of {self.name!r} is empty.")
         if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-            raise ValueError(f"`batch_size` must be a positive integer. Received: {batch_size!r}")
+            raise InputValueError(f"`batch_size` must be a positive integer. Received: {batch_size!r}")
         ds = tf.data.Dataset.from_tensor_slices((x, y))
         if cache:
             ds = ds.cache()
@@ -180,7 +181,7 @@ def check_finite(x: np.ndarray, names: list[str] | None, what: str = "features")
         if bad_nan[i] or bad_inf[i]:
             counts = [f"{n} {kind}" for n, kind in ((bad_nan[i], "NaN"), (bad_inf[i], "inf")) if n]
             parts.append(f"{name!r} ({', '.join(counts)})")
-    raise ValueError(
+    raise InputValueError(
         f"The {what} hold missing or infinite values: {'; '.join(parts)}. Fill or drop them first "
         "(e.g. df.dropna() or df.fillna(...))."
     )
@@ -210,7 +211,7 @@ def make_splits(x: Any, y: np.ndarray, *, task: str, test_size: float = 0.2,
     check_fraction("test_size", test_size)
     check_fraction("val_size", val_size)
     if test_size + val_size >= 1.0:
-        raise ValueError(f"test_size + val_size must be < 1. Received: {test_size} + {val_size}")
+        raise InputValueError(f"test_size + val_size must be < 1. Received: {test_size} + {val_size}")
     n = len(y)
     idx = np.arange(n)
 
@@ -233,7 +234,7 @@ def make_splits(x: Any, y: np.ndarray, *, task: str, test_size: float = 0.2,
     rest, test = cut(idx, test_size)
     train, val = cut(rest, val_size / (1.0 - test_size) if val_size else 0.0)
     if len(train) == 0:
-        raise ValueError(f"Only {n} samples: nothing is left to train on after the splits.")
+        raise InputValueError(f"Only {n} samples: nothing is left to train on after the splits.")
     take = (lambda a, i: a[i]) if not isinstance(x, Mapping) else (
         lambda a, i: {k: v[i] for k, v in a.items()})
     return (take(x, train), y[train], take(x, val), y[val], take(x, test), y[test])
@@ -252,9 +253,9 @@ def from_arrays(x: Any, y: Any, *, name: str = "arrays", task: str | None = None
     x = x.to_numpy() if isinstance(x, (pd.DataFrame, pd.Series)) else np.asarray(x)
     y_raw = y.to_numpy() if isinstance(y, (pd.Series, pd.DataFrame)) else np.asarray(y)
     if len(x) == 0 or len(y_raw) == 0:
-        raise ValueError(f"{name}: the data is empty (x has {len(x)} rows, y has {len(y_raw)}).")
+        raise InputValueError(f"{name}: the data is empty (x has {len(x)} rows, y has {len(y_raw)}).")
     if len(x) != len(y_raw):
-        raise ValueError(
+        raise InputValueError(
             f"{name}: x has {len(x)} samples but y has {len(y_raw)}; they must have the same length."
         )
     if x.dtype.kind in "biu":
@@ -271,12 +272,12 @@ def from_arrays(x: Any, y: Any, *, name: str = "arrays", task: str | None = None
     y_enc, names = encode_labels(y_raw, task)
     if task in ("binary", "multiclass"):
         if names is not None and len(names) < 2:
-            raise ValueError(
+            raise InputValueError(
                 f"{name}: the target has a single class ({names[0]!r}); a classifier needs at "
                 "least two."
             )
         if task == "binary" and len(names) != 2:
-            raise ValueError(f"{name}: task='binary' needs 2 classes; found {len(names)}.")
+            raise InputValueError(f"{name}: task='binary' needs 2 classes; found {len(names)}.")
     if class_names is not None:
         names = list(class_names)
     splits = make_splits(x, y_enc, task=task, test_size=test_size, val_size=val_size, seed=seed)

@@ -35,7 +35,8 @@ from typing import Any
 
 import numpy as np
 
-from keras_zoo._utils import check_choice, check_fraction, keras_home
+from keras_zoo.base import check_choice, check_fraction, keras_home
+from keras_zoo.base.errors import InputFileError, InputValueError
 from keras_zoo.datasets.core import (
     Dataset,
     DatasetDownloadError,
@@ -63,7 +64,7 @@ def _as_images(x: Any, name: str) -> np.ndarray:
     if x.ndim == 3:  # (samples, height, width): grayscale without a channel axis
         x = x[..., np.newaxis]
     if x.ndim != 4:
-        raise ValueError(
+        raise InputValueError(
             f"{name}: images must be an array of shape (samples, height, width, channels), or "
             f"(samples, height, width) for grayscale. Received: x.shape={x.shape}"
         )
@@ -72,19 +73,19 @@ def _as_images(x: Any, name: str) -> np.ndarray:
         if x.shape[1] in (1, 3, 4):
             hint = (" They look channels-first: use x.transpose(0, 2, 3, 1) for "
                     "channels-last images.")
-        raise ValueError(
+        raise InputValueError(
             f"{name}: images need 1 (grayscale), 3 (RGB) or 4 (RGBA) channels on the last axis; "
             f"these have {x.shape[-1]}.{hint} Received: x.shape={x.shape}"
         )
     if x.dtype.kind not in "uif" and x.dtype != bool:
-        raise ValueError(f"{name}: images must hold numbers; these are of dtype {x.dtype}.")
+        raise InputValueError(f"{name}: images must hold numbers; these are of dtype {x.dtype}.")
     return x
 
 
 def _pixel_max(x: np.ndarray, pixel_max: float | None) -> float:
     if pixel_max is not None:
         if not isinstance(pixel_max, (int, float, np.number)) or not pixel_max > 0:
-            raise ValueError(f"`pixel_max` must be a positive number. Received: "
+            raise InputValueError(f"`pixel_max` must be a positive number. Received: "
                              f"pixel_max={pixel_max!r}")
         return float(pixel_max)
     if x.dtype == np.uint8:
@@ -219,7 +220,7 @@ def _read_mnist(paths: list[str], **_: Any):
     with np.load(paths[0], allow_pickle=False) as f:
         missing = [k for k in ("x_train", "y_train", "x_test", "y_test") if k not in f.files]
         if missing:
-            raise ValueError(f"{paths[0]} is not an MNIST file: it lacks {missing}. Delete it to "
+            raise InputValueError(f"{paths[0]} is not an MNIST file: it lacks {missing}. Delete it to "
                              "download it again.")
         return (f["x_train"], f["y_train"]), (f["x_test"], f["y_test"]), None
 
@@ -258,7 +259,7 @@ def _extract_tar(archive_path: str, target: str) -> None:
             dest = os.path.realpath(os.path.join(target, member.name))
             if not (dest == root or dest.startswith(root + os.sep)) or member.issym() \
                     or member.islnk():
-                raise ValueError(f"{archive_path} holds an unsafe entry {member.name!r}.")
+                raise InputValueError(f"{archive_path} holds an unsafe entry {member.name!r}.")
         archive.extractall(target)
 
 
@@ -269,7 +270,7 @@ def _extracted(paths: list[str], folder: str, extracted: str) -> str:
     if not os.path.isdir(inner):
         _extract_tar(paths[0], target)
     if not os.path.isdir(inner):
-        raise ValueError(f"{paths[0]} does not hold the folder {folder!r}. Delete it to download "
+        raise InputValueError(f"{paths[0]} does not hold the folder {folder!r}. Delete it to download "
                          "it again.")
     return inner
 
@@ -398,13 +399,13 @@ def load_keras_dataset(name: str, *, seed: int | None = 0, val_size: float = 0.1
     y_train = np.asarray(y_train).reshape(-1).astype("int32")
     y_test = np.asarray(y_test).reshape(-1).astype("int32")
     if len(x_train) != len(y_train) or len(x_test) != len(y_test):
-        raise ValueError(f"The cached {name!r} files are inconsistent ({len(x_train)} training "
+        raise InputValueError(f"The cached {name!r} files are inconsistent ({len(x_train)} training "
                          f"images, {len(y_train)} labels). Delete them to download them again.")
     class_names = list(names or spec.class_names) or [
         str(i) for i in range(100 if label_mode == "fine" else 20)]
     if len(y_train) and (y_train.min() < 0 or max(y_train.max(), y_test.max(initial=0))
                          >= len(class_names)):
-        raise ValueError(f"The cached {name!r} labels fall outside 0..{len(class_names) - 1}. "
+        raise InputValueError(f"The cached {name!r} labels fall outside 0..{len(class_names) - 1}. "
                          "Delete the files to download them again.")
     train, _, val, _, _, _ = make_splits(np.arange(len(y_train)), y_train, task="multiclass",
                                          test_size=0.0, val_size=val_size, seed=seed)
@@ -424,7 +425,7 @@ def _scan_folder(directory: str) -> tuple[list[str], dict[str, list[str]]]:
     classes = sorted(entry.name for entry in os.scandir(directory)
                      if entry.is_dir() and not entry.name.startswith("."))
     if not classes:
-        raise ValueError(
+        raise InputValueError(
             f"{directory!r} has no class subfolders. Put the images of each class in their own "
             "folder: <directory>/<class name>/<image files>."
         )
@@ -446,16 +447,16 @@ def _scan_folder(directory: str) -> tuple[list[str], dict[str, list[str]]]:
     if strangers:
         shown = ", ".join(repr(s) for s in strangers[:5])
         more = f" and {len(strangers) - 5} more" if len(strangers) > 5 else ""
-        raise ValueError(
+        raise InputValueError(
             f"{directory!r}: {len(strangers)} file(s) are not images "
             f"({', '.join(IMAGE_EXTENSIONS)}): {shown}{more}. Move them out of the class folders."
         )
     empty = [cls for cls, found in files.items() if not found]
     if empty:
-        raise ValueError(f"{directory!r}: the class folder(s) {', '.join(map(repr, empty))} hold "
+        raise InputValueError(f"{directory!r}: the class folder(s) {', '.join(map(repr, empty))} hold "
                          "no images. Add images or remove the folder(s).")
     if len(classes) < 2:
-        raise ValueError(f"{directory!r} has a single class folder ({classes[0]!r}); a "
+        raise InputValueError(f"{directory!r} has a single class folder ({classes[0]!r}); a "
                          "classifier needs at least two.")
     return classes, files
 
@@ -508,11 +509,11 @@ def from_folder(directory: str | os.PathLike[str], *, image_size: tuple[int, int
 
     directory = os.fspath(directory)
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"No such image folder: {directory!r}")
+        raise InputFileError(f"No such image folder: {directory!r}")
     check_choice("color_mode", color_mode, ("rgb", "grayscale", "rgba"))
     if not (isinstance(image_size, (tuple, list)) and len(image_size) == 2
             and all(isinstance(v, int) and v >= 1 for v in image_size)):
-        raise ValueError("`image_size` must be (height, width) in pixels. "
+        raise InputValueError("`image_size` must be (height, width) in pixels. "
                          f"Received: image_size={image_size!r}")
     classes, files = _scan_folder(directory)
     with contextlib.redirect_stdout(io.StringIO()):  # "Found N files belonging to K classes."
@@ -531,7 +532,7 @@ def from_folder(directory: str | os.PathLike[str], *, image_size: tuple[int, int
         if not bad:
             raise
         shown = ", ".join(repr(os.path.relpath(p, directory)) for p in bad[:5])
-        raise ValueError(f"{directory!r}: {len(bad)} image file(s) cannot be decoded: {shown}"
+        raise InputValueError(f"{directory!r}: {len(bad)} image file(s) cannot be decoded: {shown}"
                          f"{' ...' if len(bad) > 5 else ''}. Remove or replace them.") from err
     x = np.concatenate(xs)
     y = np.concatenate(ys)

@@ -6,7 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from keras_zoo._utils import normalize_name, unknown_name_error, wildcard_filter
+from keras_zoo.base import normalize_name, unknown_name_error, wildcard_filter
 from keras_zoo.datasets.core import Dataset
 
 __all__ = ["list_datasets", "load", "register_dataset"]

@@ -9,7 +9,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import closest
+from keras_zoo.base import closest
+from keras_zoo.base.errors import InputFileError, InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset, from_arrays
 
 __all__ = ["SKLEARN_DATASETS", "from_csv", "from_dataframe", "load_sklearn"]
@@ -81,7 +82,7 @@ def _encode_features(df: pd.DataFrame, categorical: str) -> tuple[pd.DataFrame, 
                 dummies = pd.get_dummies(series.astype(str), prefix=str(col), dtype="float32")
                 columns.extend(dummies[c] for c in dummies.columns)
         else:
-            raise ValueError(
+            raise InputValueError(
                 f"Column {col!r} has dtype {series.dtype}, which cannot be used as a feature; "
                 "numeric, boolean, string and categorical columns are accepted. Convert or drop it "
                 f"(drop=[{col!r}])."
@@ -111,18 +112,18 @@ def from_dataframe(df: pd.DataFrame, target: str | Sequence[str], *, task: str |
         ['size', 'colour_b', 'colour_g', 'colour_r']
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"Expected a pandas DataFrame. Received: {type(df).__name__}")
+        raise InputTypeError(f"Expected a pandas DataFrame. Received: {type(df).__name__}")
     if categorical not in ("onehot", "ordinal"):
-        raise ValueError("`categorical` must be 'onehot' or 'ordinal'. "
+        raise InputValueError("`categorical` must be 'onehot' or 'ordinal'. "
                          f"Received: categorical={categorical!r}")
     if df.empty:
-        raise ValueError(f"{name}: the table is empty (no rows or no columns).")
+        raise InputValueError(f"{name}: the table is empty (no rows or no columns).")
     targets = [target] if isinstance(target, str) else list(target)
     columns = [str(c) for c in df.columns]
     for col in [*targets, *drop]:
         if col not in df.columns:
             hint = closest(str(col), columns)
-            raise ValueError(
+            raise InputValueError(
                 f"{name}: no column {col!r}." + (f" Did you mean {hint!r}?" if hint else "")
                 + f" Columns: {', '.join(columns)}."
             )
@@ -130,10 +131,10 @@ def from_dataframe(df: pd.DataFrame, target: str | Sequence[str], *, task: str |
     missing = y_frame.isna().sum()
     if missing.any():
         detail = ", ".join(f"{c!r} ({n} missing)" for c, n in missing.items() if n)
-        raise ValueError(f"{name}: the target has missing values: {detail}. Drop those rows first.")
+        raise InputValueError(f"{name}: the target has missing values: {detail}. Drop those rows first.")
     features = df.drop(columns=[*targets, *drop])
     if features.shape[1] == 0:
-        raise ValueError(f"{name}: no feature columns are left besides the target {targets}.")
+        raise InputValueError(f"{name}: no feature columns are left besides the target {targets}.")
     nan_counts = features.isna().sum()
     numeric = features.select_dtypes(include=[np.number])
     inf_counts = np.isinf(numeric).sum() if not numeric.empty else pd.Series(dtype=int)
@@ -143,7 +144,7 @@ def from_dataframe(df: pd.DataFrame, target: str | Sequence[str], *, task: str |
         detail = "; ".join(
             f"{c!r} (" + ", ".join(f"{n} {k}" for n, k in zip(v, ("NaN", "inf")) if n) + ")"
             for c, v in bad.items())
-        raise ValueError(
+        raise InputValueError(
             f"{name}: features hold missing or infinite values: {detail}. Fill or drop them "
             "first (e.g. df.dropna() or df.fillna(...))."
         )
@@ -170,13 +171,13 @@ def from_csv(path: str | os.PathLike[str], target: str | Sequence[str], *, task:
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such CSV file: {path!r}")
+        raise InputFileError(f"No such CSV file: {path!r}")
     try:
         df = pd.read_csv(path, **read_csv_kwargs)
     except pd.errors.EmptyDataError as err:
-        raise ValueError(f"The CSV file {path!r} is empty.") from err
+        raise InputValueError(f"The CSV file {path!r} is empty.") from err
     if df.empty:
-        raise ValueError(f"The CSV file {path!r} has a header but no rows.")
+        raise InputValueError(f"The CSV file {path!r} has a header but no rows.")
     name = os.path.splitext(os.path.basename(path))[0]
     return from_dataframe(df, target, task=task, drop=drop, categorical=categorical, name=name,
                           seed=seed, test_size=test_size, val_size=val_size)

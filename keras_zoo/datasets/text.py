@@ -58,9 +58,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import closest, keras_home
+from keras_zoo.base import closest, keras_home
+from keras_zoo.base import text as _text
+from keras_zoo.base.errors import InputFileError, InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset, DatasetDownloadError, from_arrays, make_splits
-from keras_zoo.zoo import _text
 
 __all__ = [
     "DatasetDownloadError", "fetch_keras_file", "from_texts", "keras_cache_dir", "load_dates",
@@ -84,7 +85,7 @@ def _text_model_kwargs(data: Dataset, *, max_tokens: int | None, sequence_length
         sequence_length = int(min(max(int(lengths.max()), 1), MAX_AUTO_SEQUENCE_LENGTH))
     elif sequence_length is not None and (not isinstance(sequence_length, (int, np.integer))
                                           or sequence_length < 1):
-        raise ValueError("`sequence_length` must be 'auto', a positive integer or None. "
+        raise InputValueError("`sequence_length` must be 'auto', a positive integer or None. "
                          f"Received: sequence_length={sequence_length!r}")
     vocab = _text.build_vocabulary(data.x_train, split=split, standardize=standardize)
     vocab_size = len(vocab) + 2
@@ -136,7 +137,7 @@ def from_texts(texts: Sequence[str], labels: Any, *, task: str | None = None,
     x = _text.as_texts(texts, "texts")
     y = labels.to_numpy() if isinstance(labels, (pd.Series, pd.DataFrame)) else np.asarray(labels)
     if len(y) != len(x):
-        raise ValueError(f"{name}: there are {len(x)} texts but {len(y)} labels; give one label "
+        raise InputValueError(f"{name}: there are {len(x)} texts but {len(y)} labels; give one label "
                          f"per text. Received: len(labels)={len(y)}")
     _text.resolve_split(tokenize)
     _text.check_standardize(standardize)
@@ -157,19 +158,19 @@ def text_from_dataframe(df: pd.DataFrame, text: str = "text", target: str = "lab
             texts or labels, or any error of :func:`from_texts`.
     """
     if not isinstance(df, pd.DataFrame):
-        raise TypeError(f"Expected a pandas DataFrame. Received: {type(df).__name__}")
+        raise InputTypeError(f"Expected a pandas DataFrame. Received: {type(df).__name__}")
     columns = [str(c) for c in df.columns]
     for argument, col in (("text", text), ("target", target)):
         if col not in df.columns:
             hint = closest(str(col), columns)
-            raise ValueError(f"{name}: no column {col!r}." + (f" Did you mean {hint!r}?" if hint
+            raise InputValueError(f"{name}: no column {col!r}." + (f" Did you mean {hint!r}?" if hint
                                                                else "")
                              + f" Columns: {', '.join(columns)}. Received: {argument}={col!r}")
     for col in (text, target):
         missing = int(df[col].isna().sum())
         if missing:
             rows = df.index[df[col].isna()][:5].tolist()
-            raise ValueError(f"{name}: column {col!r} has {missing} missing value(s) (rows "
+            raise InputValueError(f"{name}: column {col!r} has {missing} missing value(s) (rows "
                              f"{rows}); drop or fill them first.")
     return from_texts(df[text].astype(str).to_numpy(dtype=object), df[target], name=name,
                       metadata={"text_column": text, "target": target, "source": name}, **kwargs)
@@ -185,13 +186,13 @@ def text_from_csv(path: str | os.PathLike[str], text: str = "text", target: str 
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such CSV file: {path!r}")
+        raise InputFileError(f"No such CSV file: {path!r}")
     try:
         df = pd.read_csv(path, **(read_csv_kwargs or {}))
     except pd.errors.EmptyDataError as err:
-        raise ValueError(f"The CSV file {path!r} is empty.") from err
+        raise InputValueError(f"The CSV file {path!r} is empty.") from err
     if df.empty:
-        raise ValueError(f"The CSV file {path!r} has a header but no rows.")
+        raise InputValueError(f"The CSV file {path!r} has a header but no rows.")
     kwargs.setdefault("name", os.path.splitext(os.path.basename(path))[0])
     return text_from_dataframe(df, text, target, **kwargs)
 
@@ -211,18 +212,18 @@ def text_from_folder(directory: str | os.PathLike[str], *, extensions: Sequence[
     """
     directory = os.fspath(directory)
     if not os.path.isdir(directory):
-        raise FileNotFoundError(f"No such folder: {directory!r}")
+        raise InputFileError(f"No such folder: {directory!r}")
     classes = sorted(d for d in os.listdir(directory)
                      if os.path.isdir(os.path.join(directory, d)) and not d.startswith("."))
     if len(classes) < 2:
-        raise ValueError(f"{directory!r} must hold one sub-folder per class (at least two); "
+        raise InputValueError(f"{directory!r} must hold one sub-folder per class (at least two); "
                          f"found {classes or 'none'}.")
     texts, labels, empty = [], [], []
     for label, cls in enumerate(classes):
         folder = os.path.join(directory, cls)
         files = sorted(f for f in os.listdir(folder) if f.lower().endswith(tuple(extensions)))
         if not files:
-            raise ValueError(f"The class folder {folder!r} holds no {'/'.join(extensions)} files.")
+            raise InputValueError(f"The class folder {folder!r} holds no {'/'.join(extensions)} files.")
         for fname in files:
             with open(os.path.join(folder, fname), encoding=encoding) as handle:
                 content = handle.read()
@@ -231,7 +232,7 @@ def text_from_folder(directory: str | os.PathLike[str], *, extensions: Sequence[
             texts.append(content)
             labels.append(label)
     if empty:
-        raise ValueError(f"{len(empty)} empty text file(s) in {directory!r}: "
+        raise InputValueError(f"{len(empty)} empty text file(s) in {directory!r}: "
                          f"{', '.join(empty[:5])}{' ...' if len(empty) > 5 else ''}. Remove them.")
     kwargs.setdefault("name", os.path.basename(os.path.normpath(directory)))
     kwargs.setdefault("class_names", classes)
@@ -269,7 +270,7 @@ def pairs_from_lists(sources: Sequence[str], targets: Sequence[str], *, name: st
     x = _text.as_texts(sources, "sources")
     y = _text.as_texts(targets, "targets")
     if len(x) != len(y):
-        raise ValueError(f"{name}: there are {len(x)} sources but {len(y)} targets; give one "
+        raise InputValueError(f"{name}: there are {len(x)} sources but {len(y)} targets; give one "
                          f"target per source. Received: len(targets)={len(y)}")
     split = _text.resolve_split(tokenize)
     _text.check_standardize(standardize)
@@ -301,7 +302,7 @@ def pairs_from_tsv(path: str | os.PathLike[str], *, encoding: str = "utf-8",
     """
     path = os.fspath(path)
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such file: {path!r}")
+        raise InputFileError(f"No such file: {path!r}")
     sources, targets = [], []
     need = max(columns) + 1
     with open(path, encoding=encoding) as handle:
@@ -311,17 +312,17 @@ def pairs_from_tsv(path: str | os.PathLike[str], *, encoding: str = "utf-8",
                 continue
             fields = line.split("\t")
             if len(fields) < need:
-                raise ValueError(f"{path}:{number}: expected 'source<TAB>target' ({need} "
+                raise InputValueError(f"{path}:{number}: expected 'source<TAB>target' ({need} "
                                  f"tab-separated columns), found {len(fields)}. Received: "
                                  f"{line[:60]!r}")
             source, target = fields[columns[0]], fields[columns[1]]
             if not source.strip() or not target.strip():
-                raise ValueError(f"{path}:{number}: the {'source' if not source.strip() else 'target'}"
+                raise InputValueError(f"{path}:{number}: the {'source' if not source.strip() else 'target'}"
                                  f" is empty. Received: {line[:60]!r}")
             sources.append(source)
             targets.append(target)
     if not sources:
-        raise ValueError(f"{path!r} holds no pairs.")
+        raise InputValueError(f"{path!r} holds no pairs.")
     kwargs.setdefault("name", os.path.splitext(os.path.basename(path))[0])
     return pairs_from_lists(sources, targets, **kwargs)
 
@@ -362,7 +363,7 @@ DATE_FORMAT_EXAMPLES = [f(_dt.date(1998, 3, 3)) for f in _date_formats()]
 
 def _check_n(n: Any, least: int = 10) -> int:
     if not isinstance(n, (int, np.integer)) or isinstance(n, bool) or n < least:
-        raise ValueError(f"`n` must be an integer >= {least}. Received: n={n!r}")
+        raise InputValueError(f"`n` must be an integer >= {least}. Received: n={n!r}")
     return int(n)
 
 
@@ -384,7 +385,7 @@ def load_dates(*, n: int = 10000, start: str = "1950-01-01", end: str = "2049-12
     days = (last - first).days + 1
     formats = _date_formats()
     if days < 1 or n > days * len(formats):
-        raise ValueError(f"Cannot draw {n} distinct dates between {start} and {end}. "
+        raise InputValueError(f"Cannot draw {n} distinct dates between {start} and {end}. "
                          f"Received: n={n}")
     rng = np.random.default_rng(seed)
     picks = rng.choice(days * len(formats), size=n, replace=False)
@@ -413,16 +414,16 @@ def load_reversal(*, n: int = 3000, min_length: int = 3, max_length: int = 8,
     """
     n = _check_n(n)
     if not isinstance(alphabet, str) or len(set(alphabet)) < 2:
-        raise ValueError(f"`alphabet` needs at least two distinct characters. "
+        raise InputValueError(f"`alphabet` needs at least two distinct characters. "
                          f"Received: alphabet={alphabet!r}")
     if not (isinstance(min_length, int) and isinstance(max_length, int)
             and 1 <= min_length <= max_length):
-        raise ValueError("Need 1 <= min_length <= max_length. "
+        raise InputValueError("Need 1 <= min_length <= max_length. "
                          f"Received: min_length={min_length!r}, max_length={max_length!r}")
     letters = sorted(set(alphabet))
     possible = sum(len(letters) ** k for k in range(min_length, max_length + 1))
     if n > possible // 2:
-        raise ValueError(f"Only {possible} distinct strings exist; ask for at most half of them. "
+        raise InputValueError(f"Only {possible} distinct strings exist; ask for at most half of them. "
                          f"Received: n={n}")
     rng = np.random.default_rng(seed)
     seen: set[str] = set()
@@ -465,7 +466,7 @@ def load_word_order(*, n: int = 5000, min_fillers: int = 6, max_fillers: int = 1
     n = _check_n(n)
     if not (isinstance(min_fillers, int) and isinstance(max_fillers, int)
             and 0 <= min_fillers <= max_fillers):
-        raise ValueError("Need 0 <= min_fillers <= max_fillers. "
+        raise InputValueError("Need 0 <= min_fillers <= max_fillers. "
                          f"Received: min_fillers={min_fillers!r}, max_fillers={max_fillers!r}")
     rng = np.random.default_rng(seed)
     keys = np.array(["cat", "dog", "red", "blue"])
@@ -562,7 +563,7 @@ def _read_npz(path: str) -> dict[str, np.ndarray]:
                     array = _NumpyOnlyUnpickler(buffer).load()
                 out[member.removesuffix(".npy")] = array
     except (zipfile.BadZipFile, pickle.UnpicklingError, ValueError, EOFError) as err:
-        raise ValueError(f"Cannot read {path!r} ({err}). Delete it to download it again.") from err
+        raise InputValueError(f"Cannot read {path!r} ({err}). Delete it to download it again.") from err
     return out
 
 
@@ -584,10 +585,10 @@ def _keras_text_dataset(name: str, x_train, y_train, x_test, y_test, *, num_word
                         maxlen: int, val_size: float, seed: int | None,
                         class_names: list[str] | None) -> Dataset:
     if not isinstance(num_words, int) or num_words < 4:
-        raise ValueError(f"`num_words` must be an integer >= 4 (ids 0-2 are padding, start and "
+        raise InputValueError(f"`num_words` must be an integer >= 4 (ids 0-2 are padding, start and "
                          f"out-of-vocabulary). Received: num_words={num_words!r}")
     if not isinstance(maxlen, int) or maxlen < 1:
-        raise ValueError(f"`maxlen` must be a positive integer. Received: maxlen={maxlen!r}")
+        raise InputValueError(f"`maxlen` must be a positive integer. Received: maxlen={maxlen!r}")
     xtr = _encode_sequences(x_train, num_words=num_words, maxlen=maxlen)
     xte = _encode_sequences(x_test, num_words=num_words, maxlen=maxlen)
     ytr, yte = np.asarray(y_train).astype("int32"), np.asarray(y_test).astype("int32")

@@ -25,7 +25,8 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
-from keras_zoo._utils import closest
+from keras_zoo.base import closest
+from keras_zoo.base.errors import InputFileError, InputValueError
 
 _REQUIRED = ("model", "dataset", "space")
 
@@ -51,16 +52,16 @@ def load_config(path: str) -> dict[str, Any]:
     import yaml
 
     if not os.path.exists(path):
-        raise FileNotFoundError(f"No such configuration file: {path!r}")
+        raise InputFileError(f"No such configuration file: {path!r}")
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     try:
         config = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as err:
-        raise ValueError(f"{path}: not valid {'JSON' if path.endswith('.json') else 'YAML'}: "
+        raise InputValueError(f"{path}: not valid {'JSON' if path.endswith('.json') else 'YAML'}: "
                          f"{err}") from err
     if not isinstance(config, Mapping):
-        raise ValueError(f"{path}: the configuration must be a mapping of keys to values.")
+        raise InputValueError(f"{path}: the configuration must be a mapping of keys to values.")
     return validate_config(config, source=path)
 
 
@@ -70,17 +71,17 @@ def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[s
     for key in config:
         if key not in allowed:
             hint = closest(str(key), allowed)
-            raise ValueError(f"{source}: unknown key {key!r}." + (f" Did you mean {hint!r}?"
+            raise InputValueError(f"{source}: unknown key {key!r}." + (f" Did you mean {hint!r}?"
                                                                     if hint else "")
                              + f" Keys: {', '.join(allowed)}.")
     for key in _REQUIRED:
         if key not in config:
-            raise ValueError(f"{source}: missing key {key!r} (required: {', '.join(_REQUIRED)}).")
+            raise InputValueError(f"{source}: missing key {key!r} (required: {', '.join(_REQUIRED)}).")
     if not isinstance(config["space"], Mapping) or not config["space"]:
-        raise ValueError(f"{source}: 'space' must be a non-empty mapping of keyword -> values.")
+        raise InputValueError(f"{source}: 'space' must be a non-empty mapping of keyword -> values.")
     fixed = config.get("fixed") or {}
     if not isinstance(fixed, Mapping):
-        raise ValueError(f"{source}: 'fixed' must be a mapping of factory keyword -> value.")
+        raise InputValueError(f"{source}: 'fixed' must be a mapping of factory keyword -> value.")
     kwargs: dict[str, Any] = {k: v for k, v in config.items()
                               if k not in ("model", "dataset", "space", "fixed")}
     if "objective" in kwargs and isinstance(kwargs["objective"], list):
@@ -103,12 +104,12 @@ def _data(spec: Any, source: str, seed: Any) -> Any:
         if "csv" in spec:
             path = spec.pop("csv")
             if "target" not in spec:
-                raise ValueError(f"{source}: dataset.csv needs dataset.target (the label column).")
+                raise InputValueError(f"{source}: dataset.csv needs dataset.target (the label column).")
             spec.setdefault("seed", seed)
             return datasets.from_csv(path, **spec)
         if "name" in spec:
             name = spec.pop("name")
             spec.setdefault("seed", seed)
             return datasets.load(name, **spec)
-    raise ValueError(f"{source}: 'dataset' must be a name, {{name: ..., <loader options>}} or "
+    raise InputValueError(f"{source}: 'dataset' must be a name, {{name: ..., <loader options>}} or "
                      f"{{csv: path, target: column}}. Received: {spec!r}")

@@ -23,6 +23,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from keras_zoo.base.errors import InputValueError
+
 log = logging.getLogger(__name__)
 
 _said_cpu = False
@@ -57,7 +59,7 @@ def split_cpu(n: int) -> list[str]:
     import tensorflow as tf
 
     if n < 1:
-        raise ValueError(f"`n` must be >= 1. Received: n={n}")
+        raise InputValueError(f"`n` must be >= 1. Received: n={n}")
     cpu = tf.config.list_physical_devices("CPU")[0]
     current = tf.config.get_logical_device_configuration(cpu)
     if current is None or len(current) != n:
@@ -102,7 +104,7 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
     if devices == "gpu":
         gpus = physical_gpus()
         if not gpus:
-            raise ValueError("devices='gpu' but TensorFlow sees no GPU; use devices='auto' or 'cpu'.")
+            raise InputValueError("devices='gpu' but TensorFlow sees no GPU; use devices='auto' or 'cpu'.")
         enable_memory_growth()
         return [f"/GPU:{i}" for i in range(len(gpus))]
     if isinstance(devices, str):
@@ -113,12 +115,12 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
     available = {_normalise(d.name) for d in tf.config.list_logical_devices()}
     for name in names:
         if name not in available:
-            raise ValueError(
+            raise InputValueError(
                 f"Unknown device {name!r}. Available: {', '.join(sorted(available))}. "
                 "Use devices='auto' to take every GPU, or 'cpu'."
             )
     if len(set(names)) != len(names):
-        raise ValueError(f"A device is listed twice: {names}")
+        raise InputValueError(f"A device is listed twice: {names}")
     return names
 
 
@@ -156,7 +158,7 @@ def make_placement(devices: str | Sequence[str] | None = "auto", multi_device: s
                    ) -> Placement:
     """Resolve ``devices`` and choose how several of them are used (see the module docstring)."""
     if multi_device not in ("workers", "mirrored"):
-        raise ValueError("`multi_device` must be 'workers' or 'mirrored'. "
+        raise InputValueError("`multi_device` must be 'workers' or 'mirrored'. "
                          f"Received: multi_device={multi_device!r}")
     names = tuple(resolve_devices(devices))
     if len(names) == 1:

@@ -21,7 +21,8 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from keras_zoo._utils import atomic_write_bytes, atomic_write_json, closest, normalize_name
+from keras_zoo.base import atomic_write_bytes, atomic_write_json, closest, normalize_name
+from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.devices import Placement, make_placement
 from keras_zoo.tuning.results import SPEC_FILE, SearchResult, _read_json
@@ -57,7 +58,7 @@ def _resolve_factory(model: str | Callable[..., Any]) -> tuple[str, Callable[...
             if registry.model_info(name).factory is model:
                 return name, model
         return f"{model.__module__}:{model.__qualname__}", model
-    raise TypeError(f"`model` must be a registered model name or a factory function. "
+    raise InputTypeError(f"`model` must be a registered model name or a factory function. "
                     f"Received: {model!r}")
 
 
@@ -67,10 +68,10 @@ def _resolve_data(data: Dataset | str, seed: int | None) -> Dataset:
 
         data = load(data, seed=seed if seed is not None else 0)
     if not isinstance(data, Dataset):
-        raise TypeError("`data` must be a keras_zoo Dataset or a dataset name (see "
+        raise InputTypeError("`data` must be a keras_zoo Dataset or a dataset name (see "
                         f"keras_zoo.datasets.list_datasets()). Received: {type(data).__name__}")
     if len(data.y_val) == 0:
-        raise ValueError(f"The dataset {data.name!r} has no validation split; trials are scored "
+        raise InputValueError(f"The dataset {data.name!r} has no validation split; trials are scored "
                          "on it. Load it with val_size > 0.")
     return data
 
@@ -85,12 +86,12 @@ def _resolve_objective(objective: Any, data: Dataset) -> tuple[str, str]:
     if isinstance(objective, (tuple, list)) and len(objective) == 2:
         name, direction = objective
         if direction not in ("max", "min"):
-            raise ValueError(f"The objective's direction must be 'max' or 'min'. "
+            raise InputValueError(f"The objective's direction must be 'max' or 'min'. "
                              f"Received: {direction!r}")
         return str(name), direction
     if isinstance(objective, str):
         return objective, infer_direction(objective)
-    raise TypeError("`objective` must be a metric name, (name, 'max'|'min') or a "
+    raise InputTypeError("`objective` must be a metric name, (name, 'max'|'min') or a "
                     f"keras_tuner.Objective. Received: {objective!r}")
 
 
@@ -109,7 +110,7 @@ def _check_keys(name: str, factory: Callable[..., Any], keys: Sequence[str], whe
     for key in keys:
         if key not in accepted:
             hint = closest(key, accepted)
-            raise ValueError(
+            raise InputValueError(
                 f"{where}[{key!r}] is neither an argument of {name}() nor a fit keyword "
                 f"({', '.join(FIT_KEYS)})." + (f" Did you mean {hint!r}?" if hint else "")
                 + f" Accepted: {', '.join(accepted)}."
@@ -123,7 +124,7 @@ def _check_fit_values(space: Space, fixed: Mapping[str, Any]) -> None:
         for value in values:
             ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
             if not ok and not (key == "batch_size" and value is None):
-                raise ValueError(f"space[{key!r}]: values must be positive integers. "
+                raise InputValueError(f"space[{key!r}]: values must be positive integers. "
                                  f"Received: {value!r}")
 
 
@@ -146,7 +147,7 @@ def _preflight(job: TrialJob, name: str) -> None:
         model = job.build(first, job.seed)
     except Exception as err:
         fixed = ", ".join(sorted(k for k in job.fixed)) or "none"
-        raise ValueError(
+        raise InputValueError(
             f"{name}() cannot be built with the first configuration {_jsonable(first)} and the "
             f"fixed arguments ({fixed}): {type(err).__name__}: {err}"
         ) from err
@@ -154,13 +155,13 @@ def _preflight(job: TrialJob, name: str) -> None:
     try:
         training.build_training_state(model, (job.data.x_val[:n], job.data.y_val[:n], None))
     except Exception as err:
-        raise ValueError(f"{name}() builds, but its loss or metrics fail on the validation data: "
+        raise InputValueError(f"{name}() builds, but its loss or metrics fail on the validation data: "
                          f"{type(err).__name__}: {err}") from err
     logged = list(model.get_metrics_result())
     names = {*(f"val_{k}" for k in logged), *logged}
     if job.objective not in names:
         hint = closest(job.objective, names)
-        raise ValueError(
+        raise InputValueError(
             f"objective {job.objective!r} is not a metric this model logs."
             + (f" Did you mean {hint!r}?" if hint else "")
             + f" Available: {', '.join(sorted(names))}."
@@ -174,7 +175,7 @@ def _preflight(job: TrialJob, name: str) -> None:
             try:
                 job.build({**first, axis.name: value}, job.seed)
             except Exception as err:
-                raise ValueError(
+                raise InputValueError(
                     f"space[{axis.name!r}] = {value!r} is rejected by {name}(): "
                     f"{type(err).__name__}: {err}"
                 ) from err
@@ -191,18 +192,18 @@ def _prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, ov
         return False
     if not existing:
         if has_content and os.path.isdir(os.path.join(directory, PROJECT)):
-            raise ValueError(f"{directory!r} holds files of an unknown search; pass "
+            raise InputValueError(f"{directory!r} holds files of an unknown search; pass "
                              "overwrite=True (--overwrite) or choose another directory.")
         return False
     differences = [k for k in _IDENTITY if _jsonable(existing.get(k)) != _jsonable(spec.get(k))]
     if differences:
         detail = "; ".join(f"{k}: {existing.get(k)!r} -> {spec.get(k)!r}" for k in differences)
-        raise ValueError(
+        raise InputValueError(
             f"{directory!r} holds a different search ({detail}). Pass overwrite=True "
             "(--overwrite) to replace it, or choose another directory."
         )
     if not resume:
-        raise ValueError(f"{directory!r} already holds this search; pass resume=True (--resume) "
+        raise InputValueError(f"{directory!r} already holds this search; pass resume=True (--resume) "
                          "to continue it or overwrite=True (--overwrite) to start over.")
     return True
 
@@ -326,7 +327,7 @@ def _run_parallel(job: TrialJob, make: Callable[[], kt.Oracle], directory: str,
     try:
         pickled = pickle.dumps(job)
     except Exception as err:
-        raise ValueError(
+        raise InputValueError(
             "Parallel workers rebuild the search in new processes, so the factory and data must "
             f"be picklable (a module-level function, not a lambda): {err}"
         ) from err
@@ -538,26 +539,26 @@ def search(
     """
     if strategy not in STRATEGIES:
         hint = closest(str(strategy), STRATEGIES)
-        raise ValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}."
+        raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}."
                          + (f" Did you mean {hint!r}?" if hint else "")
                          + f" Received: strategy={strategy!r}")
     if keep_models not in ("best", "all", "none"):
-        raise ValueError(f"`keep_models` must be 'best', 'all' or 'none'. "
+        raise InputValueError(f"`keep_models` must be 'best', 'all' or 'none'. "
                          f"Received: keep_models={keep_models!r}")
     for key, value, low in (("epochs", epochs, 1), ("executions_per_trial", executions_per_trial, 1),
                             ("patience", patience, 1),
                             ("max_consecutive_failures", max_consecutive_failures, 1)):
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < low:
-            raise ValueError(f"`{key}` must be an integer >= {low}. Received: {key}={value!r}")
+            raise InputValueError(f"`{key}` must be an integer >= {low}. Received: {key}={value!r}")
     if max_trials is not None and (not isinstance(max_trials, int) or max_trials < 1):
-        raise ValueError(f"`max_trials` must be a positive integer. Received: {max_trials!r}")
+        raise InputValueError(f"`max_trials` must be a positive integer. Received: {max_trials!r}")
 
     name, factory = _resolve_factory(model)
     data = _resolve_data(data, seed)
     parsed = Space.parse(space, strategy)
     both = set(parsed.axes) & set(fixed)
     if both:
-        raise ValueError(f"{sorted(both)} are both searched (space) and fixed (keywords).")
+        raise InputValueError(f"{sorted(both)} are both searched (space) and fixed (keywords).")
     fixed_all = {**parsed.fixed, **fixed}
     _check_keys(name, factory, list(parsed.axes), "space")
     _check_keys(name, factory, list(fixed_all), "fixed")
@@ -597,9 +598,9 @@ def search(
     placement = make_placement(devices, multi_device)
     n_workers = workers if workers is not None else placement.n_workers
     if not isinstance(n_workers, int) or n_workers < 1:
-        raise ValueError(f"`workers` must be a positive integer. Received: workers={workers!r}")
+        raise InputValueError(f"`workers` must be a positive integer. Received: workers={workers!r}")
     if n_workers > 1 and placement.mode == "mirrored":
-        raise ValueError("multi_device='mirrored' runs one trial at a time on every device; "
+        raise InputValueError("multi_device='mirrored' runs one trial at a time on every device; "
                          "it cannot be combined with workers > 1.")
     if n_workers > 1 and placement.mode == "single":
         placement = Placement(tuple([placement.devices[0]] * n_workers), "workers")

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from keras_zoo.base.errors import InputFileError, InputValueError
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 
 SPEC_FILE = "search.json"
@@ -64,7 +65,7 @@ class SearchResult:
     def load(cls, directory: str) -> SearchResult:
         spec = _read_json(os.path.join(directory, SPEC_FILE))
         if not spec:
-            raise FileNotFoundError(f"No search in {directory!r} (no {SPEC_FILE}).")
+            raise InputFileError(f"No search in {directory!r} (no {SPEC_FILE}).")
         project_dir = os.path.join(directory, spec.get("project_name", "trials"))
         records = []
         for trial_json in glob.glob(os.path.join(project_dir, "trial_*", "trial.json")):
@@ -123,7 +124,7 @@ class SearchResult:
         if not done:
             failures = [r.get("error") for r in self._records if r.get("error")]
             detail = f" Last error: {failures[-1]}" if failures else ""
-            raise ValueError(f"No trial of the search in {self.directory!r} completed.{detail}")
+            raise InputValueError(f"No trial of the search in {self.directory!r} completed.{detail}")
         key = (lambda r: r["score"])
         return max(done, key=key) if self.direction == "max" else min(done, key=key)
 
@@ -147,7 +148,7 @@ class SearchResult:
         record = self._best_record()
         path = os.path.join(record["_dir"], MODEL_FILE)
         if not os.path.exists(path):
-            raise FileNotFoundError(
+            raise InputFileError(
                 f"The best trial's model was not kept ({path}); run with keep_models='best' or "
                 "'all', or rebuild it from best_params."
             )

@@ -31,6 +31,8 @@ from typing import Any
 
 import keras_tuner as kt
 
+from keras_zoo.base.errors import InputValueError
+
 FIT_KEYS = ("batch_size", "epochs", "patience")
 """Keys that go to training rather than to the factory."""
 
@@ -112,7 +114,7 @@ def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> li
     integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step))
     if sampling == "log":
         if step <= 1:
-            raise ValueError(f"space[{name!r}]: a log range's step multiplies and must be > 1. "
+            raise InputValueError(f"space[{name!r}]: a log range's step multiplies and must be > 1. "
                              f"Received: step={step!r}")
         n = math.floor(math.log(high / low) / math.log(step) + 1e-9)
         values = [low * step**i for i in range(n + 1)]
@@ -120,7 +122,7 @@ def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> li
         values = [int(round(v)) if integer else float(f"{v:.{min(digits + 6, 15)}g}") for v in values]
         return values
     if step <= 0:
-        raise ValueError(f"space[{name!r}]: `step` must be positive. Received: step={step!r}")
+        raise InputValueError(f"space[{name!r}]: `step` must be positive. Received: step={step!r}")
     n = math.floor((high - low) / step + 1e-9)
     if integer:
         return [low + i * step for i in range(n + 1)]
@@ -133,7 +135,7 @@ def _parse_axis(name: str, spec: Any, strategy: str) -> Axis | None:
     if isinstance(spec, Mapping):
         unknown = set(spec) - {"min", "max", "step", "sampling"}
         if unknown or "min" not in spec or "max" not in spec:
-            raise ValueError(
+            raise InputValueError(
                 f"space[{name!r}]: a range is {{'min': ..., 'max': ..., 'step': ... (optional), "
                 f"'sampling': 'linear' | 'log' (optional)}}. Received: {dict(spec)!r}"
             )
@@ -141,18 +143,18 @@ def _parse_axis(name: str, spec: Any, strategy: str) -> Axis | None:
         step, sampling = spec.get("step"), spec.get("sampling", "linear")
         for key, v in (("min", low), ("max", high), ("step", step)):
             if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
-                raise ValueError(f"space[{name!r}]: `{key}` must be a number. Received: {v!r}")
+                raise InputValueError(f"space[{name!r}]: `{key}` must be a number. Received: {v!r}")
         if sampling not in ("linear", "log"):
-            raise ValueError(f"space[{name!r}]: `sampling` must be 'linear' or 'log'. "
+            raise InputValueError(f"space[{name!r}]: `sampling` must be 'linear' or 'log'. "
                              f"Received: sampling={sampling!r}")
         if low > high:
-            raise ValueError(f"space[{name!r}]: min > max ({low} > {high}).")
+            raise InputValueError(f"space[{name!r}]: min > max ({low} > {high}).")
         if sampling == "log" and low <= 0:
-            raise ValueError(f"space[{name!r}]: a log range needs min > 0. Received: min={low}")
+            raise InputValueError(f"space[{name!r}]: a log range needs min > 0. Received: min={low}")
         if step is not None:
             return Axis(name, "choice", expand_range(name, low, high, step, sampling))
         if strategy == "grid":
-            raise ValueError(
+            raise InputValueError(
                 f"space[{name!r}]: grid search enumerates values, so a range needs a `step` "
                 f"(e.g. {{'min': {low}, 'max': {high}, 'step': ...}}) or give a list of values."
             )
@@ -161,17 +163,17 @@ def _parse_axis(name: str, spec: Any, strategy: str) -> Axis | None:
     if isinstance(spec, list):
         values = as_tuple_values(spec)
         if not values:
-            raise ValueError(f"space[{name!r}] is an empty list: give at least one value.")
+            raise InputValueError(f"space[{name!r}] is an empty list: give at least one value.")
         seen = []
         for v in values:
             if v in seen:
-                raise ValueError(f"space[{name!r}] lists {v!r} twice.")
+                raise InputValueError(f"space[{name!r}] lists {v!r} twice.")
             seen.append(v)
         types = {type(v) for v in values}
         simple = len(types) == 1 and types.pop() in _PRIMITIVES
         encoded = not simple
         if encoded and len({_label(v) for v in values}) != len(values):
-            raise ValueError(f"space[{name!r}]: values must have distinct representations.")
+            raise InputValueError(f"space[{name!r}]: values must have distinct representations.")
         return Axis(name, "choice", values, encoded=encoded)
     return None  # a single fixed value
 
@@ -195,13 +197,13 @@ class Space:
     @classmethod
     def parse(cls, space: Mapping[str, Any], strategy: str) -> Space:
         if not isinstance(space, Mapping):
-            raise ValueError("`space` must be a dict of keyword -> list of values or range. "
+            raise InputValueError("`space` must be a dict of keyword -> list of values or range. "
                              f"Received: {type(space).__name__}")
         axes: dict[str, Axis] = {}
         fixed: dict[str, Any] = {}
         for name, spec in space.items():
             if not isinstance(name, str) or not name:
-                raise ValueError(f"space keys must be keyword names. Received: {name!r}")
+                raise InputValueError(f"space keys must be keyword names. Received: {name!r}")
             axis = _parse_axis(name, spec, strategy)
             if axis is None:
                 fixed[name] = spec
@@ -219,7 +221,7 @@ class Space:
     def grid(self) -> list[dict[str, Any]]:
         """Every configuration as Keras Tuner values (labels), in a fixed order."""
         if self.grid_size is None:
-            raise ValueError("A continuous range has no grid; give it a `step`.")
+            raise InputValueError("A continuous range has no grid; give it a `step`.")
         names = list(self.axes)
         return [dict(zip(names, combo))
                 for combo in itertools.product(*(self.axes[n].labels for n in names))]

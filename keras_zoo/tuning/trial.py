@@ -19,7 +19,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import atomic_write_json
+from keras_zoo.base import atomic_write_json
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.space import FIT_KEYS, Space, _jsonable
 from keras_zoo.zoo import training
@@ -47,7 +48,7 @@ def infer_direction(objective: str) -> str:
         return "min"
     if any(token in name for token in _MAXIMIZE):
         return "max"
-    raise ValueError(
+    raise InputValueError(
         f"Cannot tell whether to maximise or minimise {objective!r}; pass "
         f"objective=({objective!r}, 'max') or ({objective!r}, 'min')."
     )

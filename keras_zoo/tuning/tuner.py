@@ -31,7 +31,8 @@ import keras_tuner as kt
 from keras_tuner.engine.base_tuner import BaseTuner
 from keras_tuner.engine.trial import TrialStatus
 
-from keras_zoo._utils import atomic_write_json
+from keras_zoo.base import atomic_write_json
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning.space import Space
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialFailed, TrialJob
 
@@ -155,7 +156,7 @@ def make_oracle(strategy: str, space: Space, objective: kt.Objective, *, max_tri
         return HyperbandOracle(max_epochs=max_epochs, factor=3, hyperparameters=hp,
                                max_trials=max_trials,
                                allow_new_entries=False, tune_new_entries=False, **common)
-    raise ValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}. "
+    raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}. "
                      f"Received: strategy={strategy!r}")
 
 

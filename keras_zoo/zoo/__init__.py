@@ -4,6 +4,7 @@ Every factory returns a compiled ``keras.Model`` (unless ``compile=False``) and 
 so ``create_model(name, **kwargs)`` and ``keras_zoo.tuning`` build it by name.
 """
 
+from keras_zoo.base.tasks import infer_task
 from keras_zoo.zoo import catalog, heads, layers
 
 # Families: each module defines __all__ and registers its factories on import.
@@ -19,7 +20,7 @@ from keras_zoo.zoo.catalog import (
     list_optimizers,
 )
 from keras_zoo.zoo.cnn import *
-from keras_zoo.zoo.heads import infer_task, resolve_head
+from keras_zoo.zoo.heads import resolve_head
 from keras_zoo.zoo.registry import create_model, list_models, model_info, register_model
 from keras_zoo.zoo.rnn import *
 from keras_zoo.zoo.seq2seq import *

@@ -23,7 +23,8 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import check_fraction, normalize_name, per_layer, set_seed
+from keras_zoo.base import check_fraction, normalize_name, per_layer, set_seed
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo._compile import compile_model, regularizer
 from keras_zoo.zoo.heads import output_layer, resolve_head
@@ -37,7 +38,7 @@ def dense_block(units: int, *, activation: Any = "relu", initializer: Any = None
                 l2: float = 0.0, name: str = "dense") -> list[keras.layers.Layer]:
     """The layers of one hidden block: Dense, optional BatchNorm, activation, optional Dropout."""
     if not isinstance(units, int) or units < 1:
-        raise ValueError(f"Hidden layer sizes must be positive integers. Received: {units!r}")
+        raise InputValueError(f"Hidden layer sizes must be positive integers. Received: {units!r}")
     check_fraction("dropout", dropout)
     init = initializer if initializer is not None else catalog.default_initializer(activation)
     fn = catalog.activation_function(activation)
@@ -74,13 +75,13 @@ def normalization_layer(stats: tuple[Sequence[float], Sequence[float]], size: in
         mean = [float(v) for v in mean]
         variance = [float(v) for v in variance]
     except (TypeError, ValueError) as err:
-        raise ValueError(f"`{argument}` must be (mean, variance), two sequences of numbers. "
+        raise InputValueError(f"`{argument}` must be (mean, variance), two sequences of numbers. "
                          f"Received: {type(stats).__name__}") from err
     if len(mean) != size or len(variance) != size:
-        raise ValueError(f"`{argument}` has {len(mean)} means and {len(variance)} variances for "
+        raise InputValueError(f"`{argument}` has {len(mean)} means and {len(variance)} variances for "
                          f"{size} values; give one of each per value.")
     if min(variance) < 0:
-        raise ValueError(f"`{argument}` variances must be non-negative.")
+        raise InputValueError(f"`{argument}` variances must be non-negative.")
     variance = [v if v > 0 else 1.0 for v in variance]
     return keras.layers.Normalization(mean=mean, variance=variance, invert=invert, name=name)
 
@@ -177,7 +178,7 @@ def ann(
         (None, 1)
     """
     if input_dim is None or not isinstance(input_dim, int) or input_dim < 1:
-        raise ValueError(
+        raise InputValueError(
             f"`input_dim` must be the number of input features (a positive int). "
             f"Received: input_dim={input_dim!r}"
         )
@@ -199,7 +200,7 @@ def ann(
     if normalization is not None:
         layers.append(normalization_layer(normalization, input_dim))
     if target_normalization is not None and head.task != "regression":
-        raise ValueError("`target_normalization` applies to task='regression' only. "
+        raise InputValueError("`target_normalization` applies to task='regression' only. "
                          f"Received: task={head.task!r}")
     for i, (units, act, rate, init) in enumerate(zip(hidden_units, activations, dropouts,
                                                      initializers)):

@@ -28,7 +28,8 @@ from typing import Any
 
 import keras
 
-from keras_zoo._utils import normalize_name, unknown_name_error, wildcard_filter
+from keras_zoo.base import normalize_name, unknown_name_error, wildcard_filter
+from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo.layers import PseudoHuber, SparseCategoricalCrossentropyWithSmoothing
 
 __all__ = [
@@ -123,7 +124,7 @@ class _Table:
         if isinstance(spec, Mapping):
             settings = dict(spec)
             if "name" not in settings:
-                raise ValueError(
+                raise InputValueError(
                     f"A {self.kind} given as a dict needs a 'name' key, e.g. "
                     f"{{'name': {next(iter(self.entries))!r}, ...}}. Received: {self.argument}={spec!r}"
                 )
@@ -131,7 +132,7 @@ class _Table:
             return self.info(name), settings
         if isinstance(spec, str):
             return self.info(spec), {}
-        raise TypeError(
+        raise InputTypeError(
             f"`{self.argument}` must be a name (str), a dict with a 'name', or a Keras object. "
             f"Received: {self.argument}={spec!r} of type {type(spec).__name__}"
         )
@@ -142,7 +143,7 @@ def _build_with(info: ComponentInfo, kind: str, settings: dict[str, Any]) -> Any
     try:
         return info.build(**merged)
     except TypeError as err:  # an unknown setting for this component
-        raise ValueError(
+        raise InputValueError(
             f"Invalid settings for {kind} {info.name!r}: {err}. Received: {settings!r}"
         ) from err
 
@@ -160,7 +161,7 @@ def _activation(name: str, description: str, aliases: tuple[str, ...] = (), *,
         if layer is not None:
             return layer(**settings)
         if settings:
-            raise TypeError(f"{name!r} takes no settings")
+            raise InputTypeError(f"{name!r} takes no settings")
         return keras.layers.Activation(name)
 
     return ComponentInfo(name, description, build, aliases, defaults or {},
@@ -220,7 +221,7 @@ def activation_layer(spec: Any) -> keras.layers.Layer:
         return _build_with(info, "activation", settings)
     if callable(spec):
         return keras.layers.Activation(spec)
-    raise TypeError(f"Cannot use {spec!r} as an activation.")
+    raise InputTypeError(f"Cannot use {spec!r} as an activation.")
 
 
 def activation_function(spec: Any) -> Any | None:
@@ -233,11 +234,11 @@ def activation_function(spec: Any) -> Any | None:
         if info.extra["needs_layer"]:
             return None
         if settings:
-            raise ValueError(f"Activation {info.name!r} takes no settings. Received: {settings!r}")
+            raise InputValueError(f"Activation {info.name!r} takes no settings. Received: {settings!r}")
         return info.extra["fn"]
     if callable(spec):
         return spec
-    raise TypeError(f"Cannot use {spec!r} as an activation.")
+    raise InputTypeError(f"Cannot use {spec!r} as an activation.")
 
 
 def get_activation(spec: Any) -> Any:
@@ -349,13 +350,13 @@ def get_loss(spec: Any, *, label_smoothing: float = 0.0) -> Any:
     """
     if not isinstance(spec, (str, Mapping)):
         if label_smoothing:
-            raise ValueError("`label_smoothing` can only be set for a loss given by name.")
+            raise InputValueError("`label_smoothing` can only be set for a loss given by name.")
         return spec
     info, settings = LOSSES.split_spec(spec)
     if label_smoothing:
         if not info.extra["label_smoothing"]:
             smoothable = [n for n, e in LOSSES.entries.items() if e.extra["label_smoothing"]]
-            raise ValueError(
+            raise InputValueError(
                 f"Label smoothing applies to cross-entropy losses ({', '.join(smoothable)}), "
                 f"not to {info.name!r}. Received: loss={spec!r}, label_smoothing={label_smoothing}"
             )
@@ -446,12 +447,12 @@ def get_optimizer(spec: Any = "adam", *, learning_rate: float | None = None,
                                    "global_clipnorm": global_clipnorm}.items() if v is not None}
     for key in ("learning_rate", "clipnorm", "clipvalue", "global_clipnorm"):
         if key in overrides and not overrides[key] > 0:
-            raise ValueError(f"`{key}` must be positive. Received: {key}={overrides[key]!r}")
+            raise InputValueError(f"`{key}` must be positive. Received: {key}={overrides[key]!r}")
     if clipnorm is not None and global_clipnorm is not None:
-        raise ValueError("Set at most one of `clipnorm` and `global_clipnorm`.")
+        raise InputValueError("Set at most one of `clipnorm` and `global_clipnorm`.")
     if isinstance(spec, keras.optimizers.Optimizer):
         if overrides:
-            raise ValueError("`learning_rate` and clipping apply to optimizers given by name; set "
+            raise InputValueError("`learning_rate` and clipping apply to optimizers given by name; set "
                              "them on the optimizer object you passed instead.")
         return spec
     info, settings = OPTIMIZERS.split_spec(spec)
@@ -524,7 +525,7 @@ def get_initializer(spec: Any) -> keras.initializers.Initializer:
         return _build_with(info, "initializer", settings)
     if callable(spec):
         return spec
-    raise TypeError(
+    raise InputTypeError(
         f"`initializer` must be a name, a dict with a 'name', or a Keras initializer. "
         f"Received: initializer={spec!r}"
     )

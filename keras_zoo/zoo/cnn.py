@@ -53,7 +53,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import (
+from keras_zoo.base import (
     check_fraction,
     closest,
     keras_home,
@@ -62,6 +62,7 @@ from keras_zoo._utils import (
     positive_int,
     set_seed,
 )
+from keras_zoo.base.errors import InputFileError, InputTypeError, InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo._compile import compile_model, regularizer
 from keras_zoo.zoo.ann import dense_block
@@ -117,7 +118,7 @@ def _size_error(block: int, what: str, dims: tuple[int, int], f: int, two_p: int
                 received: str) -> ValueError:
     n = min(dims)
     value = (n + two_p - f) / s + 1
-    return ValueError(
+    return InputValueError(
         f"Block {block} ({what}) would shrink the {dims[0]}x{dims[1]} feature map below 1 pixel: "
         f"(n + 2p - f) / s + 1 = ({n} + {two_p} - {f}) / {s} + 1 = {value:.3g}. Use "
         "padding='same', fewer blocks, a smaller kernel_size or pool_size, or larger images "
@@ -167,7 +168,7 @@ def _check_input_shape(input_shape: Any, model: str = "cnn") -> tuple[int, int, 
         elif isinstance(input_shape, (tuple, list)) and len(input_shape) == 1:
             hint = (" That looks like tabular features: use kz.zoo.ann, or image data (the "
                     "dataset 'digits_images', i.e. kz.load('digits', as_images=True)).")
-        raise ValueError(
+        raise InputValueError(
             f"`input_shape` of {model}() must be (height, width, channels) with positive "
             f"integers.{hint} Received: input_shape={input_shape!r}"
         )
@@ -183,7 +184,7 @@ def _canonical_padding(value: Any) -> str:
     key = normalize_name(value) if isinstance(value, str) else value
     if key not in PADDINGS:
         hint = closest(key, PADDINGS) if isinstance(key, str) else None
-        raise ValueError(
+        raise InputValueError(
             "`padding` must be one of " + ", ".join(repr(p) for p in PADDINGS) + "."
             + (f" Did you mean {hint!r}?" if hint else "") + f" Received: padding={value!r}"
         )
@@ -194,7 +195,7 @@ def _canonical_pooling(value: Any) -> str | None:
     key = normalize_name(value) if isinstance(value, str) else value
     key = _POOLING_ALIASES.get(key, key) if isinstance(key, str) else key
     if key not in POOLINGS:
-        raise ValueError(f"`pooling` must be one of 'max', 'avg', 'min' or None. "
+        raise InputValueError(f"`pooling` must be one of 'max', 'avg', 'min' or None. "
                          f"Received: pooling={value!r}")
     return key
 
@@ -203,7 +204,7 @@ def _canonical_readout(value: Any) -> str:
     key = normalize_name(value) if isinstance(value, str) else value
     key = _READOUT_ALIASES.get(key, key) if isinstance(key, str) else key
     if key not in READOUTS:
-        raise ValueError("`readout` must be one of " + ", ".join(repr(r) for r in READOUTS)
+        raise InputValueError("`readout` must be one of " + ", ".join(repr(r) for r in READOUTS)
                          + f". Received: readout={value!r}")
     return key
 
@@ -213,7 +214,7 @@ def _check_pixel_max(pixel_max: Any) -> float | None:
         return None
     if not isinstance(pixel_max, (int, float, np.number)) or isinstance(pixel_max, bool) \
             or not pixel_max > 0 or not math.isfinite(pixel_max):
-        raise ValueError("`pixel_max` (the largest raw pixel value, e.g. 255) must be a positive "
+        raise InputValueError("`pixel_max` (the largest raw pixel value, e.g. 255) must be a positive "
                          f"number or None (inputs already in [0, 1]). Received: "
                          f"pixel_max={pixel_max!r}")
     return float(pixel_max)
@@ -330,7 +331,7 @@ def _step_info(name: Any) -> _Step:
     key = normalize_name(name) if isinstance(name, str) else name
     if key not in _STEP_LOOKUP:
         hint = closest(key, _STEP_LOOKUP) if isinstance(key, str) else None
-        raise ValueError(
+        raise InputValueError(
             f"Unknown augmentation step {name!r}." + (f" Did you mean {_STEP_LOOKUP[hint]!r}?"
                                                       if hint else "")
             + f" Steps: {', '.join(AUGMENTATION_STEPS)}. Received: step={name!r}"
@@ -349,7 +350,7 @@ def _parse_steps(steps: Any) -> list[Any]:
     if isinstance(steps, (str, keras.layers.Layer)):
         steps = [steps]
     if not isinstance(steps, (list, tuple)):
-        raise TypeError("`augmentation` must be a dict ({'flip': 'horizontal', 'rotation': 0.1}), "
+        raise InputTypeError("`augmentation` must be a dict ({'flip': 'horizontal', 'rotation': 0.1}), "
                         "a list of steps, or None. Received: "
                         f"augmentation={steps!r} of type {type(steps).__name__}")
     parsed = []
@@ -367,7 +368,7 @@ def _parse_steps(steps: Any) -> list[Any]:
             (name, value), = item.items()
             parsed.append(_one_step(name, value))
         else:
-            raise ValueError(
+            raise InputValueError(
                 "Each augmentation step must be a name ('flip'), a (name, value) pair, a "
                 "one-key dict ({'rotation': 0.1}), a dict with a 'name', or a Keras layer. "
                 f"Received: {item!r}"
@@ -384,7 +385,7 @@ def _one_step(name: Any, value: Any) -> tuple[_Step, Any, dict[str, Any]]:
     if value is None:
         value = step.default
     if not step.check(value):
-        raise ValueError(f"The augmentation step {step.name!r} takes {step.accepted}. "
+        raise InputValueError(f"The augmentation step {step.name!r} takes {step.accepted}. "
                          f"Received: {step.name}={value!r}")
     return step, value, settings
 
@@ -393,7 +394,7 @@ def _check_value_range(value_range: Any) -> tuple[float, float]:
     ok = (isinstance(value_range, (tuple, list)) and len(value_range) == 2
           and all(_is_number(v) for v in value_range) and value_range[0] < value_range[1])
     if not ok:
-        raise ValueError("`value_range` must be (low, high) with low < high, e.g. (0, 255) for "
+        raise InputValueError("`value_range` must be (low, high) with low < high, e.g. (0, 255) for "
                          f"raw pixels or (0, 1) for scaled ones. Received: value_range={value_range!r}")
     return float(value_range[0]), float(value_range[1])
 
@@ -456,10 +457,10 @@ def augmentation(steps: Mapping[str, Any] | Sequence[Any] | None = None, *,
     value_range = _check_value_range(value_range)
     parsed = _parse_steps(steps) + _parse_steps(dict(step_values) if step_values else None)
     if not parsed:
-        raise ValueError("augmentation() needs at least one step, e.g. "
+        raise InputValueError("augmentation() needs at least one step, e.g. "
                          "augmentation({'flip': 'horizontal', 'rotation': 0.1}).")
     if seed is not None and (not isinstance(seed, (int, np.integer)) or seed < 0):
-        raise ValueError(f"`seed` must be a non-negative integer or None. Received: seed={seed!r}")
+        raise InputValueError(f"`seed` must be a non-negative integer or None. Received: seed={seed!r}")
     layers: list[keras.layers.Layer] = []
     used: dict[str, int] = {}
     for i, item in enumerate(parsed):
@@ -473,7 +474,7 @@ def augmentation(steps: Mapping[str, Any] | Sequence[Any] | None = None, *,
             layers.append(step.build(value, settings, value_range,
                                      None if seed is None else int(seed) + i, layer_name))
         except (TypeError, ValueError) as err:  # a setting the layer does not take
-            raise ValueError(f"Invalid settings for the augmentation step {step.name!r}: {err}. "
+            raise InputValueError(f"Invalid settings for the augmentation step {step.name!r}: {err}. "
                              f"Received: {settings!r}") from err
     return keras.Sequential(layers, name=normalize_name(name) or "augmentation")
 
@@ -521,7 +522,7 @@ def _resized_shape(input_shape: tuple[int, int, int], resize: Any) -> tuple[int,
     if not (isinstance(resize, (tuple, list)) and len(resize) == 2 and all(
             isinstance(v, (int, np.integer)) and not isinstance(v, bool) and v > 0
             for v in resize)):
-        raise ValueError("`resize` must be (height, width) in pixels, two positive integers, or "
+        raise InputValueError("`resize` must be (height, width) in pixels, two positive integers, or "
                          f"None. Received: resize={resize!r}")
     return (int(resize[0]), int(resize[1]), input_shape[2])
 
@@ -542,7 +543,7 @@ def _input_layers(input_shape: tuple[int, int, int], pixel_max: float | None, au
         if isinstance(block, keras.Sequential):
             for layer in block.layers:
                 if isinstance(layer, PaddedRandomCrop) and layer.padding >= min(input_shape[:2]):
-                    raise ValueError(
+                    raise InputValueError(
                         f"The crop step pads {layer.padding} pixels, as much as the "
                         f"{input_shape[0]}x{input_shape[1]} image: use a padding smaller than "
                         f"the image. Received: crop={layer.padding}"
@@ -664,7 +665,7 @@ def cnn(
         filters = (int(filters),)
     filters = tuple(filters)
     if not filters:
-        raise ValueError("`filters` needs at least one conv block, e.g. (32, 64). "
+        raise InputValueError("`filters` needs at least one conv block, e.g. (32, 64). "
                          f"Received: filters={filters!r}")
     n = len(filters)
     blocks = []
@@ -691,7 +692,7 @@ def cnn(
     dense_dropouts = dense_dropout if isinstance(dense_dropout, (list, tuple)) else \
         [dense_dropout] * len(dense_units)
     if len(dense_dropouts) != len(dense_units):
-        raise ValueError(f"`dense_dropout` has {len(dense_dropouts)} values for "
+        raise InputValueError(f"`dense_dropout` has {len(dense_dropouts)} values for "
                          f"{len(dense_units)} dense layers; give one value or one per layer. "
                          f"Received: dense_dropout={dense_dropout!r}")
     catalog.canonical_activation(activation)  # unknown names fail before anything is built
@@ -898,20 +899,20 @@ def _resolve_weights(weights: Any, model: str, channels: int) -> str | None:
         return None
     if weights == "imagenet":
         if channels != 3:
-            raise ValueError(f"ImageNet weights of {model} need RGB images (3 channels); the "
+            raise InputValueError(f"ImageNet weights of {model} need RGB images (3 channels); the "
                              f"images have {channels}. Use weights=None, or load the images with "
                              f"color_mode='rgb'. Received: weights='imagenet'")
         return "imagenet"
     if isinstance(weights, (str, os.PathLike)):
         path = os.fspath(weights)
         if not os.path.isfile(path):
-            raise FileNotFoundError(
+            raise InputFileError(
                 f"No weights file at {path!r}. `weights` is None (random), 'imagenet' "
                 f"(downloaded once into {os.path.join(keras_home(), 'models')}) or the path of "
                 f"a {model} weights file without its top (e.g. Keras' '*_notop.h5'). "
                 f"Received: weights={weights!r}")
         return path
-    raise ValueError("`weights` must be None, 'imagenet' or a file path. "
+    raise InputValueError("`weights` must be None, 'imagenet' or a file path. "
                      f"Received: weights={weights!r}")
 
 
@@ -921,7 +922,7 @@ def _download_error(model: str, err: BaseException) -> FileNotFoundError:
     url = match.group(1) if match else "the keras.applications weights URL"
     filename = url.rsplit("/", 1)[-1] if match else "<weights file>"
     target = os.path.join(keras_home(), "models", filename)
-    return FileNotFoundError(
+    return InputFileError(
         f"Could not download the ImageNet weights of {model} from {url} ({text}). Offline? "
         f"Download that file on a connected machine and put it at {target}, or pass "
         f"weights='/path/to/{filename}'. Received: weights='imagenet'"
@@ -936,14 +937,14 @@ def _application(model_name: str, *, input_shape, task, num_classes, num_outputs
     raw_shape = _check_input_shape(input_shape, model_name)
     input_shape = _resized_shape(raw_shape, resize)  # what the backbone sees
     if min(input_shape[:2]) < spec.min_size:
-        raise ValueError(
+        raise InputValueError(
             f"{model_name} needs images of at least {spec.min_size}x{spec.min_size} pixels (it "
             f"downsamples by 32); pass resize=({spec.min_size}, {spec.min_size}) or more (the "
             f"model then resizes its inputs), or use kz.zoo.cnn. Received: "
             f"input_shape={raw_shape}" + (f", resize={tuple(resize)}" if resize else ""))
     readout = _canonical_readout(readout)
     if readout == "flatten":
-        raise ValueError(f"`readout` of {model_name} must be 'global_avg' or 'global_max'. "
+        raise InputValueError(f"`readout` of {model_name} must be 'global_avg' or 'global_max'. "
                          f"Received: readout={readout!r}")
     pixel_max = _check_pixel_max(pixel_max)
     check_fraction("dropout", dropout)
@@ -1121,9 +1122,9 @@ def mobilenet_v2(
     name: str = "mobilenet_v2",
 ) -> keras.Model:
     if not _is_number(alpha) or not alpha > 0:
-        raise ValueError(f"`alpha` (the width multiplier) must be positive. Received: alpha={alpha!r}")
+        raise InputValueError(f"`alpha` (the width multiplier) must be positive. Received: alpha={alpha!r}")
     if alpha not in (0.35, 0.5, 0.75, 1.0, 1.3, 1.4) and weights is not None:
-        raise ValueError("Pretrained MobileNetV2 weights exist for alpha in 0.35, 0.5, 0.75, "
+        raise InputValueError("Pretrained MobileNetV2 weights exist for alpha in 0.35, 0.5, 0.75, "
                          f"1.0, 1.3, 1.4. Received: alpha={alpha!r}")
     return _application(
         "mobilenet_v2", input_shape=input_shape, task=task, num_classes=num_classes,

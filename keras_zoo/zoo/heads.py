@@ -29,17 +29,13 @@ from typing import Any
 
 import keras
 import numpy as np
-import pandas as pd
 
-from keras_zoo._utils import check_choice, normalize_name
+from keras_zoo.base import check_choice, normalize_name
+from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.tasks import TASKS
 from keras_zoo.zoo import catalog
 
 log = logging.getLogger(__name__)
-
-TASKS = ("binary", "multiclass", "multilabel", "regression")
-MAX_CLASSES = 20
-"""Integer-valued labels with at most this many distinct values are read as classes."""
-
 
 @dataclass(frozen=True)
 class Head:
@@ -60,92 +56,6 @@ class Head:
     loss: Any
     metrics: list[Any] = field(default_factory=list)
     label_format: str = "sparse"
-
-    @property
-    def is_classifier(self) -> bool:
-        return self.task != "regression"
-
-
-def _as_array(y: Any) -> np.ndarray:
-    if isinstance(y, (pd.Series, pd.DataFrame)):
-        return y.to_numpy()
-    return np.asarray(y)
-
-
-def _is_integral(values: np.ndarray) -> bool:
-    if values.dtype.kind in "biu":
-        return True
-    if values.dtype.kind == "f":
-        finite = values[np.isfinite(values)]
-        return finite.size > 0 and bool(np.all(np.equal(np.mod(finite, 1), 0)))
-    return False
-
-
-def infer_task(y: Any, max_classes: int = MAX_CLASSES) -> str:
-    """Infer the task from labels.
-
-    The rule, in order:
-
-    1. 2-D labels with several columns: all 0/1 and every row summing to 1 -> ``multiclass``
-       (one-hot); all 0/1 otherwise -> ``multilabel``; anything else -> ``regression``.
-    2. Strings, booleans or categories -> ``binary`` for two distinct values, else ``multiclass``.
-    3. Integer-valued numbers (int dtype, or floats with no fractional part) -> ``binary`` for two
-       distinct values, ``multiclass`` for 3 to ``max_classes`` (default 20) distinct values.
-    4. Anything else numeric -> ``regression``.
-
-    Pass ``task=`` explicitly to any factory or loader to override this.
-
-    Example:
-        >>> infer_task([0, 1, 1, 0])
-        'binary'
-        >>> infer_task([0.5, 2.25, 3.0])
-        'regression'
-    """
-    y = _as_array(y)
-    if y.size == 0:
-        raise ValueError("Cannot infer the task from empty labels.")
-    if y.ndim == 2 and y.shape[1] > 1:
-        if y.dtype.kind in "biuf" and np.isin(y, (0, 1)).all():
-            return "multiclass" if np.all(y.sum(axis=1) == 1) else "multilabel"
-        return "regression"
-    y = y.reshape(-1)
-    if y.dtype.kind in "OUSb" or isinstance(y.dtype, pd.CategoricalDtype):
-        n = len(pd.unique(y))
-        return "binary" if n == 2 else "multiclass"
-    if _is_integral(y):
-        n = len(np.unique(y))
-        if n <= 2:
-            return "binary"
-        if n <= max_classes:
-            return "multiclass"
-    return "regression"
-
-
-def check_labels(y: Any, task: str) -> None:
-    """Refuse labels that contradict the task (continuous labels for a classifier, ...)."""
-    check_choice("task", task, TASKS)
-    y = _as_array(y)
-    if y.size == 0:
-        raise ValueError("The labels are empty.")
-    if task == "regression":
-        if y.dtype.kind not in "biuf":
-            raise ValueError(
-                f"task='regression' needs numeric targets; these are of dtype {y.dtype}. "
-                "Use task='binary' or 'multiclass' for class labels."
-            )
-        return
-    if y.dtype.kind == "f" and not _is_integral(y):
-        raise ValueError(
-            f"task={task!r} needs class labels, but the labels are continuous (e.g. "
-            f"{y.reshape(-1)[~np.equal(np.mod(y.reshape(-1), 1), 0)][:3].tolist()}). "
-            "Use task='regression' for continuous targets."
-        )
-    if task == "binary" and y.ndim == 1:
-        n = len(pd.unique(y))
-        if n > 2:
-            raise ValueError(
-                f"task='binary' needs two classes; the labels have {n}. Use task='multiclass'."
-            )
 
 
 def _binary_threshold(activation_name: str | None) -> float:
@@ -202,33 +112,33 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
                 "regression",):
             task = "regression"
         else:
-            raise ValueError(
+            raise InputValueError(
                 "Cannot tell the task: pass task= (one of 'binary', 'multiclass', 'multilabel', "
                 "'regression') or num_classes=. Received: task=None, num_classes=None"
             )
     check_choice("task", task, TASKS)
     if not 0.0 <= label_smoothing < 1.0:
-        raise ValueError(
+        raise InputValueError(
             f"`label_smoothing` must be in [0, 1). Received: label_smoothing={label_smoothing!r}"
         )
 
     # Units.
     if task == "binary":
         if num_classes not in (None, 1, 2):
-            raise ValueError(
+            raise InputValueError(
                 f"task='binary' has 2 classes (one sigmoid unit). Received: num_classes={num_classes}"
             )
         units = 1
     elif task in ("multiclass", "multilabel"):
         if num_classes is None or num_classes < 2:
-            raise ValueError(
+            raise InputValueError(
                 f"task={task!r} needs num_classes >= 2 (the number of "
                 f"{'classes' if task == 'multiclass' else 'labels'}). Received: num_classes={num_classes}"
             )
         units = int(num_classes)
     else:
         if num_outputs < 1:
-            raise ValueError(f"`num_outputs` must be >= 1. Received: num_outputs={num_outputs}")
+            raise InputValueError(f"`num_outputs` must be >= 1. Received: num_outputs={num_outputs}")
         units = int(num_outputs)
 
     # Output activation.
@@ -239,16 +149,16 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
     activation = output_activation if output_activation is not None else default_activation
     act_name = catalog.canonical_activation(activation)
     if act_name == "softmax" and units == 1:
-        raise ValueError(
+        raise InputValueError(
             "softmax over one unit always outputs 1.0: a binary head uses one sigmoid unit "
             "(output_activation='sigmoid'), or use task='multiclass' with num_classes=2."
         )
     if task == "multilabel" and act_name == "softmax":
-        raise ValueError("task='multilabel' needs independent sigmoid outputs, not softmax "
+        raise InputValueError("task='multilabel' needs independent sigmoid outputs, not softmax "
                          "(softmax forces the labels to compete). Use output_activation='sigmoid'.")
     if task == "multiclass" and act_name == "sigmoid" and loss_name in (
             None, "categorical_crossentropy", "sparse_categorical_crossentropy"):
-        raise ValueError(
+        raise InputValueError(
             "sigmoid outputs with categorical cross-entropy: the outputs do not sum to 1, so the "
             "loss is not a cross-entropy. Use output_activation='softmax' (multiclass) or "
             "task='multilabel' with binary cross-entropy."
@@ -275,17 +185,17 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
         suits = info.extra["tasks"]
         if task not in suits:
             if task == "regression" or suits != ("regression",):
-                raise ValueError(
+                raise InputValueError(
                     f"The loss {loss_name!r} is for {', '.join(suits)} tasks, not task={task!r}. "
                     f"Losses for {task}: {', '.join(_losses_for(task))}."
                 )
             log.warning("Regression loss %r on a %s task: it trains, but cross-entropy usually "
                         "learns faster and gives calibrated probabilities.", loss_name, task)
         if act_name == "softmax" and loss_name == "binary_crossentropy" and task != "multiclass":
-            raise ValueError("binary cross-entropy needs sigmoid outputs, not softmax.")
+            raise InputValueError("binary cross-entropy needs sigmoid outputs, not softmax.")
         wanted = info.extra["labels"]
         if task == "multiclass" and wanted and wanted != label_format:
-            raise ValueError(
+            raise InputValueError(
                 f"The loss {loss_name!r} expects {wanted} labels, but label_format={label_format!r}. "
                 + ("Use 'sparse_categorical_crossentropy' for integer labels."
                    if label_format == "sparse" else

@@ -10,6 +10,8 @@ from __future__ import annotations
 import keras
 from keras import ops
 
+from keras_zoo.base.errors import InputValueError
+
 PACKAGE = "keras_zoo"
 
 
@@ -35,7 +37,7 @@ class PseudoHuber(keras.losses.Loss):
                  dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if not delta > 0:
-            raise ValueError(f"`delta` must be positive. Received: delta={delta!r}")
+            raise InputValueError(f"`delta` must be positive. Received: delta={delta!r}")
         self.delta = float(delta)
 
     def call(self, y_true, y_pred):
@@ -76,7 +78,7 @@ class SparseCategoricalCrossentropyWithSmoothing(keras.losses.Loss):
                  dtype=None):
         super().__init__(name=name, reduction=reduction, dtype=dtype)
         if not 0.0 <= label_smoothing < 1.0:
-            raise ValueError(
+            raise InputValueError(
                 f"`label_smoothing` must be in [0, 1). Received: label_smoothing={label_smoothing!r}"
             )
         self.label_smoothing = float(label_smoothing)
@@ -113,7 +115,7 @@ def canonical_pad_mode(mode: str) -> str:
     key = _PAD_ALIASES.get(key, key)
     if key not in _PAD_MODES:
         accepted = ", ".join(repr(m) for m in (*_PAD_MODES, *_PAD_ALIASES))
-        raise ValueError(f"`mode` must be one of {accepted}. Received: mode={mode!r}")
+        raise InputValueError(f"`mode` must be one of {accepted}. Received: mode={mode!r}")
     return key
 
 
@@ -131,7 +133,7 @@ def _normalize_padding(padding) -> tuple[tuple[int, int], tuple[int, int]]:
                for v in padding):
             return (int(padding[0][0]), int(padding[0][1])), (int(padding[1][0]),
                                                              int(padding[1][1]))
-    raise ValueError(
+    raise InputValueError(
         "`padding` must be a non-negative int, (height_pad, width_pad) or "
         f"((top, bottom), (left, right)). Received: padding={padding!r}"
     )
@@ -268,7 +270,7 @@ class PaddedRandomCrop(keras.layers.Layer):
                  **kwargs):
         super().__init__(**kwargs)
         if not isinstance(padding, int) or isinstance(padding, bool) or padding < 1:
-            raise ValueError("`padding` (pixels added before the random crop) must be an int "
+            raise InputValueError("`padding` (pixels added before the random crop) must be an int "
                              f">= 1. Received: padding={padding!r}")
         self.padding = padding
         self.mode = canonical_pad_mode(mode)
@@ -318,7 +320,7 @@ class RandomGaussianNoise(keras.layers.Layer):
         super().__init__(**kwargs)
         if not isinstance(stddev, (int, float)) or isinstance(stddev, bool) \
                 or not 0 < stddev <= 1:
-            raise ValueError("`stddev` (a fraction of the value range) must be in (0, 1]. "
+            raise InputValueError("`stddev` (a fraction of the value range) must be in (0, 1]. "
                              f"Received: stddev={stddev!r}")
         self.stddev = float(stddev)
         self.value_range = (float(value_range[0]), float(value_range[1]))
@@ -369,7 +371,7 @@ class ImagenetPreprocessing(keras.layers.Layer):
     def __init__(self, mode: str = "caffe", **kwargs):
         super().__init__(**kwargs)
         if mode not in _IMAGENET_MODES:
-            raise ValueError(f"`mode` must be one of {', '.join(map(repr, _IMAGENET_MODES))}. "
+            raise InputValueError(f"`mode` must be one of {', '.join(map(repr, _IMAGENET_MODES))}. "
                              f"Received: mode={mode!r}")
         self.mode = mode
 
@@ -407,13 +409,13 @@ def _masked_softmax(scores, mask):
 
 def _check_attention_shapes(layer, query_shape, values_shape):
     if len(query_shape) != 3 or len(values_shape) != 3:
-        raise ValueError(
+        raise InputValueError(
             f"{type(layer).__name__} takes a query (batch, target_steps, features) and values "
             f"(batch, source_steps, features). Received: query_shape={tuple(query_shape)}, "
             f"values_shape={tuple(values_shape)}"
         )
     if query_shape[-1] is None or values_shape[-1] is None:
-        raise ValueError(f"{type(layer).__name__} needs known feature sizes. Received: "
+        raise InputValueError(f"{type(layer).__name__} needs known feature sizes. Received: "
                          f"query_shape={tuple(query_shape)}, values_shape={tuple(values_shape)}")
 
 
@@ -465,7 +467,7 @@ class BahdanauAttention(_SequenceAttention):
     def __init__(self, units: int, **kwargs):
         super().__init__(**kwargs)
         if not isinstance(units, int) or isinstance(units, bool) or units < 1:
-            raise ValueError(f"`units` must be a positive integer. Received: units={units!r}")
+            raise InputValueError(f"`units` must be a positive integer. Received: units={units!r}")
         self.units = units
 
     def build(self, query_shape, values_shape):
@@ -515,14 +517,14 @@ class LuongAttention(_SequenceAttention):
     def __init__(self, score: str = "general", scale: bool = False, **kwargs):
         super().__init__(**kwargs)
         if score not in self.SCORES:
-            raise ValueError(f"`score` must be one of 'general', 'dot'. Received: score={score!r}")
+            raise InputValueError(f"`score` must be one of 'general', 'dot'. Received: score={score!r}")
         self.score_mode = score
         self.scale = bool(scale)
 
     def build(self, query_shape, values_shape):
         _check_attention_shapes(self, query_shape, values_shape)
         if self.score_mode == "dot" and query_shape[-1] != values_shape[-1]:
-            raise ValueError(
+            raise InputValueError(
                 "Luong 'dot' attention needs query and values of the same size; use "
                 f"score='general' otherwise. Received: query features {query_shape[-1]}, "
                 f"values features {values_shape[-1]}"

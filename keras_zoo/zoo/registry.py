@@ -18,7 +18,8 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from keras_zoo._utils import closest, normalize_name, unknown_name_error, wildcard_filter
+from keras_zoo.base import closest, normalize_name, unknown_name_error, wildcard_filter
+from keras_zoo.base.errors import InputTypeError, InputValueError
 
 __all__ = [
     "ModelInfo",
@@ -97,7 +98,7 @@ def register_model(fn: Callable[..., Any] | None = None, *, name: str | None = N
         for key in (model_name, *info.aliases):
             owner = _ALIASES.get(key)
             if owner is not None and _REGISTRY[owner].factory is not func:
-                raise ValueError(f"A model named {key!r} is already registered ({owner!r}).")
+                raise InputValueError(f"A model named {key!r} is already registered ({owner!r}).")
         _REGISTRY[model_name] = info
         for key in (model_name, *info.aliases):
             _ALIASES[key] = model_name
@@ -135,7 +136,7 @@ def check_kwargs(factory: Callable[..., Any], kwargs: Mapping[str, Any], model: 
     for key in kwargs:
         if key not in accepted:
             hint = closest(key, accepted)
-            raise TypeError(
+            raise InputTypeError(
                 f"{model}() got an unexpected keyword argument {key!r}."
                 + (f" Did you mean {hint!r}?" if hint else "")
                 + f" Accepted: {', '.join(accepted)}."

@@ -59,7 +59,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo._utils import (
+from keras_zoo.base import (
     check_choice,
     check_fraction,
     normalize_name,
@@ -67,7 +67,9 @@ from keras_zoo._utils import (
     positive_int,
     set_seed,
 )
-from keras_zoo.zoo import _text, catalog
+from keras_zoo.base import text as _text
+from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.zoo import catalog
 from keras_zoo.zoo._compile import compile_model
 from keras_zoo.zoo.ann import dense_block
 from keras_zoo.zoo.heads import output_layer, resolve_head
@@ -91,7 +93,7 @@ def canonical_cell(cell: str) -> str:
     """``"LSTM"``, ``"simple_rnn"``, ``"SimpleRNN"`` ... -> ``"lstm"``, ``"simple"``, ``"gru"``."""
     key = normalize_name(cell) if isinstance(cell, str) else cell
     if key not in _CELL_ALIASES:
-        raise ValueError(f"`cell` must be one of 'simple', 'lstm', 'gru'. Received: cell={cell!r}")
+        raise InputValueError(f"`cell` must be one of 'simple', 'lstm', 'gru'. Received: cell={cell!r}")
     return _CELL_ALIASES[key]
 
 
@@ -104,7 +106,7 @@ def cell_activation(spec: Any, argument: str = "activation") -> Any:
     with a chosen slope) cannot run inside a cell and raise ``ValueError``.
     """
     if isinstance(spec, keras.layers.Layer):
-        raise TypeError(f"A recurrent cell takes an activation function, not a layer. "
+        raise InputTypeError(f"A recurrent cell takes an activation function, not a layer. "
                          f"Received: {argument}={spec!r}")
     fn = catalog.activation_function(spec)
     if fn is not None:
@@ -112,7 +114,7 @@ def cell_activation(spec: Any, argument: str = "activation") -> Any:
     name = catalog.canonical_activation(spec)
     if name == "elu" and isinstance(spec, str):
         return "elu"
-    raise ValueError(
+    raise InputValueError(
         f"{name!r} needs its own layer (a learned or configured slope) and cannot be a recurrent "
         f"cell's {argument}; use a function such as 'tanh', 'relu', 'elu' or 'sigmoid'. "
         f"Received: {argument}={spec!r}"
@@ -131,7 +133,7 @@ def recurrent_layer(cell: str, units: int, *, return_sequences: bool = False,
     """
     cell = canonical_cell(cell)
     if not isinstance(units, (int, np.integer)) or isinstance(units, bool) or units < 1:
-        raise ValueError(f"`units` must be positive integers. Received: units={units!r}")
+        raise InputValueError(f"`units` must be positive integers. Received: units={units!r}")
     check_fraction("dropout", dropout)
     check_fraction("recurrent_dropout", recurrent_dropout)
     check_choice("merge_mode", merge_mode, MERGE_MODES)
@@ -160,12 +162,12 @@ def _resolve_units(units: Any, num_layers: int | None) -> tuple[int, ...]:
     try:
         units = tuple(units)
     except TypeError:
-        raise ValueError("`units` must be a positive integer or one per layer, e.g. (64, 32). "
+        raise InputValueError("`units` must be a positive integer or one per layer, e.g. (64, 32). "
                          f"Received: units={units!r}") from None
     if not units:
-        raise ValueError("`units` needs at least one recurrent layer. Received: units=()")
+        raise InputValueError("`units` needs at least one recurrent layer. Received: units=()")
     if num_layers is not None and num_layers != len(units):
-        raise ValueError(f"`units` gives {len(units)} layers but num_layers={num_layers}; give one "
+        raise InputValueError(f"`units` gives {len(units)} layers but num_layers={num_layers}; give one "
                          f"value per layer or a single int. Received: units={units!r}")
     return units
 
@@ -186,19 +188,19 @@ def _text_input(texts, vocabulary, vocab_size, sequence_length, tokenize, standa
     if vocabulary is None:
         texts = _text.as_texts(texts, "texts")
     elif isinstance(vocabulary, str):
-        raise ValueError("`vocabulary` must be a list of tokens (most frequent first). "
+        raise InputValueError("`vocabulary` must be a list of tokens (most frequent first). "
                          f"Received: vocabulary={vocabulary[:40]!r}")
     else:
         vocabulary = [str(t) for t in vocabulary if t not in (_text.PAD, _text.OOV)]
         if not vocabulary:
-            raise ValueError("`vocabulary` is empty. Received: vocabulary=[]")
+            raise InputValueError("`vocabulary` is empty. Received: vocabulary=[]")
     if shape == "many_to_many" and sequence_length is None:
-        raise ValueError("shape='many_to_many' on raw text needs a fixed `sequence_length` (the "
+        raise InputValueError("shape='many_to_many' on raw text needs a fixed `sequence_length` (the "
                          "labels have one entry per token). Received: sequence_length=None")
     max_tokens = vocab_size if vocab_size is not None else (
         None if vocabulary is not None else DEFAULT_MAX_TOKENS)
     if max_tokens is not None and max_tokens < 3:
-        raise ValueError("`vocab_size` counts padding and [UNK] too, so it must be >= 3. "
+        raise InputValueError("`vocab_size` counts padding and [UNK] too, so it must be >= 3. "
                          f"Received: vocab_size={vocab_size!r}")
     if vocabulary is not None and max_tokens is not None:
         vocabulary = vocabulary[:max_tokens - 2]
@@ -365,7 +367,7 @@ def rnn(
     vector_in = shape in ("one_to_many", "one_to_one")
     if vector_in:
         if texts is not None or vocabulary is not None or vocab_size is not None:
-            raise ValueError(f"shape={shape!r} takes a vector (input_dim=), not text or tokens. "
+            raise InputValueError(f"shape={shape!r} takes a vector (input_dim=), not text or tokens. "
                              f"Received: shape={shape!r}")
         input_dim = positive_int("input_dim", input_dim)
         inputs = keras.Input(shape=(input_dim,), name="features")
@@ -376,7 +378,7 @@ def rnn(
             x = keras.layers.Reshape((1, input_dim), name="one_step")(inputs)
     elif texts is not None or vocabulary is not None:
         if input_shape not in (None, ()):
-            raise ValueError("Raw-text input takes no `input_shape` (one string per sample). "
+            raise InputValueError("Raw-text input takes no `input_shape` (one string per sample). "
                              f"Received: input_shape={input_shape!r}")
         inputs, vectorizer = _text_input(texts, vocabulary, vocab_size, sequence_length, tokenize,
                                          standardize, shape)
@@ -385,7 +387,7 @@ def rnn(
                                    name="embedding")(x)
     elif vocab_size is not None:
         if input_shape is not None and len(tuple(input_shape)) != 1:
-            raise ValueError("Integer-token input is 1-D (one token id per step); "
+            raise InputValueError("Integer-token input is 1-D (one token id per step); "
                              f"`input_shape` must be (steps,). Received: input_shape={input_shape!r}")
         steps = sequence_length or (next(iter(input_shape)) if input_shape else None)
         inputs = keras.Input(shape=(steps,), dtype="int32", name="tokens")
@@ -394,12 +396,12 @@ def rnn(
     elif input_shape is not None or input_dim is not None:
         shape_in = tuple(input_shape) if input_shape is not None else (None, input_dim)
         if len(shape_in) != 2 or shape_in[-1] is None:
-            raise ValueError("Float sequences need input_shape=(timesteps, features) (timesteps "
+            raise InputValueError("Float sequences need input_shape=(timesteps, features) (timesteps "
                              f"may be None). Received: input_shape={input_shape!r}")
         inputs = keras.Input(shape=shape_in, name="sequence")
         x = keras.layers.Masking(0.0, name="masking")(inputs) if mask else inputs
     else:
-        raise ValueError(
+        raise InputValueError(
             "Tell the model what goes in: texts= (raw strings, the vocabulary is adapted on them) "
             "or vocabulary=, vocab_size= (integer token ids), input_shape=(timesteps, features) "
             "(float sequences), or input_dim= (a vector, for shape='one_to_many'/'one_to_one'). "

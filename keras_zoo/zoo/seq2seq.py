@@ -51,8 +51,10 @@ import keras
 import numpy as np
 from keras import ops
 
-from keras_zoo._utils import check_choice, check_fraction, normalize_name, positive_int, set_seed
-from keras_zoo.zoo import _text, catalog
+from keras_zoo.base import check_choice, check_fraction, normalize_name, positive_int, set_seed
+from keras_zoo.base import text as _text
+from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.zoo import catalog
 from keras_zoo.zoo.heads import resolve_head
 from keras_zoo.zoo.layers import PACKAGE, BahdanauAttention, LuongAttention
 from keras_zoo.zoo.registry import register_model
@@ -80,7 +82,7 @@ def canonical_attention(attention: str | None) -> str | None:
         return None
     key = normalize_name(attention) if isinstance(attention, str) else attention
     if key not in ATTENTION:
-        raise ValueError("`attention` must be one of 'bahdanau', 'luong', 'luong_dot' or None. "
+        raise InputValueError("`attention` must be one of 'bahdanau', 'luong', 'luong_dot' or None. "
                          f"Received: attention={attention!r}")
     return ATTENTION[key]
 
@@ -197,10 +199,10 @@ class Seq2Seq(keras.Model):
         for argument, vocab in (("source_vocabulary", self.source_vocabulary),
                                 ("target_vocabulary", self.target_vocabulary)):
             if not vocab:
-                raise ValueError(f"`{argument}` is empty. Received: {argument}=[]")
+                raise InputValueError(f"`{argument}` is empty. Received: {argument}=[]")
             reserved = {_text.PAD, _text.OOV, START, END} & set(vocab)
             if reserved:
-                raise ValueError(f"`{argument}` must not hold the reserved tokens "
+                raise InputValueError(f"`{argument}` must not hold the reserved tokens "
                                  f"{sorted(reserved)}. Received: {argument}={vocab[:10]!r}...")
         self.tokenize = tokenize
         self.split = _text.resolve_split(tokenize)
@@ -208,7 +210,7 @@ class Seq2Seq(keras.Model):
         self.max_target_length = positive_int("max_target_length", max_target_length)
         self.cell = canonical_cell(cell)
         if self.cell == "simple":
-            raise ValueError("seq2seq takes cell='lstm' or 'gru'. Received: cell='simple'")
+            raise InputValueError("seq2seq takes cell='lstm' or 'gru'. Received: cell='simple'")
         self.units = positive_int("units", units)
         self.embedding_dim = positive_int("embedding_dim", embedding_dim)
         self.bidirectional = bool(bidirectional)
@@ -365,7 +367,7 @@ class Seq2Seq(keras.Model):
     def _teacher_forcing_batch(self, data):
         x, y, sample_weight = keras.utils.unpack_x_y_sample_weight(data)
         if y is None:
-            raise ValueError("Seq2Seq trains on (source, target) pairs: pass the target texts as "
+            raise InputValueError("Seq2Seq trains on (source, target) pairs: pass the target texts as "
                              "y. Received: y=None")
         outputs, weights = self._targets(y, sample_weight)
         inputs = self._shift(self.target_vectorizer(y))[0]
@@ -402,13 +404,13 @@ class Seq2Seq(keras.Model):
             return sources, None
         targets = _text.as_texts(y, "targets")
         if len(sources) != len(targets):
-            raise ValueError(f"There are {len(sources)} sources but {len(targets)} targets; each "
+            raise InputValueError(f"There are {len(sources)} sources but {len(targets)} targets; each "
                              f"source needs its target. Received: len(targets)={len(targets)}")
         lengths = _text.token_lengths(targets, split=self.split, standardize=self.standardize)
         too_long = np.flatnonzero(lengths > self.max_target_length)
         if len(too_long):
             worst = int(too_long[np.argmax(lengths[too_long])])
-            raise ValueError(
+            raise InputValueError(
                 f"{len(too_long)} target(s) are longer than the decoder allows "
                 f"(max_target_length={self.max_target_length} tokens); the longest has "
                 f"{lengths[worst]} tokens. Build the model with a larger max_target_length (e.g. "
@@ -451,7 +453,7 @@ class Seq2Seq(keras.Model):
                 tokens = _text.tokenize_text(text, split=self.split, standardize=self.standardize)
                 missing = sorted({t for t in tokens if t not in self._source_index})
                 if missing:
-                    raise ValueError(
+                    raise InputValueError(
                         f"texts[{i}] holds token(s) outside the source vocabulary: {missing}. "
                         "Use unknown='replace' to read them as [UNK]. "
                         f"Received: texts[{i}]={text!r}"
@@ -524,10 +526,10 @@ class Seq2Seq(keras.Model):
         arr = self._check_sources(texts, unknown)
         width = positive_int("beam_width", beam_width)
         if width > self.target_size:
-            raise ValueError(f"`beam_width` cannot exceed the target vocabulary size "
+            raise InputValueError(f"`beam_width` cannot exceed the target vocabulary size "
                              f"({self.target_size}). Received: beam_width={beam_width}")
         if not isinstance(length_penalty, (int, float)) or length_penalty < 0:
-            raise ValueError("`length_penalty` must be a non-negative number. "
+            raise InputValueError("`length_penalty` must be a non-negative number. "
                              f"Received: length_penalty={length_penalty!r}")
         texts_out, scores_out, cut = [], [], 0
         for start in range(0, len(arr), positive_int("batch_size", batch_size)):
@@ -584,10 +586,10 @@ class Seq2Seq(keras.Model):
             >>> amap.plot()                              # doctest: +SKIP
         """
         if self.attention_layer is None:
-            raise ValueError("This model has no attention (attention=None): there are no "
+            raise InputValueError("This model has no attention (attention=None): there are no "
                              "weights to show. Received: attention=None")
         if not isinstance(text, (str, bytes)):
-            raise TypeError(f"`text` must be one text. Received: text={text!r}")
+            raise InputTypeError(f"`text` must be one text. Received: text={text!r}")
         arr = self._check_sources([text], unknown)
         source_ids = self.source_vectorizer(arr)
         probs, weights = self._greedy(source_ids)
@@ -704,7 +706,7 @@ def seq2seq(
     if targets is not None:
         targets = _text.as_texts(targets, "targets")
     if sources is not None and targets is not None and len(sources) != len(targets):
-        raise ValueError(f"There are {len(sources)} sources but {len(targets)} targets; each "
+        raise InputValueError(f"There are {len(sources)} sources but {len(targets)} targets; each "
                          f"source needs its target. Received: len(targets)={len(targets)}")
     for argument, value in (("source_vocab_size", source_vocab_size),
                             ("target_vocab_size", target_vocab_size)):
@@ -714,7 +716,7 @@ def seq2seq(
         if given is not None:
             return list(given)[:size] if size is not None else given
         if texts is None:
-            raise ValueError(f"Give the training `{side}s` (the vocabulary is read off them) or "
+            raise InputValueError(f"Give the training `{side}s` (the vocabulary is read off them) or "
                              f"a `{side}_vocabulary`. Received: {side}s=None")
         return _text.build_vocabulary(texts, split=split, standardize=standardize,
                                       max_tokens=size, exclude=(START, END))
@@ -723,7 +725,7 @@ def seq2seq(
     target_vocabulary = vocabulary("target", targets, target_vocabulary, target_vocab_size)
     if max_target_length is None:
         if targets is None:
-            raise ValueError("Give `max_target_length` (or the training `targets` to read it off). "
+            raise InputValueError("Give `max_target_length` (or the training `targets` to read it off). "
                              "Received: max_target_length=None")
         max_target_length = int(_text.token_lengths(targets, split=split,
                                                     standardize=standardize).max())
@@ -742,7 +744,7 @@ def seq2seq(
         model.validate_data(sources if sources is not None else targets, targets)
     if compile:
         if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
-            raise ValueError("`steps_per_execution` must be a positive integer. "
+            raise InputValueError("`steps_per_execution` must be a positive integer. "
                              f"Received: steps_per_execution={steps_per_execution!r}")
         if learning_rate is None and isinstance(optimizer, (str, dict)) and (
                 catalog.canonical_optimizer(optimizer) in ADAM_FAMILY):

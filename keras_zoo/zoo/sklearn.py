@@ -41,6 +41,7 @@ from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import training
 from keras_zoo.zoo.ann import ann
 
@@ -156,7 +157,7 @@ def _refuse_text_features(X: Any) -> None:
         bad = ["(the array)"] if arr.dtype.kind in "OUS" and arr.size and any(
             isinstance(v, (str, bytes)) for v in arr.ravel()[:1000]) else []
     if bad:
-        raise ValueError(
+        raise InputValueError(
             f"The features must be numeric; non-numeric column(s): {', '.join(bad)}. Encode "
             "them first, e.g. ann_pipeline(scaler=make_column_transformer((StandardScaler(), "
             "make_column_selector(dtype_include='number')), (OneHotEncoder(handle_unknown="
@@ -185,7 +186,7 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
                              ensure_all_finite=True, y_numeric=False)
         kind = type_of_target(y)
         if kind == "continuous" or kind == "continuous-multioutput":
-            raise ValueError(
+            raise InputValueError(
                 "ANNClassifier got continuous targets; use ANNRegressor (or ann_pipeline("
                 "task='regression')) for regression."
             )
@@ -199,7 +200,7 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
             self._encoder = LabelEncoder().fit(y)
             self.classes_ = self._encoder.classes_
             if len(self.classes_) < 2:
-                raise ValueError(
+                raise InputValueError(
                     f"ANNClassifier needs at least 2 classes; y has one ({self.classes_[0]!r})."
                 )
             y_enc = self._encoder.transform(y)
@@ -209,7 +210,7 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
                 task = "multiclass"
             y_enc = y_enc.astype("float32" if task == "binary" else "int32")
         if self.task is not None and self.task != task:
-            raise ValueError(
+            raise InputValueError(
                 f"task={self.task!r} does not fit these labels ({kind}, {n_out} classes); "
                 f"they call for task={task!r}."
             )
@@ -244,7 +245,7 @@ class ANNRegressor(RegressorMixin, _ANNEstimator):
         y = np.asarray(y, dtype="float32")
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if self.task not in (None, "regression"):
-            raise ValueError(f"ANNRegressor only does task='regression'. Received: task={self.task!r}")
+            raise InputValueError(f"ANNRegressor only does task='regression'. Received: task={self.task!r}")
         self._y_ndim = y.ndim
         return self._fit_keras(X, y, "regression", n_out)
 
@@ -293,7 +294,7 @@ def ann_pipeline(task: str | None = None, *, scaler: Any = "standard", **params:
     elif task in (None, "binary", "multiclass", "multilabel"):
         estimator = ANNClassifier(task=task, **params)
     else:
-        raise ValueError(
+        raise InputValueError(
             "`task` must be one of 'binary', 'multiclass', 'multilabel', 'regression' or None. "
             f"Received: task={task!r}"
         )

@@ -42,7 +42,9 @@ import keras
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import check_fraction, set_seed
+from keras_zoo.base import check_fraction, set_seed
+from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.tasks import infer_task
 from keras_zoo.zoo import catalog
 
 log = logging.getLogger(__name__)
@@ -107,8 +109,6 @@ def _take(x: Any, idx: np.ndarray) -> Any:
 
 
 def _class_like(y: np.ndarray) -> bool:
-    from keras_zoo.zoo.heads import infer_task
-
     return y.ndim == 1 and infer_task(y) in ("binary", "multiclass")
 
 
@@ -129,9 +129,9 @@ def validation_indices(y: np.ndarray, fraction: float, seed: int | None
         tr, va = train_test_split(np.arange(n), test_size=fraction, random_state=seed,
                                   stratify=stratify)
     except ValueError as err:  # too few samples for the fraction
-        raise ValueError(f"validation_split={fraction} cannot split {n} samples: {err}") from err
+        raise InputValueError(f"validation_split={fraction} cannot split {n} samples: {err}") from err
     if len(tr) == 0 or len(va) == 0:
-        raise ValueError(
+        raise InputValueError(
             f"validation_split={fraction} leaves an empty split with {n} samples; "
             "use more data, a different fraction, or validation_data=."
         )
@@ -151,7 +151,7 @@ def resolve_batch_size(model: keras.Model, batch_size: int | None, n_train: int)
     if batch_size is None:
         return int(implied or min(DEFAULT_BATCH_SIZE, n_train))
     if not isinstance(batch_size, (int, np.integer)) or batch_size < 1:
-        raise ValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
+        raise InputValueError(f"`batch_size` must be a positive integer. Received: batch_size={batch_size!r}")
     if implied is not None and implied != batch_size:
         log.warning("The optimizer %r implies batch_size=%s; using the explicit batch_size=%s.",
                     model.optimizer.name, implied, batch_size)
@@ -169,7 +169,7 @@ def early_stopping_callback(early_stopping: bool | int | Mapping[str, Any], *, m
         settings.update(early_stopping)
     elif early_stopping is not True:
         if not isinstance(early_stopping, (int, np.integer)) or early_stopping < 1:
-            raise ValueError(
+            raise InputValueError(
                 "`early_stopping` must be True/False, a patience (int >= 1) or a dict of "
                 f"EarlyStopping settings. Received: early_stopping={early_stopping!r}"
             )
@@ -249,10 +249,10 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         True
     """
     if not getattr(model, "compiled", False) and getattr(model, "optimizer", None) is None:
-        raise ValueError("The model is not compiled: build it with compile=True or call "
+        raise InputValueError("The model is not compiled: build it with compile=True or call "
                          "model.compile(...) first.")
     if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise ValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+        raise InputValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
     set_seed(seed)
     callbacks = list(callbacks or [])
     x = _to_array(x)
@@ -283,9 +283,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
 
     n = _n_samples(x)
     if n == 0:
-        raise ValueError("The training data is empty.")
+        raise InputValueError("The training data is empty.")
     if len(y) != n:
-        raise ValueError(f"x has {n} samples but y has {len(y)}; they must match.")
+        raise InputValueError(f"x has {n} samples but y has {len(y)}; they must match.")
     sw_val = None
     if validation_data is None and validation_split:
         tr, va = validation_indices(y, validation_split, seed)
@@ -297,12 +297,12 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         n = _n_samples(x)
     if validation_data is not None:
         if len(validation_data) not in (2, 3):
-            raise ValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, weights).")
+            raise InputValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, weights).")
         validation_data = tuple(_to_array(v) for v in validation_data)
         if len(validation_data) == 3:
             sw_val = validation_data[2]
         if _n_samples(validation_data[0]) == 0:
-            raise ValueError("The validation data is empty.")
+            raise InputValueError("The validation data is empty.")
 
     batch_size = resolve_batch_size(model, batch_size, n)
     has_val = validation_data is not None
@@ -351,13 +351,13 @@ def check_image_input(model: keras.Model, x: Any, argument: str = "x") -> None:
            "**data.model_kwargs(factory)), or convert the images (color_mode='rgb' or "
            "'grayscale' when loading, keras.layers.Resizing).")
     if len(got) != 3:
-        raise ValueError(f"The model takes images of shape {want} (height, width, channels), but "
+        raise InputValueError(f"The model takes images of shape {want} (height, width, channels), but "
                          f"`{argument}` has rank {x.ndim}. {fix} Received: {argument}.shape={x.shape}")
     wrong = [f"{got[axis]} {what} instead of {want[axis]}"
              for axis, what in ((2, "channels"), (0, "rows"), (1, "columns"))
              if want[axis] is not None and got[axis] != want[axis]]
     if wrong:
-        raise ValueError(f"The images in `{argument}` have shape {got} but the model takes "
+        raise InputValueError(f"The images in `{argument}` have shape {got} but the model takes "
                          f"{want}: {', '.join(wrong)}. {fix} Received: {argument}.shape={x.shape}")
 
 
@@ -415,7 +415,7 @@ def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     if keep == n:
         return validation_data
     if keep == 0:
-        raise ValueError(f"{n} validation samples cannot be split across {replicas} replicas.")
+        raise InputValueError(f"{n} validation samples cannot be split across {replicas} replicas.")
     log.warning("Validation uses %d of %d samples so that batches split evenly across %d "
                 "replicas.", keep, n, replicas)
     return tuple(_take(v, np.arange(keep)) if v is not None else None for v in validation_data)
@@ -432,7 +432,7 @@ def _class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, f
     labels = labels.astype("int64")
     missing = sorted(set(np.unique(labels).tolist()) - {int(k) for k in class_weight})
     if missing:
-        raise ValueError(f"`class_weight` has no weight for classes {missing}. "
+        raise InputValueError(f"`class_weight` has no weight for classes {missing}. "
                          f"Received: class_weight={dict(class_weight)!r}")
     weights = np.array([class_weight[int(c)] for c in labels], dtype="float32")
     if sample_weight is not None:

@@ -7,8 +7,9 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from keras_zoo.base.tasks import check_labels, infer_task
 from keras_zoo.zoo import heads
-from keras_zoo.zoo.heads import check_labels, infer_task, resolve_head
+from keras_zoo.zoo.heads import resolve_head
 
 
 @pytest.mark.parametrize("y,task", [

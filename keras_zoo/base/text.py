@@ -24,7 +24,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keras_zoo._utils import check_choice
+from keras_zoo.base import check_choice
+from keras_zoo.base.errors import InputTypeError, InputValueError
 
 PAD = ""
 OOV = "[UNK]"
@@ -43,7 +44,7 @@ _ASCII_LOWER = str.maketrans("ABCDEFGHIJKLMNOPQRSTUVWXYZ", "abcdefghijklmnopqrst
 def resolve_split(tokenize: str) -> str:
     """``"word"`` -> ``"whitespace"``, ``"character"`` -> ``"character"`` (aliases accepted)."""
     if not isinstance(tokenize, str) or tokenize.lower() not in TOKENIZE:
-        raise ValueError("`tokenize` must be 'word' or 'character'. "
+        raise InputValueError("`tokenize` must be 'word' or 'character'. "
                          f"Received: tokenize={tokenize!r}")
     return TOKENIZE[tokenize.lower()]
 
@@ -100,7 +101,7 @@ def as_texts(texts: Any, argument: str = "texts", *, allow_empty_strings: bool =
             their count and first positions).
     """
     if isinstance(texts, str):
-        raise TypeError(f"`{argument}` must be a list or array of texts, not one string. "
+        raise InputTypeError(f"`{argument}` must be a list or array of texts, not one string. "
                          f"Received: {argument}={texts[:40]!r}")
     if isinstance(texts, (pd.Series, pd.DataFrame)):
         texts = texts.to_numpy()
@@ -110,10 +111,10 @@ def as_texts(texts: Any, argument: str = "texts", *, allow_empty_strings: bool =
     if arr.ndim == 2 and arr.shape[1] == 1:
         arr = arr[:, 0]
     if arr.ndim != 1:
-        raise ValueError(f"`{argument}` must be one text per sample (a 1-D collection). "
+        raise InputValueError(f"`{argument}` must be one text per sample (a 1-D collection). "
                          f"Received: {argument} with shape {arr.shape}")
     if len(arr) == 0:
-        raise ValueError(f"`{argument}` is empty: there are no texts. Received: {argument}=[]")
+        raise InputValueError(f"`{argument}` is empty: there are no texts. Received: {argument}=[]")
     out = np.empty(len(arr), dtype=object)
     bad = []
     for i, value in enumerate(arr):
@@ -124,7 +125,7 @@ def as_texts(texts: Any, argument: str = "texts", *, allow_empty_strings: bool =
             continue
         out[i] = value
     if bad:
-        raise ValueError(
+        raise InputValueError(
             f"`{argument}` must hold strings; {len(bad)} value(s) are not (positions "
             f"{bad[:5]}{' ...' if len(bad) > 5 else ''}). Received: {argument}[{bad[0]}]="
             f"{arr[bad[0]]!r}"
@@ -132,7 +133,7 @@ def as_texts(texts: Any, argument: str = "texts", *, allow_empty_strings: bool =
     if not allow_empty_strings:
         empty = [i for i, t in enumerate(out) if not t.strip()]
         if empty:
-            raise ValueError(
+            raise InputValueError(
                 f"`{argument}` has {len(empty)} empty or blank text(s) (positions "
                 f"{empty[:5]}{' ...' if len(empty) > 5 else ''}); drop or fill them first. "
                 f"Received: {argument}[{empty[0]}]={out[empty[0]]!r}"

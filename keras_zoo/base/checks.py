@@ -1,0 +1,72 @@
+"""Argument checks every factory and loader shares, and the one seeding rule."""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+
+from keras_zoo.base.errors import InputValueError
+
+
+def check_choice(argument: str, value: Any, choices: Iterable[Any]) -> Any:
+    """Raise the project's standard error when ``value`` is not one of ``choices``."""
+    choices = list(choices)
+    if value not in choices:
+        options = ", ".join(repr(c) for c in choices)
+        raise InputValueError(f"`{argument}` must be one of {options}. Received: {argument}={value!r}")
+    return value
+
+
+def check_fraction(argument: str, value: float, *, low: float = 0.0, high: float = 1.0,
+                   include_high: bool = False) -> float:
+    """Check ``low <= value < high`` (or ``<= high``) and return it as a float."""
+    ok = isinstance(value, (int, float, np.number)) and not isinstance(value, bool)
+    ok = ok and low <= value and (value <= high if include_high else value < high)
+    if not ok:
+        bracket = "]" if include_high else ")"
+        raise InputValueError(
+            f"`{argument}` must be a number in [{low}, {high}{bracket}. Received: {argument}={value!r}"
+        )
+    return float(value)
+
+
+def per_layer(argument: str, value: Any, n_layers: int, *, what: str = "hidden layers",
+              each: str = "layer") -> list[Any]:
+    """Broadcast a single value to ``n_layers``, or check a per-layer sequence has that length.
+
+    ``what``/``each`` name the layers in the message (``"conv blocks"``/``"block"``).
+    """
+    if isinstance(value, (list, tuple)):
+        if len(value) != n_layers:
+            raise InputValueError(
+                f"`{argument}` has {len(value)} values but there are {n_layers} {what}; "
+                f"give one value or one per {each}. Received: {argument}={value!r}"
+            )
+        return list(value)
+    return [value] * n_layers
+
+
+def positive_int(argument: str, value: Any, *, allow_none: bool = False) -> int | None:
+    """Check ``value`` is an integer >= 1 (not a bool) and return it as ``int``."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+        raise InputValueError(f"`{argument}` must be a positive integer{' or None' if allow_none else ''}."
+                         f" Received: {argument}={value!r}")
+    return int(value)
+
+
+def set_seed(seed: int | None) -> None:
+    """Seed Python, NumPy and Keras (TensorFlow included) from one integer; ``None`` does nothing."""
+    if seed is None:
+        return
+    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
+        raise InputValueError(f"`seed` must be a non-negative integer or None. Received: seed={seed!r}")
+    import keras
+
+    random.seed(int(seed))
+    np.random.seed(int(seed))
+    keras.utils.set_random_seed(int(seed))
