@@ -90,6 +90,30 @@ def build_vocabulary(texts: Iterable[str], *, split: str, standardize: str | Non
     return vocab[:max_tokens] if max_tokens is not None else vocab
 
 
+def _object_array(texts: Any, argument: str) -> np.ndarray:
+    """``texts`` (list, array, Series, tensor) as a 1-D object array; one string is refused."""
+    if isinstance(texts, str):
+        raise InputTypeError(f"`{argument}` must be a list or array of texts, not one string. "
+                             f"Received: {argument}={texts[:40]!r}")
+    if isinstance(texts, (pd.Series, pd.DataFrame)):
+        texts = texts.to_numpy()
+    if hasattr(texts, "numpy") and not isinstance(texts, np.ndarray):  # a tf.Tensor
+        texts = texts.numpy()
+    arr = np.asarray(list(texts) if not isinstance(texts, np.ndarray) else texts, dtype=object)
+    if arr.ndim == 2 and arr.shape[1] == 1:
+        arr = arr[:, 0]
+    if arr.ndim != 1:
+        raise InputValueError(f"`{argument}` must be one text per sample (a 1-D collection). "
+                              f"Received: {argument} with shape {arr.shape}")
+    if len(arr) == 0:
+        raise InputValueError(f"`{argument}` is empty: there are no texts. Received: {argument}=[]")
+    return arr
+
+
+def _positions(found: list[int]) -> str:
+    return f"{found[:5]}{' ...' if len(found) > 5 else ''}"
+
+
 def as_texts(texts: Any, argument: str = "texts", *, allow_empty_strings: bool = False
              ) -> np.ndarray:
     """Check a 1-D collection of strings and return it as a NumPy object array.
@@ -100,42 +124,22 @@ def as_texts(texts: Any, argument: str = "texts", *, allow_empty_strings: bool =
             included), or, unless allowed, empty or whitespace-only texts (the message gives
             their count and first positions).
     """
-    if isinstance(texts, str):
-        raise InputTypeError(f"`{argument}` must be a list or array of texts, not one string. "
-                         f"Received: {argument}={texts[:40]!r}")
-    if isinstance(texts, (pd.Series, pd.DataFrame)):
-        texts = texts.to_numpy()
-    if hasattr(texts, "numpy") and not isinstance(texts, np.ndarray):  # a tf.Tensor
-        texts = texts.numpy()
-    arr = np.asarray(list(texts) if not isinstance(texts, np.ndarray) else texts, dtype=object)
-    if arr.ndim == 2 and arr.shape[1] == 1:
-        arr = arr[:, 0]
-    if arr.ndim != 1:
-        raise InputValueError(f"`{argument}` must be one text per sample (a 1-D collection). "
-                         f"Received: {argument} with shape {arr.shape}")
-    if len(arr) == 0:
-        raise InputValueError(f"`{argument}` is empty: there are no texts. Received: {argument}=[]")
+    arr = _object_array(texts, argument)
     out = np.empty(len(arr), dtype=object)
-    bad = []
     for i, value in enumerate(arr):
-        if isinstance(value, bytes):
-            value = value.decode("utf-8")
-        if not isinstance(value, str):
-            bad.append(i)
-            continue
-        out[i] = value
+        out[i] = value.decode("utf-8") if isinstance(value, bytes) else value
+    bad = [i for i, value in enumerate(out) if not isinstance(value, str)]
     if bad:
         raise InputValueError(
             f"`{argument}` must hold strings; {len(bad)} value(s) are not (positions "
-            f"{bad[:5]}{' ...' if len(bad) > 5 else ''}). Received: {argument}[{bad[0]}]="
-            f"{arr[bad[0]]!r}"
+            f"{_positions(bad)}). Received: {argument}[{bad[0]}]={arr[bad[0]]!r}"
         )
     if not allow_empty_strings:
         empty = [i for i, t in enumerate(out) if not t.strip()]
         if empty:
             raise InputValueError(
                 f"`{argument}` has {len(empty)} empty or blank text(s) (positions "
-                f"{empty[:5]}{' ...' if len(empty) > 5 else ''}); drop or fill them first. "
+                f"{_positions(empty)}); drop or fill them first. "
                 f"Received: {argument}[{empty[0]}]={out[empty[0]]!r}"
             )
     return out

@@ -235,9 +235,12 @@ def make_splits(x: Any, y: np.ndarray, *, task: str, test_size: float = 0.2,
     train, val = cut(rest, val_size / (1.0 - test_size) if val_size else 0.0)
     if len(train) == 0:
         raise InputValueError(f"Only {n} samples: nothing is left to train on after the splits.")
-    take = (lambda a, i: a[i]) if not isinstance(x, Mapping) else (
-        lambda a, i: {k: v[i] for k, v in a.items()})
-    return (take(x, train), y[train], take(x, val), y[val], take(x, test), y[test])
+    import keras
+
+    def take(rows: np.ndarray) -> Any:  # an array, or every array of a dict of inputs
+        return keras.tree.map_structure(lambda a: a[rows], x)
+
+    return (take(train), y[train], take(val), y[val], take(test), y[test])
 
 
 def from_arrays(x: Any, y: Any, *, name: str = "arrays", task: str | None = None,

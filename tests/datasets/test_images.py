@@ -86,12 +86,18 @@ def test_fashion_mnist_from_the_cache(keras_home):
     assert data.class_names[9] == "Ankle boot"
 
 
+def _cifar_folder(folder, members):
+    folder.mkdir(parents=True)
+    for name, content in members.items():
+        with open(folder / name, "wb") as handle:
+            # Protocol 4 rebuilds NumPy arrays through multiarray._reconstruct, as in the real
+            # CIFAR batches (protocol 5 would use numpy's _frombuffer, which they never hold).
+            pickle.dump(content, handle, protocol=4)
+
+
 def _cifar_tar(path, folder, members):
     source = path.parent / f"src-{folder}"
-    (source / folder).mkdir(parents=True)
-    for name, content in members.items():
-        with open(source / folder / name, "wb") as handle:
-            pickle.dump(content, handle)
+    _cifar_folder(source / folder, members)
     with tarfile.open(path, "w:gz") as archive:
         archive.add(source / folder, arcname=folder)
 
@@ -130,6 +136,40 @@ def test_cifar100_fine_and_coarse_labels(keras_home):
     assert coarse.y_test.tolist() == [i % 20 for i in range(20)]
     with pytest.raises(ValueError, match=r"`label_mode` must be one of 'fine', 'coarse'"):
         kz.load("cifar100", label_mode="medium")
+
+
+class _Planted:
+    """Unpickling this would create the folder ``path``: a stand-in for running any code."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+@pytest.mark.parametrize("batch", ["data_batch_1", "batches.meta"])
+def test_a_malicious_cifar_pickle_is_refused_and_not_run(keras_home, tmp_path, batch):
+    marker = tmp_path / "code-ran"
+    members = {f"data_batch_{i}": _batch(10) for i in range(1, 6)}
+    members["test_batch"] = _batch(10)
+    members["batches.meta"] = {b"label_names": [f"c{i}".encode() for i in range(10)]}
+    members[batch] = {b"data": _Planted(marker), b"labels": [0] * 10,
+                      b"label_names": _Planted(marker)}
+    # Keras' own layout: the extracted folder alone, no archive.
+    _cifar_folder(keras_home / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py",
+                  members)
+    with pytest.raises(ValueError, match=rf"Cannot read .*{batch}.*Refusing to load "
+                                         r"(posix|os|nt)\.mkdir.*Delete it") as info:
+        kz.load("cifar10")
+    assert isinstance(info.value, kz.InputValueError)
+    assert not marker.exists()  # refused before anything ran
+    # The restricted unpickler still reads the honest batches.
+    members[batch] = _batch(10) if batch != "batches.meta" else {b"label_names": [b"x"] * 10}
+    with open(keras_home / "datasets" / "cifar-10-batches-py-target" / "cifar-10-batches-py"
+              / batch, "wb") as handle:
+        pickle.dump(members[batch], handle, protocol=4)
+    assert kz.load("cifar10", val_size=0.2).sizes() == {"train": 40, "val": 10, "test": 10}
 
 
 def test_offline_download_names_the_url_and_the_cache_path(keras_home, monkeypatch):

@@ -246,6 +246,26 @@ def test_a_corrupted_cache_file_says_delete_it(keras_home):
         kz.load("reuters")
 
 
+class _Planted:
+    """Unpickling this would create the folder ``path``: a stand-in for running any code."""
+
+    def __init__(self, path):
+        self.path = str(path)
+
+    def __reduce__(self):
+        return (os.mkdir, (self.path,))
+
+
+def test_a_malicious_npz_is_refused_and_not_run(keras_home, tmp_path):
+    marker = tmp_path / "code-ran"
+    planted = np.empty(2, dtype=object)
+    planted[:] = [[1, 2], _Planted(marker)]
+    np.savez(keras_home / "reuters.npz", x=planted, y=np.arange(2))
+    with pytest.raises(ValueError, match=r"Refusing to load (posix|os|nt)\.mkdir.*Delete it"):
+        kz.load("reuters")
+    assert not marker.exists()
+
+
 def test_text_loaders_are_registered():
     assert set(kz.datasets.list_datasets(kind="pairs")) >= {"dates", "reversal"}
     assert set(kz.datasets.list_datasets(kind="text")) >= {"word_order", "imdb", "reuters"}
