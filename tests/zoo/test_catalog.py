@@ -1,4 +1,5 @@
-"""The component catalog: every name builds and trains; aliases; errors."""
+"""The component catalog: every name builds and trains; entries resolve through Keras' lookups;
+aliases; errors. keras_zoo's losses themselves are tested in tests/zoo/test_layers_losses.py."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import numpy as np
 import pytest
 
 from keras_zoo import zoo
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.layers import PseudoHuber, SparseCategoricalCrossentropyWithSmoothing
 
@@ -163,28 +165,6 @@ def test_clipvalue_clips_every_gradient():
     np.testing.assert_allclose(var.numpy(), [-0.1, 0.1, -0.05], rtol=1e-6)
 
 
-def test_pseudo_huber_matches_numpy_and_is_between_mse_and_mae_shapes():
-    y_true = np.zeros((1, 4), dtype="float32")
-    y_pred = np.array([[0.1, -0.5, 2.0, -10.0]], dtype="float32")
-    delta = 1.5
-    expected = np.mean(delta**2 * (np.sqrt(1 + (y_pred / delta) ** 2) - 1))
-    assert float(PseudoHuber(delta)(y_true, y_pred)) == pytest.approx(expected, rel=1e-5)
-    with pytest.raises(ValueError, match="delta"):
-        PseudoHuber(0.0)
-
-
-def test_pseudo_huber_takes_rank_one_targets_like_keras_losses():
-    """Targets (n,) against outputs (n, 1) pair element by element, never broadcast to (n, n)."""
-    y_true = np.array([0.0, 10.0, -4.0], dtype="float32")
-    y_pred = np.array([[1.0], [7.0], [-4.5]], dtype="float32")
-    loss = PseudoHuber(2.0)
-    expected = float(loss(y_true[:, None], y_pred))
-    assert float(loss(y_true, y_pred)) == pytest.approx(expected, rel=1e-6)
-    assert float(loss(y_pred, y_true)) == pytest.approx(expected, rel=1e-6)
-    huber = keras.losses.Huber(2.0)  # the same pairing Keras' Huber uses
-    assert float(huber(y_true, y_pred)) == pytest.approx(float(huber(y_true[:, None], y_pred)))
-
-
 def test_every_regression_loss_learns_a_line_from_rank_one_targets():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, 3)).astype("float32")
@@ -198,14 +178,14 @@ def test_every_regression_loss_learns_a_line_from_rank_one_targets():
         assert r2 > 0.95, (loss, r2)
 
 
-def test_sparse_label_smoothing_equals_categorical_on_one_hot():
-    y = np.array([0, 2, 1])
-    probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]], dtype="float32")
-    sparse = SparseCategoricalCrossentropyWithSmoothing(label_smoothing=0.1)(y, probs)
-    dense = keras.losses.CategoricalCrossentropy(label_smoothing=0.1)(np.eye(3)[y], probs)
-    assert float(sparse) == pytest.approx(float(dense), rel=1e-6)
+def test_sparse_label_smoothing_picks_keras_zoo_loss_only_when_smoothing():
     loss = catalog.get_loss("sparse_categorical_crossentropy", label_smoothing=0.1)
     assert isinstance(loss, SparseCategoricalCrossentropyWithSmoothing)
+    assert loss.label_smoothing == pytest.approx(0.1) and not loss.from_logits
+    plain = catalog.get_loss({"name": "scce", "from_logits": True})
+    assert type(plain) is keras.losses.SparseCategoricalCrossentropy and plain.from_logits
+    pseudo = catalog.get_loss({"name": "charbonnier", "delta": 2.0})
+    assert isinstance(pseudo, PseudoHuber) and pseudo.delta == 2.0
 
 
 def test_label_smoothing_only_for_cross_entropy():
@@ -234,3 +214,69 @@ def test_default_initializer_follows_activation():
     assert catalog.default_initializer("selu") == "lecun_normal"
     assert catalog.default_initializer("tanh") == "glorot_uniform"
     assert catalog.default_initializer("sigmoid") == "glorot_uniform"
+
+
+# === Resolution through Keras' own lookups ===
+
+_KERAS_GET = {"loss": keras.losses.get, "optimizer": keras.optimizers.get,
+              "initializer": keras.initializers.get}
+
+
+@pytest.mark.parametrize("table", [catalog.LOSSES, catalog.OPTIMIZERS, catalog.INITIALIZERS],
+                         ids=lambda t: t.kind)
+def test_entries_build_what_keras_builds_for_their_class_and_defaults(table):
+    build = {"loss": catalog.get_loss, "optimizer": catalog.get_optimizer,
+             "initializer": catalog.get_initializer}[table.kind]
+    for name, entry in table.entries.items():
+        expected = _KERAS_GET[table.kind]({"class_name": entry.keras_name,
+                                          "config": dict(entry.defaults)})
+        built = build(name)
+        assert type(built) is type(expected), name
+        assert built.get_config() == expected.get_config(), name
+        assert build(name) is not built  # a fresh object every call
+
+
+def test_activations_are_keras_activations_or_keras_layers():
+    for name, entry in catalog.ACTIVATIONS.entries.items():
+        layer = catalog.activation_layer(name)
+        if entry.extra["needs_layer"]:
+            assert type(layer).__name__ == entry.keras_name
+            assert catalog.activation_function(name) is None
+        else:
+            assert layer.activation is keras.activations.get(entry.keras_name), name
+            assert catalog.activation_function(name) == entry.keras_name == name
+
+
+def test_sgd_family_are_sgd_with_their_settings_and_names():
+    expected = {"gd": (0.0, False), "sgd": (0.0, False), "minibatch_sgd": (0.0, False),
+                "momentum": (0.9, False), "nesterov": (0.9, True)}
+    for name, (momentum, nesterov) in expected.items():
+        opt = catalog.get_optimizer(name)
+        assert type(opt) is keras.optimizers.SGD and opt.name == name
+        assert (opt.momentum, opt.nesterov) == (pytest.approx(momentum), nesterov)
+        assert float(opt.learning_rate) == pytest.approx(0.01)
+        assert catalog.canonical_optimizer(opt) == name
+
+
+@pytest.mark.parametrize("build,spec", [
+    (catalog.activation_layer, {"name": "prelu", "slope": 1}),
+    (catalog.activation_layer, {"name": "relu", "alpha": 1}),
+    (catalog.get_loss, {"name": "mse", "delta": 1}),
+    (catalog.get_optimizer, {"name": "adam", "momentum": 0.9}),
+    (catalog.get_optimizer, {"name": "momentum", "momentum": -1.0}),
+    (catalog.get_initializer, {"name": "he_normal", "stddev": 1}),
+])
+def test_settings_keras_refuses_name_the_component(build, spec):
+    with pytest.raises(InputValueError, match=rf"Invalid settings for .* '{spec['name']}': .*"
+                                              r"Received: \{"):
+        build(spec)
+
+
+def test_keras_zoo_checks_pass_through_unchanged():
+    with pytest.raises(InputValueError, match=r"^`delta` must be positive\. Received: delta=0"):
+        catalog.get_loss({"name": "pseudo_huber", "delta": 0})
+
+
+def test_every_public_name_is_importable_from_the_package():
+    for name in catalog.__all__:
+        assert hasattr(catalog, name), name

@@ -1,8 +1,7 @@
-"""Image layers: padding and min pooling against NumPy, the random crop, ImageNet preprocessing."""
+"""Image layers: padding and min pooling against NumPy, the random crop, ImageNet preprocessing,
+relative noise; every layer's config round trip (tests/case.py) and a saved model with all of them."""
 
 from __future__ import annotations
-
-import json
 
 import keras
 import numpy as np
@@ -13,17 +12,17 @@ from keras_zoo.zoo.layers import (
     MinPooling2D,
     PaddedRandomCrop,
     Padding2D,
+    RandomGaussianNoise,
     pad_images,
 )
+from tests.case import run_model_saving_test, run_serialization_test
 
 RNG = np.random.default_rng(0)
 IMAGES = RNG.normal(size=(2, 5, 4, 3)).astype("float32")
 
 
-def _round_trip(layer):
-    """from_config(get_config()) through JSON, as a saved model does."""
-    config = json.loads(json.dumps(keras.saving.serialize_keras_object(layer)))
-    return keras.saving.deserialize_keras_object(config)
+def _in_training(layer, x):
+    return layer(x, training=True)
 
 
 # === Padding2D ===
@@ -49,7 +48,8 @@ def test_padding_a_one_pixel_image(mode):
 def test_padding_aliases_config_and_symbolic_shapes():
     assert Padding2D(1, mode="nearest").mode == "edge"
     assert Padding2D(1, mode="zero").mode == "constant"
-    layer = _round_trip(Padding2D(((1, 2), (0, 3)), mode="reflect", value=0.0))
+    layer = run_serialization_test(Padding2D(((1, 2), (0, 3)), mode="reflect", value=0.0),
+                                   IMAGES)
     assert isinstance(layer, Padding2D) and layer.padding == ((1, 2), (0, 3))
     assert layer.mode == "reflect"
     inputs = keras.Input((None, 6, 3))
@@ -103,7 +103,7 @@ def test_min_pooling_is_the_mirror_of_max_pooling_and_round_trips():
     x = RNG.normal(size=(1, 4, 4, 2)).astype("float32")
     np.testing.assert_array_equal(np.asarray(MinPooling2D(2)(x)),
                                   -np.asarray(keras.layers.MaxPooling2D(2)(-x)))
-    layer = _round_trip(MinPooling2D(pool_size=3, strides=1, padding="same"))
+    layer = run_serialization_test(MinPooling2D(pool_size=3, strides=1, padding="same"), x)
     assert isinstance(layer, MinPooling2D)
     assert (layer.pool_size, layer.strides, layer.padding) == ((3, 3), (1, 1), "same")
 
@@ -132,7 +132,8 @@ def test_random_crop_is_seeded_and_round_trips():
     a = np.asarray(PaddedRandomCrop(1, seed=7)(x, training=True))
     b = np.asarray(PaddedRandomCrop(1, seed=7)(x, training=True))
     np.testing.assert_array_equal(a, b)
-    layer = _round_trip(PaddedRandomCrop(3, mode="edge", seed=1))
+    layer = run_serialization_test(PaddedRandomCrop(3, mode="edge", seed=1), x,
+                                   call=_in_training)  # the same seed crops the same windows
     assert (layer.padding, layer.mode, layer.seed) == (3, "edge", 1)
     with pytest.raises(ValueError, match=r"an int >= 1\. Received: padding=0"):
         PaddedRandomCrop(0)
@@ -152,7 +153,7 @@ def test_imagenet_preprocessing_matches_keras_preprocess_input(mode, reference):
     pixels = RNG.integers(0, 256, size=(2, 4, 4, 3)).astype("float32")
     out = np.asarray(ImagenetPreprocessing(mode)(pixels / 255.0))
     np.testing.assert_allclose(out, reference(pixels.copy()), rtol=1e-5, atol=1e-3)
-    assert _round_trip(ImagenetPreprocessing(mode)).mode == mode
+    assert run_serialization_test(ImagenetPreprocessing(mode), pixels / 255.0).mode == mode
 
 
 def test_imagenet_preprocessing_rejects_unknown_modes():
@@ -163,15 +164,29 @@ def test_imagenet_preprocessing_rejects_unknown_modes():
 # === RandomGaussianNoise ===
 
 def test_noise_is_relative_to_the_value_range_and_training_only():
-    from keras_zoo.zoo.layers import RandomGaussianNoise
-
     x = np.full((4, 32, 32, 1), 100.0, "float32")
     raw = RandomGaussianNoise(0.1, value_range=(0, 255), seed=0)
     np.testing.assert_array_equal(np.asarray(raw(x, training=False)), x)
     assert np.std(np.asarray(raw(x, training=True))) == pytest.approx(25.5, rel=0.05)
     unit = RandomGaussianNoise(0.1, value_range=(0, 1), seed=0)
     assert np.std(np.asarray(unit(x / 255.0, training=True))) == pytest.approx(0.1, rel=0.05)
-    layer = _round_trip(RandomGaussianNoise(0.2, value_range=(0, 1), seed=4))
+    layer = run_serialization_test(RandomGaussianNoise(0.2, value_range=(0, 1), seed=4),
+                                   x / 255.0, call=_in_training)
     assert (layer.stddev, layer.value_range, layer.seed) == (0.2, (0.0, 1.0), 4)
     with pytest.raises(ValueError, match=r"in \(0, 1\]\. Received: stddev=1\.5"):
         RandomGaussianNoise(1.5)
+
+
+# === Saving ===
+
+def test_a_model_with_every_image_layer_saves_and_reloads(tmp_path):
+    inputs = keras.Input((8, 8, 3))
+    x = RandomGaussianNoise(0.1, value_range=(0, 1), seed=0)(inputs)
+    x = PaddedRandomCrop(2, mode="reflect", seed=0)(x)
+    x = ImagenetPreprocessing("torch")(x)
+    x = Padding2D(1, mode="symmetric")(x)
+    x = MinPooling2D(2)(x)
+    model = keras.Model(inputs, keras.layers.Conv2D(2, 3)(x), name="image_layers")
+    reloaded = run_model_saving_test(model, RNG.uniform(size=(2, 8, 8, 3)).astype("float32"),
+                                     tmp_path)
+    assert [type(layer) for layer in reloaded.layers] == [type(layer) for layer in model.layers]

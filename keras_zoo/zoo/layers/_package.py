@@ -1,0 +1,3 @@
+"""The package name every keras_zoo layer and loss is registered under (``keras_zoo>Name``)."""
+
+PACKAGE = "keras_zoo"
