@@ -52,7 +52,6 @@ Choices a user will notice:
 from __future__ import annotations
 
 import dataclasses
-import inspect
 from collections.abc import Sequence
 from typing import Any
 
@@ -67,12 +66,12 @@ from keras_zoo.base import (
     positive_int,
     set_seed,
 )
-from keras_zoo.base import text as _text
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo import catalog
-from keras_zoo.zoo._compile import compile_model
-from keras_zoo.zoo.ann import dense_block
-from keras_zoo.zoo.heads import output_layer, resolve_head
+from keras_zoo.zoo.blocks import dense_block
+from keras_zoo.zoo.factory import CompileArgs, HeadArgs, model_factory, variant
+from keras_zoo.zoo.heads import output_layer
+from keras_zoo.zoo.recurrent_inputs import InputSpec, build_inputs
 from keras_zoo.zoo.registry import register_model
 
 __all__ = ["bigru", "bilstm", "gru", "lstm", "recurrent_layer", "rnn", "simple_rnn"]
@@ -80,7 +79,6 @@ __all__ = ["bigru", "bilstm", "gru", "lstm", "recurrent_layer", "rnn", "simple_r
 SHAPES = ("many_to_one", "many_to_many", "one_to_many", "one_to_one")
 MERGE_MODES = ("concat", "sum", "mul", "ave")
 DEFAULT_GLOBAL_CLIPNORM = 1.0
-DEFAULT_MAX_TOKENS = 20000
 _CELLS = {"simple": "SimpleRNN", "lstm": "LSTM", "gru": "GRU"}
 _CELL_ALIASES = {"simple": "simple", "simple_rnn": "simple", "simplernn": "simple", "rnn": "simple",
                  "vanilla": "simple", "elman": "simple", "lstm": "lstm", "gru": "gru"}
@@ -172,48 +170,18 @@ def _resolve_units(units: Any, num_layers: int | None) -> tuple[int, ...]:
     return units
 
 
-def _clipping(optimizer: Any, clipnorm: Any, clipvalue: Any, global_clipnorm: Any
-              ) -> dict[str, Any]:
+def recurrent_clipping(compile_args: CompileArgs) -> CompileArgs:
     """The default global clipping steps aside for clipnorm/clipvalue or an optimizer object."""
-    if global_clipnorm == DEFAULT_GLOBAL_CLIPNORM and (
-            clipnorm is not None or clipvalue is not None
-            or isinstance(optimizer, keras.optimizers.Optimizer)):
-        global_clipnorm = None
-    return {"clipnorm": clipnorm, "clipvalue": clipvalue, "global_clipnorm": global_clipnorm}
-
-
-def _text_input(texts, vocabulary, vocab_size, sequence_length, tokenize, standardize, shape):
-    split = _text.resolve_split(tokenize)
-    _text.check_standardize(standardize)
-    if vocabulary is None:
-        texts = _text.as_texts(texts, "texts")
-    elif isinstance(vocabulary, str):
-        raise InputValueError("`vocabulary` must be a list of tokens (most frequent first). "
-                         f"Received: vocabulary={vocabulary[:40]!r}")
-    else:
-        vocabulary = [str(t) for t in vocabulary if t not in (_text.PAD, _text.OOV)]
-        if not vocabulary:
-            raise InputValueError("`vocabulary` is empty. Received: vocabulary=[]")
-    if shape == "many_to_many" and sequence_length is None:
-        raise InputValueError("shape='many_to_many' on raw text needs a fixed `sequence_length` (the "
-                         "labels have one entry per token). Received: sequence_length=None")
-    max_tokens = vocab_size if vocab_size is not None else (
-        None if vocabulary is not None else DEFAULT_MAX_TOKENS)
-    if max_tokens is not None and max_tokens < 3:
-        raise InputValueError("`vocab_size` counts padding and [UNK] too, so it must be >= 3. "
-                         f"Received: vocab_size={vocab_size!r}")
-    if vocabulary is not None and max_tokens is not None:
-        vocabulary = vocabulary[:max_tokens - 2]
-    vectorizer = keras.layers.TextVectorization(
-        max_tokens=max_tokens, standardize=standardize, split=split,
-        output_sequence_length=sequence_length, vocabulary=vocabulary, name="vectorize")
-    if vocabulary is None:
-        vectorizer.adapt(texts, batch_size=1024)
-    return keras.Input(shape=(), dtype="string", name="text"), vectorizer
+    if compile_args.global_clipnorm == DEFAULT_GLOBAL_CLIPNORM and (
+            compile_args.clipnorm is not None or compile_args.clipvalue is not None
+            or isinstance(compile_args.optimizer, keras.optimizers.Optimizer)):
+        return dataclasses.replace(compile_args, global_clipnorm=None)
+    return compile_args
 
 
 @register_model(family="rnn", input_kind="sequence",
                 example_kwargs={"vocab_size": 20, "task": "binary", "units": 4, "embedding_dim": 4})
+@model_factory(global_clipnorm=DEFAULT_GLOBAL_CLIPNORM, steps_per_execution=1, jit_compile=False)
 def rnn(
     vocab_size: int | None = None,
     *,
@@ -242,24 +210,9 @@ def rnn(
     dense_units: Sequence[int] = (),
     dense_activation: Any = "relu",
     dense_dropout: float = 0.0,
-    task: str | None = None,
-    num_classes: int | None = None,
-    num_outputs: int = 1,
-    output_activation: Any = None,
-    loss: Any = None,
-    label_format: str | None = None,
-    label_smoothing: float = 0.0,
-    metrics: Sequence[Any] | None = None,
-    optimizer: Any = "adam",
-    learning_rate: float | None = None,
-    clipnorm: float | None = None,
-    clipvalue: float | None = None,
-    global_clipnorm: float | None = DEFAULT_GLOBAL_CLIPNORM,
-    steps_per_execution: int = 1,
-    jit_compile: bool | str = False,
-    seed: int | None = None,
-    compile: bool = True,
     name: str = "rnn",
+    head_args: HeadArgs,
+    compile_args: CompileArgs,
 ) -> keras.Model:
     """A recurrent network (SimpleRNN, LSTM or GRU) for text and sequences.
 
@@ -300,28 +253,12 @@ def rnn(
         dense_units: Dense layers between the recurrent layers and the head, e.g. ``(32,)``.
         dense_activation: Activation of those Dense layers.
         dense_dropout: Dropout after each of those Dense layers.
-        task: ``binary``, ``multiclass``, ``multilabel`` or ``regression``; inferred from
-            ``num_classes`` when omitted. Per step for ``many_to_many``/``one_to_many``.
-        num_classes: Classes (multiclass) or labels (multilabel).
-        num_outputs: Regression targets (per step for sequence outputs).
-        output_activation: Overrides the head's output activation.
-        loss: Any catalog loss or object; ``None`` takes the task's default.
-        label_format: ``"sparse"`` (integer labels, default) or ``"onehot"`` (alias
-            ``"categorical"``) for multiclass.
-        label_smoothing: Label smoothing for cross-entropy losses.
-        metrics: Metrics for ``compile``; ``None`` gives the head's defaults.
-        optimizer: Any catalog optimizer (``adam`` by default) or object.
-        learning_rate: ``None`` keeps the optimizer's Keras default.
-        clipnorm, clipvalue: Per-variable norm / element-wise gradient clipping; either replaces
-            the default global clipping.
-        global_clipnorm: Clip the norm of all gradients together: ``1.0`` by default for
-            recurrent models, ``None`` turns clipping off.
-        steps_per_execution: Batches per compiled call of ``model.fit``.
-        jit_compile: XLA compilation (off by default: see the module docstring; ``"auto"`` is
-            Keras' rule).
-        seed: Seeds Python, NumPy and Keras before the weights are created.
-        compile: Return the model compiled (default) or not.
         name: The model's name.
+
+    The head keywords apply per step for ``many_to_many``/``one_to_many``. Gradient clipping:
+    ``global_clipnorm=1.0`` by default; ``clipnorm`` or ``clipvalue`` (or an optimizer object)
+    replace it, ``global_clipnorm=None`` turns it off. XLA is off by default (see the module
+    docstring).
 
     Returns:
         A ``keras.Model``, compiled unless ``compile=False``.
@@ -354,61 +291,17 @@ def rnn(
     vocab_size = positive_int("vocab_size", vocab_size, allow_none=True)
     cell_activation(activation)
     cell_activation(recurrent_activation, "recurrent_activation")
-    head = resolve_head(task, num_classes=num_classes, num_outputs=num_outputs, loss=loss,
-                        output_activation=output_activation, metrics=metrics,
-                        label_smoothing=label_smoothing, label_format=label_format)
-    if metrics is None and head.task == "regression" and shape in ("many_to_many", "one_to_many"):
+    head = head_args.resolve()
+    if head_args.metrics is None and head.task == "regression" and shape in (
+            "many_to_many", "one_to_many"):
         # Keras' R2Score takes (samples, outputs) only; per-step regression reports MAE.
         head = dataclasses.replace(head, metrics=[keras.metrics.MeanAbsoluteError(name="mae")])
-    clipping = _clipping(optimizer, clipnorm, clipvalue, global_clipnorm)
-    set_seed(seed)
+    compile_args = recurrent_clipping(compile_args)
+    set_seed(compile_args.seed)
 
-    # --- inputs -------------------------------------------------------------------------------
-    vector_in = shape in ("one_to_many", "one_to_one")
-    if vector_in:
-        if texts is not None or vocabulary is not None or vocab_size is not None:
-            raise InputValueError(f"shape={shape!r} takes a vector (input_dim=), not text or tokens. "
-                             f"Received: shape={shape!r}")
-        input_dim = positive_int("input_dim", input_dim)
-        inputs = keras.Input(shape=(input_dim,), name="features")
-        if shape == "one_to_many":
-            output_length = positive_int("output_length", output_length)
-            x = keras.layers.RepeatVector(output_length, name="repeat")(inputs)
-        else:
-            x = keras.layers.Reshape((1, input_dim), name="one_step")(inputs)
-    elif texts is not None or vocabulary is not None:
-        if input_shape not in (None, ()):
-            raise InputValueError("Raw-text input takes no `input_shape` (one string per sample). "
-                             f"Received: input_shape={input_shape!r}")
-        inputs, vectorizer = _text_input(texts, vocabulary, vocab_size, sequence_length, tokenize,
-                                         standardize, shape)
-        x = vectorizer(inputs)
-        x = keras.layers.Embedding(vectorizer.vocabulary_size(), embedding_dim, mask_zero=mask,
-                                   name="embedding")(x)
-    elif vocab_size is not None:
-        if input_shape is not None and len(tuple(input_shape)) != 1:
-            raise InputValueError("Integer-token input is 1-D (one token id per step); "
-                             f"`input_shape` must be (steps,). Received: input_shape={input_shape!r}")
-        steps = sequence_length or (next(iter(input_shape)) if input_shape else None)
-        inputs = keras.Input(shape=(steps,), dtype="int32", name="tokens")
-        x = keras.layers.Embedding(vocab_size, embedding_dim, mask_zero=mask,
-                                   name="embedding")(inputs)
-    elif input_shape is not None or input_dim is not None:
-        shape_in = tuple(input_shape) if input_shape is not None else (None, input_dim)
-        if len(shape_in) != 2 or shape_in[-1] is None:
-            raise InputValueError("Float sequences need input_shape=(timesteps, features) (timesteps "
-                             f"may be None). Received: input_shape={input_shape!r}")
-        inputs = keras.Input(shape=shape_in, name="sequence")
-        x = keras.layers.Masking(0.0, name="masking")(inputs) if mask else inputs
-    else:
-        raise InputValueError(
-            "Tell the model what goes in: texts= (raw strings, the vocabulary is adapted on them) "
-            "or vocabulary=, vocab_size= (integer token ids), input_shape=(timesteps, features) "
-            "(float sequences), or input_dim= (a vector, for shape='one_to_many'/'one_to_one'). "
-            "Received: none of them"
-        )
-
-    # --- recurrent layers and head -----------------------------------------------------------
+    inputs, x = build_inputs(InputSpec(texts, vocabulary, vocab_size, sequence_length, tokenize,
+                                standardize, input_shape, input_dim, output_length, shape,
+                                embedding_dim, mask))
     sequence_out = shape in ("many_to_many", "one_to_many")
     for i, (n_units, rate, r_rate) in enumerate(zip(layer_units, dropouts, recurrent_dropouts)):
         last = i == n_layers - 1
@@ -425,46 +318,20 @@ def rnn(
     for layer in output_layer(head, initializer=catalog.default_initializer(head.activation)):
         x = layer(x)
     model = keras.Model(inputs, x, name=normalize_name(name) or "rnn")
-    if compile:
-        compile_model(model, head, optimizer=optimizer, learning_rate=learning_rate, **clipping,
-                      steps_per_execution=steps_per_execution, jit_compile=jit_compile)
-    return model
+    return compile_args.apply(model, head)
 
 
 # === Shortcuts ===
 
 def _shortcut(name: str, cell: str, bidirectional: bool, summary: str, example: str):
-    """A registered factory: ``rnn`` with the cell fixed and its own default direction and name.
-
-    The shortcut has ``rnn``'s full signature (minus ``cell``), so every keyword stays a tuning
-    axis and unknown keywords are refused by name.
-    """
-    base = inspect.signature(rnn)
-    params = []
-    for p in base.parameters.values():
-        if p.name == "cell":
-            continue
-        if p.name == "bidirectional":
-            p = p.replace(default=bidirectional)
-        elif p.name == "name":
-            p = p.replace(default=name)
-        params.append(p)
-
-    def factory(*args: Any, **kwargs: Any) -> keras.Model:
-        bound = factory.__signature__.bind(*args, **kwargs)
-        bound.apply_defaults()
-        return rnn(**bound.arguments, cell=cell)
-
-    factory.__signature__ = base.replace(parameters=params)
-    factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = __name__
-    factory.__doc__ = (
-        f"{summary}\n\n"
-        f"``{name}(...)`` is ``rnn(..., cell={cell!r}, bidirectional={bidirectional})``; it takes "
-        "every other argument of :func:`rnn` (see there).\n\n"
-        f"Example:\n{example}"
-    )
-    return factory
+    """``rnn`` with the cell fixed and its own default direction and name (a variant: it has
+    ``rnn``'s full signature minus ``cell``, so every keyword stays a tuning axis)."""
+    doc = (f"{summary}\n\n"
+           f"``{name}(...)`` is ``rnn(..., cell={cell!r}, bidirectional={bidirectional})``; it "
+           "takes every other argument of :func:`rnn` (see there).\n\n"
+           f"Example:\n{example}")
+    return variant(rnn, name, fixed={"cell": cell}, defaults={"bidirectional": bidirectional},
+                   doc=doc, module=__name__)
 
 
 _TEXT_EXAMPLE = {"texts": _EXAMPLE_TEXTS, "task": "binary", "units": 4, "embedding_dim": 4}

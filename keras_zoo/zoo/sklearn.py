@@ -29,98 +29,79 @@ Example:
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import inspect
+import warnings
 from typing import Any
 
 import keras
 import numpy as np
 import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.exceptions import DataConversionWarning
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import LabelEncoder, StandardScaler
 from sklearn.utils.multiclass import type_of_target
 from sklearn.utils.validation import check_is_fitted, validate_data
 
-from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo import training
-from keras_zoo.zoo.ann import ann
+from keras_zoo.zoo.heads import resolve_head
+from keras_zoo.zoo.tabular import ann
 
 __all__ = ["ANNClassifier", "ANNRegressor", "ann_classifier", "ann_pipeline", "ann_regressor"]
 
 
-class _ANNEstimator(BaseEstimator):
-    """Parameters shared by the classifier and the regressor (see :func:`keras_zoo.zoo.ann`)."""
+# ann() keywords an estimator takes from the data, or under scikit-learn's own name.
+_FROM_DATA = ("input_dim", "normalization", "target_normalization", "num_classes", "num_outputs",
+              "seed", "compile", "name")
+_FIT_PARAMETERS = {"epochs": 100, "batch_size": None, "validation_split": 0.1,
+                   "early_stopping": True, "patience": 10, "verbose": 0, "random_state": None}
 
-    def __init__(
-        self,
-        hidden_units: Sequence[int] = (64, 32),
-        activation: Any = "relu",
-        initializer: Any = None,
-        dropout: float = 0.0,
-        batch_norm: bool = False,
-        l1: float = 0.0,
-        l2: float = 0.0,
-        output_activation: Any = None,
-        loss: Any = None,
-        label_smoothing: float = 0.0,
-        optimizer: Any = "adam",
-        learning_rate: float | None = None,
-        clipnorm: float | None = None,
-        clipvalue: float | None = None,
-        epochs: int = 100,
-        batch_size: int | None = None,
-        validation_split: float = 0.1,
-        early_stopping: bool = True,
-        patience: int = 10,
-        task: str | None = None,
-        verbose: int = 0,
-        random_state: int | None = None,
-    ):
-        self.hidden_units = hidden_units
-        self.activation = activation
-        self.initializer = initializer
-        self.dropout = dropout
-        self.batch_norm = batch_norm
-        self.l1 = l1
-        self.l2 = l2
-        self.output_activation = output_activation
-        self.loss = loss
-        self.label_smoothing = label_smoothing
-        self.optimizer = optimizer
-        self.learning_rate = learning_rate
-        self.clipnorm = clipnorm
-        self.clipvalue = clipvalue
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.validation_split = validation_split
-        self.early_stopping = early_stopping
-        self.patience = patience
-        self.task = task
-        self.verbose = verbose
-        self.random_state = random_state
+
+def _estimator_signature() -> inspect.Signature:
+    """Every keyword of :func:`ann` (but those read off the data), then the training settings."""
+    own = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
+           for p in inspect.signature(ann).parameters.values() if p.name not in _FROM_DATA]
+    fit = [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
+           for k, v in _FIT_PARAMETERS.items()]
+    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
+    return inspect.Signature([self_param, *own, *fit])
+
+
+class _ANNEstimator(BaseEstimator):
+    """Parameters shared by the classifier and the regressor.
+
+    They are read off :func:`keras_zoo.zoo.ann`'s signature (every keyword but ``input_dim``,
+    the normalization statistics, ``num_classes``/``num_outputs``, ``seed``, ``compile`` and
+    ``name``), followed by the training settings ``epochs``, ``batch_size``,
+    ``validation_split``, ``early_stopping``, ``patience``, ``verbose`` and ``random_state``
+    (the seed). A keyword added to ``ann()`` is at once an estimator and ``GridSearchCV``
+    parameter.
+    """
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        try:
+            bound = type(self).__init__.__signature__.bind(self, *args, **kwargs)
+        except TypeError as err:
+            raise InputTypeError(f"{type(self).__name__}: {err}. Accepted: "
+                                 f"{', '.join(self._get_param_names())}.") from None
+        bound.apply_defaults()
+        for key, value in bound.arguments.items():
+            if key != "self":
+                setattr(self, key, value)
+
+    __init__.__signature__ = _estimator_signature()  # type: ignore[attr-defined]
 
     # --- internals ---------------------------------------------------------------------------
 
     def _build(self, n_features: int, task: str, n_out: int) -> keras.Model:
+        factory_keys = [k for k in inspect.signature(ann).parameters if k not in _FROM_DATA]
         return ann(
             n_features,
+            **{k: getattr(self, k) for k in factory_keys if k != "task"},
             task=task,
             num_classes=n_out if task in ("multiclass", "multilabel") else None,
             num_outputs=n_out if task == "regression" else 1,
-            hidden_units=self.hidden_units,
-            activation=self.activation,
-            initializer=self.initializer,
-            dropout=self.dropout,
-            batch_norm=self.batch_norm,
-            l1=self.l1,
-            l2=self.l2,
-            output_activation=self.output_activation,
-            loss=self.loss,
-            label_smoothing=self.label_smoothing,
-            optimizer=self.optimizer,
-            learning_rate=self.learning_rate,
-            clipnorm=self.clipnorm,
-            clipvalue=self.clipvalue,
             seed=self.random_state,
         )
 
@@ -144,6 +125,15 @@ class _ANNEstimator(BaseEstimator):
         _refuse_text_features(X)
         X = validate_data(self, X, reset=False, dtype="float32")
         return training.predict(self.model_, X)
+
+
+def _column_to_1d(y: np.ndarray) -> np.ndarray:
+    """A ``(n, 1)`` target is one target, as in scikit-learn's own estimators (with its warning)."""
+    if y.ndim == 2 and y.shape[1] == 1:
+        warnings.warn("A column-vector y was passed when a 1d array was expected; it is "
+                      "raveled to shape (n_samples,).", DataConversionWarning, stacklevel=3)
+        return y.ravel()
+    return y
 
 
 def _refuse_text_features(X: Any) -> None:
@@ -184,6 +174,7 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
         _refuse_text_features(X)
         X, y = validate_data(self, X, y, dtype="float32", multi_output=True,
                              ensure_all_finite=True, y_numeric=False)
+        y = _column_to_1d(y)
         kind = type_of_target(y)
         if kind == "continuous" or kind == "continuous-multioutput":
             raise InputValueError(
@@ -201,7 +192,8 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
             self.classes_ = self._encoder.classes_
             if len(self.classes_) < 2:
                 raise InputValueError(
-                    f"ANNClassifier needs at least 2 classes; y has one ({self.classes_[0]!r})."
+                    "ANNClassifier needs at least 2 classes; y has one class "
+                    f"({self.classes_[0]!r}). Received: {len(y)} label(s)"
                 )
             y_enc = self._encoder.transform(y)
             task = "binary" if len(self.classes_) == 2 else "multiclass"
@@ -209,6 +201,10 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
             if self.task == "multiclass":
                 task = "multiclass"
             y_enc = y_enc.astype("float32" if task == "binary" else "int32")
+            if task == "multiclass" and resolve_head(
+                    task, num_classes=n_out, loss=self.loss,
+                    label_format=self.label_format).label_format == "onehot":
+                y_enc = np.eye(n_out, dtype="float32")[y_enc]  # what a one-hot loss expects
         if self.task is not None and self.task != task:
             raise InputValueError(
                 f"task={self.task!r} does not fit these labels ({kind}, {n_out} classes); "
@@ -242,6 +238,7 @@ class ANNRegressor(RegressorMixin, _ANNEstimator):
         _refuse_text_features(X)
         X, y = validate_data(self, X, y, dtype="float32", multi_output=True, y_numeric=True,
                              ensure_all_finite=True)
+        y = _column_to_1d(y)
         y = np.asarray(y, dtype="float32")
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if self.task not in (None, "regression"):

@@ -12,7 +12,7 @@ import pytest
 import keras_zoo as kz
 from keras_zoo import zoo
 from keras_zoo.zoo import catalog
-from keras_zoo.zoo.rnn import cell_activation
+from keras_zoo.zoo.recurrent import cell_activation
 
 RNG = np.random.default_rng(0)
 

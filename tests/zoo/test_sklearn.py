@@ -12,6 +12,7 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
+from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from keras_zoo import zoo
 from keras_zoo.zoo.sklearn import ANNClassifier, ANNRegressor
@@ -173,3 +174,45 @@ def test_mixed_frame_pipeline_with_a_column_transformer_learns_and_round_trips(t
     path = tmp_path / "mixed.joblib"
     joblib.dump(pipe, path)
     np.testing.assert_array_equal(joblib.load(path).predict(df[200:]), pipe.predict(df[200:]))
+
+
+# === Parameters come from ann() ===
+
+def test_estimator_parameters_are_ann_keywords_plus_training_settings():
+    import inspect
+
+    from keras_zoo.zoo.sklearn import _FIT_PARAMETERS, _FROM_DATA
+
+    ann_keys = set(inspect.signature(zoo.ann).parameters) - set(_FROM_DATA)
+    for cls in (ANNClassifier, ANNRegressor):
+        params = set(cls().get_params())
+        assert params == ann_keys | set(_FIT_PARAMETERS)
+        assert {"global_clipnorm", "label_format", "steps_per_execution"} <= params
+    with pytest.raises(TypeError, match="hiden_units"):
+        ANNClassifier(hiden_units=(3,))
+
+
+def test_global_clipnorm_and_onehot_labels_reach_the_model():
+    X, y = load_iris(return_X_y=True)
+    est = ANNClassifier(hidden_units=(8,), epochs=3, global_clipnorm=0.5,
+                        loss="categorical_crossentropy", random_state=0).fit(X, y)
+    assert est.model_.optimizer.global_clipnorm == 0.5
+    assert est.model_.loss.__class__.__name__ == "CategoricalCrossentropy"
+    assert est.predict_proba(X).shape == (150, 3)
+
+
+# === scikit-learn's own estimator checks ===
+
+def _expected_failures(estimator):
+    """Checks these estimators fail by design, each with its reason (none today)."""
+    return {}
+
+
+@parametrize_with_checks([ANNClassifier(hidden_units=(16,), epochs=60, learning_rate=0.01,
+                                        random_state=0),
+                          ANNRegressor(hidden_units=(16,), epochs=60, learning_rate=0.01,
+                                       random_state=0)],
+                         expected_failed_checks=_expected_failures)
+@pytest.mark.large
+def test_scikit_learn_estimator_checks(estimator, check):
+    check(estimator)

@@ -10,7 +10,7 @@ import pytest
 import keras_zoo as kz
 from keras_zoo import zoo
 from keras_zoo.zoo.layers import BahdanauAttention, LuongAttention
-from keras_zoo.zoo.seq2seq import Seq2Seq, SequenceAccuracy
+from keras_zoo.zoo.translation import Seq2Seq, SequenceAccuracy
 
 PAIRS = (["abc", "bca", "cab", "abcd", "dcb", "ad"], ["cba", "acb", "bac", "dcba", "bcd", "da"])
 
