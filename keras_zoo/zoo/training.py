@@ -18,6 +18,9 @@
   compiled ``test_step`` call. It calls the same ``train_step``/``test_step`` and the same Keras
   callbacks (``CallbackList``, ``History``, ``EarlyStopping`` ...), so losses, metrics and logs are
   Keras' own. ``benchmarks/bench_ann.py`` measures what it buys; ``fast=False`` uses ``model.fit``.
+  It lives in ``keras_zoo.zoo.fast_loop``, with the list of Keras internals it relies on and the
+  Keras versions it is known to work with; outside them ``fit`` logs one warning and uses
+  ``model.fit``.
 
 * **Texts** (lists or arrays of strings) become NumPy object arrays, the form Keras' data
   adapters and ``tf.constant`` accept; a model with a ``validate_data(x, y)`` method (e.g.
@@ -30,7 +33,6 @@ Everything else (``callbacks``, ``class_weight``, ``verbose``, tf.data inputs) b
 
 from __future__ import annotations
 
-import contextlib
 import logging
 import math
 import sys
@@ -46,12 +48,19 @@ from keras_zoo.base import check_fraction, set_seed
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.base.tasks import infer_task
 from keras_zoo.zoo import catalog
+from keras_zoo.zoo.fast_loop import EVAL_CHUNK as _EVAL_CHUNK
+from keras_zoo.zoo.fast_loop import (
+    build_training_state,  # noqa: F401  re-exported: keras_zoo.tuning.engine uses it from here
+    fast_fit,
+    fast_path_applies,
+    quiet_own_retracing,
+    replica_safe,
+)
 
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 32
 DEFAULT_PATIENCE = 10
-_EVAL_CHUNK = 8192
 
 
 def _to_array(a: Any) -> Any:
@@ -248,39 +257,82 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         >>> len(history.history["loss"]) <= 3
         True
     """
-    if not getattr(model, "compiled", False) and getattr(model, "optimizer", None) is None:
-        raise InputValueError("The model is not compiled: build it with compile=True or call "
-                         "model.compile(...) first.")
-    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
-        raise InputValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+    _check_fit_arguments(model, epochs)
     set_seed(seed)
     callbacks = list(callbacks or [])
-    x = _to_array(x)
-    y = align_targets(model, _to_array(y))
-    if validation_data is not None and len(validation_data) >= 2:
-        validation_data = (validation_data[0],
-                           align_targets(model, _to_array(validation_data[1])),
-                           *validation_data[2:])
-    validate = getattr(model, "validate_data", None)  # e.g. Seq2Seq: text pairs, target lengths
-    if callable(validate) and y is not None and _is_in_memory(x):
-        x, y = validate(x, y)
-        if validation_data is not None and len(validation_data) >= 2:
-            validation_data = (*validate(_to_array(validation_data[0]),
-                                         _to_array(validation_data[1])), *validation_data[2:])
-    check_image_input(model, x, "x")
-    if validation_data is not None and len(validation_data) >= 2:
-        check_image_input(model, _to_array(validation_data[0]), "validation_data[0]")
+    x, y, validation_data = _prepare_data(model, x, y, validation_data)
 
     in_memory = y is not None and _is_in_memory(x) and isinstance(y, np.ndarray)
     if not in_memory:  # tf.data, generators, PyDataset ...: plain Keras.
         has_val = validation_data is not None or validation_split
         stopper = early_stopping_callback(early_stopping, monitor=monitor or (
             "val_loss" if has_val else "loss")) if early_stopping else None
-        return model.fit(x, y, validation_data=validation_data, validation_split=validation_split,
-                         epochs=int(epochs), batch_size=batch_size, class_weight=class_weight,
-                         sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
-                         callbacks=callbacks + ([stopper] if stopper else []))
+        with quiet_own_retracing():
+            return model.fit(x, y, validation_data=validation_data,
+                             validation_split=validation_split, epochs=int(epochs),
+                             batch_size=batch_size, class_weight=class_weight,
+                             sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
+                             callbacks=callbacks + ([stopper] if stopper else []))
 
+    x, y, sample_weight, validation_data, sw_val = _hold_out_validation(
+        x, y, sample_weight, validation_data, validation_split, seed)
+    batch_size = resolve_batch_size(model, batch_size, _n_samples(x))
+    stopper = _stopper(early_stopping, monitor, has_val=validation_data is not None)
+
+    if not (fast and fast_path_applies(model, x)):
+        with quiet_own_retracing(), replica_safe(model) as replicas:
+            if replicas > 1 and validation_data is not None:
+                validation_data = _trim_for_replicas(validation_data, replicas)
+            return model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
+                             batch_size=batch_size, class_weight=class_weight,
+                             sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
+                             callbacks=callbacks + ([stopper] if stopper else []))
+    if class_weight is not None:
+        sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
+    return fast_fit(model, x, y, sample_weight, validation_data, sw_val, epochs=int(epochs),
+                    batch_size=batch_size, shuffle=shuffle, seed=seed, verbose=verbose,
+                    callbacks=([stopper] if stopper else []) + callbacks)
+
+
+def _check_fit_arguments(model: keras.Model, epochs: Any) -> None:
+    if not getattr(model, "compiled", False) and getattr(model, "optimizer", None) is None:
+        raise InputValueError("The model is not compiled: build it with compile=True or call "
+                         "model.compile(...) first.")
+    if not isinstance(epochs, (int, np.integer)) or epochs < 1:
+        raise InputValueError(f"`epochs` must be a positive integer. Received: epochs={epochs!r}")
+
+
+def _prepare_data(model: keras.Model, x: Any, y: Any, validation_data: Sequence[Any] | None
+                  ) -> tuple[Any, Any, Sequence[Any] | None]:
+    """Arrays from pandas/lists, targets aligned to the output, the model's own data checks
+    (``validate_data``) and the image-shape check, for the training and validation data."""
+    x = _to_array(x)
+    y = align_targets(model, _to_array(y))
+    has_val_pair = validation_data is not None and len(validation_data) >= 2
+    if has_val_pair:
+        validation_data = (validation_data[0],
+                           align_targets(model, _to_array(validation_data[1])),
+                           *validation_data[2:])
+    validate = getattr(model, "validate_data", None)  # e.g. Seq2Seq: text pairs, target lengths
+    if callable(validate) and y is not None and _is_in_memory(x):
+        x, y = validate(x, y)
+        if has_val_pair:
+            validation_data = (*validate(_to_array(validation_data[0]),
+                                         _to_array(validation_data[1])), *validation_data[2:])
+    check_image_input(model, x, "x")
+    if has_val_pair:
+        check_image_input(model, _to_array(validation_data[0]), "validation_data[0]")
+    return x, y, validation_data
+
+
+def _hold_out_validation(x: Any, y: np.ndarray, sample_weight: Any,
+                         validation_data: Sequence[Any] | None, validation_split: float,
+                         seed: int | None) -> tuple[Any, np.ndarray, Any, tuple | None, Any]:
+    """In-memory data: checks the sizes and splits off the validation rows (and their sample
+    weights) when ``validation_split`` is given without ``validation_data``.
+
+    Returns ``(x, y, sample_weight, validation_data, validation_sample_weight)``.
+    """
     n = _n_samples(x)
     if n == 0:
         raise InputValueError("The training data is empty.")
@@ -294,7 +346,6 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
             sample_weight = np.asarray(sample_weight)
             sample_weight, sw_val = sample_weight[tr], sample_weight[va]
         x, y = _take(x, tr), y[tr]
-        n = _n_samples(x)
     if validation_data is not None:
         if len(validation_data) not in (2, 3):
             raise InputValueError("`validation_data` must be (x_val, y_val) or (x_val, y_val, weights).")
@@ -303,33 +354,17 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
             sw_val = validation_data[2]
         if _n_samples(validation_data[0]) == 0:
             raise InputValueError("The validation data is empty.")
+    return x, y, sample_weight, validation_data, sw_val
 
-    batch_size = resolve_batch_size(model, batch_size, n)
-    has_val = validation_data is not None
+
+def _stopper(early_stopping: bool | int | Mapping[str, Any], monitor: str | None, *,
+             has_val: bool) -> keras.callbacks.EarlyStopping | None:
     monitor = monitor or ("val_loss" if has_val else "loss")
     stopper = early_stopping_callback(early_stopping, monitor=monitor)
     if stopper is not None and monitor.startswith("val_") and not has_val:
         log.info("Early stopping on %s needs validation data; it is off for this run.", monitor)
         stopper = None
-
-    use_fast = fast and keras.backend.backend() == "tensorflow" and _fits_in_memory(x)
-    if use_fast:
-        import tensorflow as tf
-
-        use_fast = not tf.distribute.has_strategy() and not getattr(model, "run_eagerly", False)
-    if not use_fast:
-        with _replica_safe(model) as replicas:
-            if replicas > 1 and validation_data is not None:
-                validation_data = _trim_for_replicas(validation_data, replicas)
-            return model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
-                             batch_size=batch_size, class_weight=class_weight,
-                             sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
-                             callbacks=callbacks + ([stopper] if stopper else []))
-    if class_weight is not None:
-        sample_weight = _class_weights_to_sample_weights(y, class_weight, sample_weight)
-    return _fast_fit(model, x, y, sample_weight, validation_data, sw_val, epochs=int(epochs),
-                     batch_size=batch_size, shuffle=shuffle, seed=seed, verbose=verbose,
-                     callbacks=([stopper] if stopper else []) + callbacks)
+    return stopper
 
 
 def check_image_input(model: keras.Model, x: Any, argument: str = "x") -> None:
@@ -361,54 +396,6 @@ def check_image_input(model: keras.Model, x: Any, argument: str = "x") -> None:
                          f"{want}: {', '.join(wrong)}. {fix} Received: {argument}.shape={x.shape}")
 
 
-_FAST_PATH_MAX_BYTES = 2 * 1024**3
-
-
-class _OwnRetracingFilter(logging.Filter):
-    """TensorFlow warns when more than five tf.functions of one Python function were traced
-    recently. Every new model traces its own train/test/predict functions, and the fast path
-    builds one epoch function per ``fit`` call, by design: a search, a notebook comparing
-    activations or a ``GridSearchCV`` builds a new model each time. For those functions (the fast
-    path's and Keras' own ``TensorFlowTrainer`` step functions) the warning is a false alarm whose
-    advice does not apply, so it is dropped; retracing warnings about any other function show.
-    """
-
-    _PER_MODEL = ("_fast_fit", "_compiled_validation", "TensorFlowTrainer.")
-
-    def filter(self, record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        return not ("triggered tf.function retracing" in message
-                    and any(name in message for name in self._PER_MODEL))
-
-
-logging.getLogger("tensorflow").addFilter(_OwnRetracingFilter())
-
-
-@contextlib.contextmanager
-def _replica_safe(model: keras.Model):
-    """Under a multi-replica ``tf.distribute`` strategy (MirroredStrategy), Keras 3.15 on
-    TensorFlow 2.21 fails with ``steps_per_execution > 1`` (an unfed placeholder) and when an
-    evaluation batch does not split evenly across replicas (AddN of [8, 4] and [7, 4]). Train
-    with one step per execution there; restored afterwards."""
-    replicas = 1
-    if keras.backend.backend() == "tensorflow":
-        import tensorflow as tf
-
-        if tf.distribute.has_strategy():
-            replicas = tf.distribute.get_strategy().num_replicas_in_sync
-    if replicas <= 1:
-        yield replicas
-        return
-    saved = model.steps_per_execution
-    model.steps_per_execution = 1
-    model.train_function = model.test_function = None
-    try:
-        yield replicas
-    finally:
-        model.steps_per_execution = saved
-        model.train_function = model.test_function = None
-
-
 def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     n = _n_samples(validation_data[0])
     keep = n - n % replicas
@@ -421,133 +408,23 @@ def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     return tuple(_take(v, np.arange(keep)) if v is not None else None for v in validation_data)
 
 
-def _fits_in_memory(x: Any) -> bool:
-    leaves = x.values() if isinstance(x, Mapping) else (x if isinstance(x, (list, tuple)) else [x])
-    return sum(getattr(a, "nbytes", 0) for a in leaves) < _FAST_PATH_MAX_BYTES
+def class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, float],
+                                    sample_weight: Any = None) -> np.ndarray:
+    """Per-sample weights (float32) from ``class_weight``, as ``model.fit`` applies them: the
+    class of a sample is its label, or the argmax of a one-hot row; times ``sample_weight``."""
+    from sklearn.utils.class_weight import compute_sample_weight
 
-
-def _class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, float],
-                                     sample_weight: Any) -> np.ndarray:
     labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype("int64")
-    missing = sorted(set(np.unique(labels).tolist()) - {int(k) for k in class_weight})
+    weights_by_class = {int(k): v for k, v in class_weight.items()}
+    missing = sorted(set(np.unique(labels).tolist()) - set(weights_by_class))
     if missing:
         raise InputValueError(f"`class_weight` has no weight for classes {missing}. "
                          f"Received: class_weight={dict(class_weight)!r}")
-    weights = np.array([class_weight[int(c)] for c in labels], dtype="float32")
+    weights = compute_sample_weight(weights_by_class, labels).astype("float32")
     if sample_weight is not None:
         weights = weights * np.asarray(sample_weight, dtype="float32")
     return weights
-
-
-def build_training_state(model: keras.Model, data: tuple) -> None:
-    """Create the optimizer, loss and metric state eagerly (on two samples), so the traced
-    epoch function never creates variables. Uses public Keras API only."""
-    x, y, sw = data
-    few = (lambda a: a[:2])
-    x2 = tf_map(few, x)
-    y2 = few(y)
-    y_pred = model(x2, training=False)
-    sw2 = few(sw) if sw is not None else None
-    model.compute_loss(x=x2, y=y2, y_pred=y_pred, sample_weight=sw2, training=False)
-    model.compute_metrics(x2, y2, y_pred, sample_weight=sw2)
-    if not model.optimizer.built:
-        model.optimizer.build(model.trainable_variables)
-    model.reset_metrics()
-
-
-def tf_map(fn, structure):
-    import tensorflow as tf
-
-    return tf.nest.map_structure(fn, structure)
-
-
-def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
-              validation_data: tuple | None, sw_val: Any, *, epochs: int, batch_size: int,
-              shuffle: bool, seed: int | None, verbose: int | str,
-              callbacks: list[keras.callbacks.Callback]) -> keras.callbacks.History:
-    import tensorflow as tf
-
-    n = _n_samples(x)
-    steps = math.ceil(n / batch_size)
-    xt = tf_map(tf.constant, x)
-    yt = tf.constant(y)
-    swt = tf.constant(np.asarray(sample_weight, dtype="float32")) if sample_weight is not None \
-        else None
-    build_training_state(model, (xt, yt, swt))
-
-    bs = tf.constant(batch_size, dtype=tf.int32)
-    n_t = tf.constant(n, dtype=tf.int32)
-    steps_t = tf.constant(steps, dtype=tf.int32)
-
-    def run_epoch(order):
-        def body(i):
-            idx = order[i * bs:tf.minimum((i + 1) * bs, n_t)]
-            batch = (tf_map(lambda a: tf.gather(a, idx), xt), tf.gather(yt, idx))
-            if swt is not None:
-                batch += (tf.gather(swt, idx),)
-            step(batch)
-            return (i + 1,)
-
-        tf.while_loop(lambda i: i < steps_t, body, (tf.constant(0),))
-        return tf.constant(0)
-
-    # With XLA, compile the training step, not the whole epoch loop (as Keras' own trainer does):
-    # an XLA-compiled while loop around a convolution ran >100x slower on CPU (~96 s vs ~0.35 s
-    # per digits epoch, benchmarks/bench_cnn.py); the step compiled alone is on par with model.fit.
-    jit = model.jit_compile is True
-    step = tf.function(model.train_step, jit_compile=True, autograph=False) if jit else \
-        model.train_step
-    epoch_fn = tf.function(run_epoch, autograph=False)
-    validate = _compiled_validation(model, validation_data, sw_val) if validation_data else None
-
-    cbs = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
-                                       verbose=verbose, epochs=epochs, steps=steps, model=model)
-    rng = np.random.default_rng(seed)
-    model.stop_training = False
-    cbs.on_train_begin()
-    epoch_logs: dict[str, float] = {}
-    for epoch in range(epochs):
-        model.reset_metrics()
-        cbs.on_epoch_begin(epoch)
-        cbs.on_train_batch_begin(0)
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        epoch_fn(tf.constant(order, dtype=tf.int32))
-        epoch_logs = {k: float(np.asarray(v)) for k, v in model.get_metrics_result().items()}
-        cbs.on_train_batch_end(steps - 1, dict(epoch_logs))
-        if validate is not None:
-            epoch_logs.update(validate())
-        cbs.on_epoch_end(epoch, epoch_logs)
-        if model.stop_training:
-            break
-    model.optimizer.finalize_variable_values(model.trainable_weights)
-    cbs.on_train_end(logs=epoch_logs)
-    return model.history
-
-
-def _compiled_validation(model: keras.Model, data: tuple, sw: Any):
-    """A function returning ``val_*`` logs: ``test_step`` over in-memory chunks, compiled once."""
-    import tensorflow as tf
-
-    x, y = data[0], data[1]
-    n = _n_samples(x)
-    chunks = []
-    for start in range(0, n, _EVAL_CHUNK):
-        idx = slice(start, start + _EVAL_CHUNK)
-        chunk = (tf_map(lambda a, idx=idx: tf.constant(a[idx]), x), tf.constant(y[idx]))
-        if sw is not None:
-            chunk += (tf.constant(np.asarray(sw[idx], dtype="float32")),)
-        chunks.append(chunk)
-    step = tf.function(lambda batch: model.test_step(batch), reduce_retracing=True,
-                       jit_compile=model.jit_compile is True, autograph=False)
-
-    def validate() -> dict[str, float]:
-        model.reset_metrics()
-        for chunk in chunks:
-            step(chunk)
-        return {f"val_{k}": float(np.asarray(v)) for k, v in model.get_metrics_result().items()}
-
-    return validate
 
 
 def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.ndarray:
@@ -557,11 +434,12 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
     ``model.predict`` on a small table (no iterator, no callbacks), same numbers.
     """
     x = _to_array(x)
-    if not _is_in_memory(x):
-        return model.predict(x, verbose=0)
-    n = _n_samples(x)
-    if n <= batch_size:
-        return np.asarray(model.predict_on_batch(x))
-    parts = [np.asarray(model.predict_on_batch(_take(x, slice(i, i + batch_size))))
-             for i in range(0, n, batch_size)]
+    with quiet_own_retracing():
+        if not _is_in_memory(x):
+            return model.predict(x, verbose=0)
+        n = _n_samples(x)
+        if n <= batch_size:
+            return np.asarray(model.predict_on_batch(x))
+        parts = [np.asarray(model.predict_on_batch(_take(x, slice(i, i + batch_size))))
+                 for i in range(0, n, batch_size)]
     return np.concatenate(parts, axis=0)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import logging
+import re
 
 import keras
 import numpy as np
 import pytest
 
 from keras_zoo import zoo
+from keras_zoo.base.errors import InputValueError
+from keras_zoo.zoo import fast_loop, training
 from keras_zoo.zoo.training import split_validation
 
 
@@ -63,19 +66,89 @@ def test_fast_and_plain_paths_learn_the_same_amount(breast_cancer):
     assert abs(scores[0] - scores[1]) < 0.05
 
 
-def test_early_stopping_stops_and_restores_the_best_epoch():
-    rng = np.random.default_rng(1)
-    x = rng.normal(size=(80, 6)).astype("float32")
-    y = rng.integers(0, 2, size=80).astype("int32")  # pure noise: validation loss soon rises
-    model = zoo.ann(6, task="binary", hidden_units=(64, 64), learning_rate=0.01, seed=0)
-    history = zoo.fit(model, x, y, validation_split=0.25, epochs=200, early_stopping=5, seed=0)
+class _WeightsPerEpoch(keras.callbacks.Callback):
+    def __init__(self):
+        super().__init__()
+        self.weights = []
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.weights.append(self.model.get_weights())
+
+
+@pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
+def test_early_stopping_restores_the_best_epochs_weights(fast, monkeypatch):
+    """Training targets y = x, validation targets y = x / 2: from w = 0 the one weight climbs
+    towards 1, so the validation loss falls until w passes 0.5 and rises after. Training stops
+    `patience` epochs later and the weights of the best epoch (not the last) are restored."""
+    fast_calls = []
+    monkeypatch.setattr(training, "fast_fit",
+                        lambda *a, **k: fast_calls.append(1) or fast_loop.fast_fit(*a, **k))
+    x = np.linspace(-1, 1, 32, dtype="float32").reshape(-1, 1)
+    model = keras.Sequential([keras.Input((1,)),
+                              keras.layers.Dense(1, use_bias=False, kernel_initializer="zeros")])
+    model.compile(optimizer=keras.optimizers.Adam(0.1), loss="mse")
+    snapshots = _WeightsPerEpoch()
+    history = zoo.fit(model, x, x, validation_data=(x, x / 2), epochs=50, batch_size=32,
+                      early_stopping=3, callbacks=[snapshots], seed=0, fast=fast)
+    assert len(fast_calls) == int(fast)  # the path under test was taken
+
     val = history.history["val_loss"]
-    assert len(val) < 200
     best = int(np.argmin(val))
-    assert len(val) == best + 6  # stopped after 5 epochs without improvement
-    _, _, x_val, y_val = split_validation(x, y, 0.25, seed=0)
-    now = model.evaluate(x_val, y_val, verbose=0, return_dict=True)["loss"]
-    assert now == pytest.approx(val[best], rel=1e-4)  # the best weights were restored
+    assert 0 < best < len(val) - 1 and val[-1] > val[best]  # it got worse after the best epoch
+    assert len(val) == best + 4 < 50  # stopped after 3 epochs without improvement
+    final = model.get_weights()
+    for got, kept in zip(final, snapshots.weights[best]):
+        np.testing.assert_array_equal(got, kept)  # the best epoch's weights ...
+    assert not np.array_equal(final[0], snapshots.weights[-1][0])  # ... not the last epoch's
+    now = model.evaluate(x, x / 2, verbose=0, return_dict=True)["loss"]
+    assert now == pytest.approx(val[best], rel=1e-5)
+    assert now < val[-1]
+
+
+def _reference_class_weights(y, class_weight, sample_weight):
+    """The hand-rolled conversion that class_weights_to_sample_weights replaced."""
+    one_hot = y.ndim > 1 and y.shape[-1] > 1
+    labels = (np.argmax(y, axis=-1) if one_hot else y.reshape(len(y), -1)[:, 0]).astype("int64")
+    weights = np.array([class_weight[int(c)] for c in labels], dtype="float32")
+    if sample_weight is not None:
+        weights = weights * np.asarray(sample_weight, dtype="float32")
+    return weights
+
+
+@pytest.mark.parametrize("y,class_weight", [
+    (np.array([0, 1, 2, 1, 0, 2, 2]), {0: 1.0, 1: 2.5, 2: 0.3}),
+    (np.array([0, 1, 1, 0]), {0: 0.2, 1: 3.0, 7: 9.0}),  # an extra class is ignored
+    (np.array([0.0, 1.0, 1.0, 0.0], dtype="float32"), {np.int64(0): 1.5, np.int64(1): 0.5}),
+    (np.array([[1], [0], [1]], dtype="int32"), {0: 1, 1: 4}),  # (samples, 1) labels
+    (np.eye(3, dtype="float32")[[2, 0, 1, 2]], {0: 1.0, 1: 1 / 3, 2: 7.0}),  # one-hot rows
+])
+@pytest.mark.parametrize("with_sample_weight", [False, True])
+def test_class_weights_to_sample_weights_is_the_former_conversion(y, class_weight,
+                                                                   with_sample_weight):
+    sw = np.linspace(0.5, 2.0, len(y)) if with_sample_weight else None
+    got = training.class_weights_to_sample_weights(y, class_weight, sw)
+    expected = _reference_class_weights(y, class_weight, sw)
+    assert got.dtype == expected.dtype == np.float32
+    np.testing.assert_array_equal(got, expected)
+
+
+def test_class_weights_without_a_weight_for_a_class_are_refused():
+    with pytest.raises(InputValueError, match=re.escape(
+            "`class_weight` has no weight for classes [2]. "
+            "Received: class_weight={0: 1.0, 1: 2.0}")):
+        training.class_weights_to_sample_weights(np.array([0, 1, 2]), {0: 1.0, 1: 2.0}, None)
+
+
+def test_class_weight_weighs_the_fast_path_loss_as_model_fit_does(tiny_binary):
+    x, y = tiny_binary
+    losses = []
+    for fast in (True, False):
+        keras.backend.clear_session()
+        model = _model("gd")  # one full batch: the loss logged is the loss before the update
+        history = zoo.fit(model, x, y, epochs=1, early_stopping=False, fast=fast,
+                          class_weight={0: 0.25, 1: 3.0})
+        losses.append(history.history["loss"][0])
+    assert losses[0] == pytest.approx(losses[1], rel=1e-5)
 
 
 def test_validation_split_is_seeded_and_stratified():
@@ -136,22 +209,26 @@ def test_fit_restores_steps_per_execution(tiny_binary):
 
 
 def test_retracing_warnings_of_per_model_functions_are_dropped_others_kept(caplog):
-    """A loop that builds and evaluates a new model each time does not print TensorFlow's
-    retracing warning (each model traces its own functions), and other functions still warn."""
+    """A loop that builds a new model and trains and predicts with the zoo each time does not
+    print TensorFlow's retracing warning (each model traces its own functions); other functions
+    still warn, and the filter is on TensorFlow's logger only while the zoo's call runs."""
     import tensorflow as tf
 
     x = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
     y = (x[:, 0] > 0).astype("float32")
     with caplog.at_level(logging.WARNING, logger="tensorflow"):
-        for _ in range(6):  # TensorFlow warns from the 5th tracing on
-            model = zoo.ann(4, task="binary", hidden_units=(4,), seed=0)
-            zoo.fit(model, x, y, epochs=1, early_stopping=False)
-            model.evaluate(x, y, verbose=0)
-            model.predict(x, verbose=0)
+        for fast in (True, False):
+            for _ in range(6):  # TensorFlow warns from the 5th tracing on
+                model = zoo.ann(4, task="binary", hidden_units=(4,), seed=0)
+                zoo.fit(model, x, y, validation_split=0.25, epochs=1, early_stopping=False,
+                        fast=fast)
+                zoo.predict(model, x)
     assert not [r for r in caplog.records if "retracing" in r.getMessage()]
+    assert fast_loop.quiet_own_retracing.filter not in logging.getLogger("tensorflow").filters
 
     record = logging.LogRecord("tensorflow", logging.WARNING, __file__, 1,
                                "6 out of the last 6 calls to <function my_step at 0x0> triggered "
                                "tf.function retracing.", None, None)
-    assert all(f.filter(record) for f in logging.getLogger("tensorflow").filters)
+    with fast_loop.quiet_own_retracing():
+        assert all(f.filter(record) for f in logging.getLogger("tensorflow").filters)
     assert tf.get_logger() is logging.getLogger("tensorflow")

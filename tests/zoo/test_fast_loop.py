@@ -1,0 +1,135 @@
+"""keras_zoo.zoo.fast_loop: the Keras versions it is known to work with, the fallback outside
+them, and the retracing filter that is installed only while the zoo's calls run."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import keras
+import numpy as np
+import pytest
+from packaging.specifiers import SpecifierSet
+
+from keras_zoo import zoo
+from keras_zoo.zoo import fast_loop, training
+
+PYPROJECT = Path(__file__).resolve().parents[2] / "pyproject.toml"
+
+
+def _declared_range() -> str:
+    tomllib = pytest.importorskip("tomllib")  # Python >= 3.11
+    return tomllib.loads(PYPROJECT.read_text())["tool"]["keras-zoo"]["keras-known-good"]
+
+
+def test_the_declared_keras_range_is_the_one_the_module_enforces():
+    assert fast_loop.KERAS_KNOWN_GOOD == _declared_range(), (
+        "pyproject.toml [tool.keras-zoo] keras-known-good and "
+        "keras_zoo.zoo.fast_loop.KERAS_KNOWN_GOOD must declare the same range.")
+
+
+def test_installed_keras_is_inside_the_known_good_range():
+    declared = _declared_range()
+    if keras.__version__ not in SpecifierSet(declared, prereleases=True):
+        pytest.fail(
+            f"The installed Keras {keras.__version__} is outside keras-known-good {declared!r} "
+            "(pyproject.toml, [tool.keras-zoo]). Re-check keras_zoo/zoo/fast_loop.py: every "
+            "Keras internal listed in its docstring, then run tests/zoo/test_training.py and "
+            "tests/zoo/test_fast_loop.py, and widen the range in pyproject.toml and "
+            "fast_loop.KERAS_KNOWN_GOOD. Until then `fit` falls back to plain model.fit.",
+            pytrace=False)
+
+
+@pytest.mark.parametrize("version,good", [
+    ("3.11.3", False), ("3.12.0", True), ("3.15.1", True), ("3.16.0", False), ("4.0.0", False),
+    ("not-a-version", False),
+])
+def test_keras_is_known_good(version, good):
+    assert fast_loop.keras_is_known_good(version) is good
+
+
+def test_outside_the_range_fit_warns_once_and_uses_model_fit(tiny_binary, monkeypatch, caplog):
+    x, y = tiny_binary
+    monkeypatch.setattr(keras, "__version__", "3.99.0")
+    monkeypatch.setattr(fast_loop, "_warned_versions", set())
+    fast_calls = []
+    monkeypatch.setattr(training, "fast_fit", lambda *a, **k: fast_calls.append(1))
+    with caplog.at_level(logging.WARNING, logger="keras_zoo.zoo.fast_loop"):
+        for _ in range(2):
+            model = zoo.ann(6, task="binary", hidden_units=(8,), optimizer="gd", seed=0)
+            history = zoo.fit(model, x, y, validation_split=0.25, epochs=3, early_stopping=False,
+                              seed=0)
+            assert isinstance(history, keras.callbacks.History)
+            assert len(history.history["val_loss"]) == 3
+            assert int(model.optimizer.iterations) == 3  # gd: one full batch per epoch
+    assert not fast_calls
+    warnings = [r for r in caplog.records if r.name == "keras_zoo.zoo.fast_loop"]
+    assert len(warnings) == 1
+    assert "3.99.0" in warnings[0].getMessage()
+    assert fast_loop.KERAS_KNOWN_GOOD in warnings[0].getMessage()
+
+
+def test_inside_the_range_fit_takes_the_fast_path(tiny_binary, monkeypatch):
+    x, y = tiny_binary
+    monkeypatch.setattr(keras, "__version__", "3.12.0")
+    calls = []
+    monkeypatch.setattr(training, "fast_fit",
+                        lambda *a, **k: calls.append(1) or fast_loop.fast_fit(*a, **k))
+    zoo.fit(zoo.ann(6, task="binary", hidden_units=(8,), seed=0), x, y, epochs=1)
+    assert calls == [1]
+
+
+def _has_filter() -> bool:
+    return fast_loop.quiet_own_retracing.filter in logging.getLogger("tensorflow").filters
+
+
+def test_retracing_filter_is_installed_only_inside_the_scope_and_removed_on_error():
+    assert not _has_filter()  # importing keras_zoo does not touch TensorFlow's logger
+    with fast_loop.quiet_own_retracing():
+        assert _has_filter()
+        with fast_loop.quiet_own_retracing():  # nested (or another thread): one filter
+            assert logging.getLogger("tensorflow").filters.count(
+                fast_loop.quiet_own_retracing.filter) == 1
+        assert _has_filter()  # still inside the outer scope
+    assert not _has_filter()
+    with pytest.raises(RuntimeError), fast_loop.quiet_own_retracing():
+        raise RuntimeError("boom")
+    assert not _has_filter()
+
+
+def test_fast_fit_removes_the_filter_when_training_fails(tiny_binary):
+    x, y = tiny_binary
+    model = zoo.ann(6, task="binary", hidden_units=(8,), seed=0)
+
+    class Boom(keras.callbacks.Callback):
+        def on_epoch_begin(self, epoch, logs=None):
+            assert _has_filter()
+            raise RuntimeError("boom")
+
+    with pytest.raises(RuntimeError, match="boom"):
+        zoo.fit(model, x, y, epochs=2, early_stopping=False, callbacks=[Boom()])
+    assert not _has_filter()
+
+
+@pytest.mark.parametrize("message,dropped", [
+    ("<function _epoch_function.<locals>.run_epoch at 0x0>", True),
+    ("<function _compiled_validation.<locals>.<lambda> at 0x0>", True),
+    ("<function TensorFlowTrainer.make_train_function.<locals>.one_step_on_iterator at 0x0>",
+     True),
+    ("<function my_step at 0x0>", False),
+])
+def test_the_filter_drops_retracing_warnings_of_per_model_functions_only(message, dropped):
+    record = logging.LogRecord("tensorflow", logging.WARNING, __file__, 1,
+                               f"6 out of the last 6 calls to {message} triggered tf.function "
+                               "retracing.", None, None)
+    assert fast_loop.quiet_own_retracing.filter.filter(record) is not dropped
+
+
+def test_build_training_state_creates_the_variables_eagerly():
+    x = np.zeros((4, 3), dtype="float32")
+    y = np.zeros((4,), dtype="float32")
+    model = zoo.ann(3, task="binary", hidden_units=(4,), seed=0)
+    assert not model.optimizer.built
+    fast_loop.build_training_state(model, (x, y, None))
+    assert model.optimizer.built
+    assert all(float(np.asarray(v)) == 0.0 for v in model.get_metrics_result().values())
