@@ -8,6 +8,11 @@
     keras-zoo devices                              what a search would run on
 
 Every command has ``--help``.
+
+Exit status: 0 done; 2 bad input (the library's :class:`~keras_zoo.base.errors.InputError`,
+reported as ``error: ...``; argparse's own usage errors too); 1 a search that stopped
+(:class:`~keras_zoo.tuning.SearchError`, ``error: ...``) or a crash (anything else: a bug, an
+error inside Keras), with its traceback; 130 interrupted.
 """
 
 from __future__ import annotations
@@ -19,10 +24,11 @@ import logging
 import os
 import sys
 import time
+import traceback
 from collections.abc import Sequence
 from typing import Any
 
-from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.errors import InputError, InputValueError
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -48,11 +54,13 @@ def parse_assignments(items: Sequence[str], *, option: str = "--set") -> dict[st
     out: dict[str, str] = {}
     for item in items or ():
         if "=" not in item:
-            raise SystemExit(f"error: {option} takes KEY=VALUE; got {item!r}")
+            raise InputValueError(f"{option} takes KEY=VALUE (e.g. {option} activation=relu). "
+                                  f"Received: {option} {item}")
         key, value = item.split("=", 1)
         key = key.strip().replace("-", "_")
         if not key:
-            raise SystemExit(f"error: {option} has an empty key in {item!r}")
+            raise InputValueError(f"{option} takes KEY=VALUE with a non-empty KEY. "
+                                  f"Received: {option} {item}")
         out[key] = value.strip()
     return out
 
@@ -62,7 +70,7 @@ def _train_value(text: str) -> Any:
     value = parse_value(text)
     if isinstance(value, str) and "," in value:
         value = [parse_value(part.strip()) for part in value.split(",")]
-    return tuple(value) if isinstance(value, list) else value
+    return _as_tuple(value)
 
 
 def _split_top_level(text: str) -> list[str]:
@@ -105,7 +113,10 @@ def _space_value(text: str) -> Any:
 
 
 def _as_tuple(value: Any) -> Any:
-    return tuple(value) if isinstance(value, list) else value
+    """Lists (``[64,32]``) are tuples, at any depth: Python factories take tuples."""
+    import keras
+
+    return keras.tree.lists_to_tuples(value)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -207,21 +218,22 @@ def cmd_train(args: argparse.Namespace) -> int:
 
 def cmd_tune(args: argparse.Namespace) -> int:
     from keras_zoo import tuning
-    from keras_zoo.tuning.config import load_config, validate_config
+    from keras_zoo.tuning.config import load_config
 
     target = args.target
     if target.endswith((".yaml", ".yml", ".json")) or os.path.isfile(target):
         kwargs = load_config(target)
     else:
         if not args.dataset:
-            raise InputValueError("tune MODEL needs --dataset NAME (or give a CONFIG.yaml).")
-        kwargs = validate_config({"model": target, "dataset": args.dataset,
-                                  "space": {"_": None}}, source="flags")
-        kwargs["space"] = {}
+            raise InputValueError("`tune MODEL` needs --dataset NAME (or give a CONFIG.yaml "
+                                  f"instead of a model name). Received: tune {target} without "
+                                  "--dataset")
+        kwargs = {"model": target, "data": args.dataset, "space": {}}
     for key, value in parse_assignments(args.set).items():
         kwargs["space"][key] = _space_value(value)
     if not kwargs["space"]:
-        raise InputValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a space).")
+        raise InputValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a "
+                              "space). Received: no --set")
     for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
                    "executions_per_trial", "directory", "seed", "workers", "multi_device",
                    "keep_models"):
@@ -253,7 +265,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
         print(f"trial {row['trial']} failed: {row['error']}")
     print(f"\nleaderboard: {result.to_csv()}")
     print(f"plot:        {result.plot()}")
-    with contextlib.suppress(FileNotFoundError, ValueError):
+    with contextlib.suppress(InputError):  # no completed trial, or its model not kept
         print(f"best model:  {result.best_model_path}")
     return 0
 
@@ -353,8 +365,6 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--multi-device", choices=["workers", "mirrored"], dest="multi_device")
     p.add_argument("--workers", type=int, help="parallel trials (worker processes)")
     p.add_argument("--keep-models", choices=["best", "all", "none"], dest="keep_models")
-    p.add_argument("--resume", action="store_true",
-                   help="continue the search in the directory (the default; explicit form)")
     p.add_argument("--no-resume", action="store_true", dest="no_resume",
                    help="refuse to continue an existing search")
     p.add_argument("--overwrite", action="store_true", help="delete the directory and start over")
@@ -393,15 +403,24 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 2
     try:
         return int(args.func(args) or 0)
-    except (ValueError, TypeError, FileNotFoundError) as err:
+    except InputError as err:  # input the library refused: the message says what and why
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except RuntimeError as err:  # a search that stopped (SearchError): results are kept
-        print(f"error: {err}", file=sys.stderr)
-        return 1
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except Exception as err:  # noqa: BLE001 - reported below: the traceback, then exit 1
+        if _is_search_error(err):  # a search that stopped: completed trials are kept
+            print(f"error: {err}", file=sys.stderr)
+            return 1
+        traceback.print_exc()  # a crash (a bug, an error inside Keras): show where
+        print(f"keras-zoo {args.command} crashed: {type(err).__name__}: {err}", file=sys.stderr)
+        return 1
+
+
+def _is_search_error(err: BaseException) -> bool:
+    tuning = sys.modules.get("keras_zoo.tuning.errors")  # only loaded by commands that search
+    return tuning is not None and isinstance(err, tuning.SearchError)
 
 
 if __name__ == "__main__":  # pragma: no cover

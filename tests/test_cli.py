@@ -69,6 +69,68 @@ def test_bad_input_exits_2_with_a_message(capsys, argv, needle):
     assert err.startswith("error:") and needle in err
 
 
+@pytest.mark.parametrize("argv,needle", [
+    (["tune", "missing.yaml"], "No such configuration file"),
+    (["tune", "ann", "--set", "activation=relu"], "needs --dataset NAME"),
+    (["train", "ann", "--dataset", "iris", "--set", "hidden_units"], "--set takes KEY=VALUE"),
+    (["tune", "ann", "--dataset", "iris", "--set", "=relu"], "non-empty KEY"),
+])
+def test_input_errors_exit_2_with_the_message_and_no_traceback(capsys, argv, needle):
+    code, out, err = run(capsys, *argv)
+    assert code == 2
+    assert err.startswith("error: ") and needle in err and "Received: " in err
+    assert "Traceback" not in err and out == ""
+
+
+def test_the_resume_flag_is_gone(capsys):
+    with pytest.raises(SystemExit) as exc:  # argparse's own usage error
+        cli.main(["tune", "ann", "--dataset", "iris", "--set", "activation=relu", "--resume"])
+    assert exc.value.code == 2
+    assert "unrecognized arguments: --resume" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("error", [TypeError("an internal bug"), ValueError("an internal bug"),
+                                   FileNotFoundError("an internal bug"),
+                                   RuntimeError("an internal bug")])
+def test_an_internal_error_is_a_crash_with_a_traceback(capsys, monkeypatch, error):
+    """Only the library's InputError is bad input; a plain TypeError (a bug) is not."""
+    from keras_zoo import datasets
+
+    def broken(*args, **kwargs):
+        raise error
+
+    monkeypatch.setattr(datasets, "list_datasets", broken)
+    code, _, err = run(capsys, "datasets")
+    assert code == 1
+    assert "Traceback (most recent call last)" in err and "in broken" in err
+    assert f"{type(error).__name__}: an internal bug" in err
+    assert not err.startswith("error:")
+
+
+def test_a_library_input_error_from_inside_exits_2(capsys, monkeypatch):
+    from keras_zoo import datasets
+    from keras_zoo.base.errors import InputTypeError
+
+    def refuse(*args, **kwargs):
+        raise InputTypeError("`pattern` must be a string. Received: 3")
+
+    monkeypatch.setattr(datasets, "list_datasets", refuse)
+    code, _, err = run(capsys, "datasets")
+    assert code == 2 and err == "error: `pattern` must be a string. Received: 3\n"
+
+
+def test_a_stopped_search_exits_1_with_its_message(capsys, monkeypatch):
+    from keras_zoo import tuning
+
+    def stopped(*args, **kwargs):
+        raise tuning.SearchError("The search stopped: 3 trial(s) failed in a row.")
+
+    monkeypatch.setattr(tuning, "search", stopped)
+    code, _, err = run(capsys, "tune", "ann", "--dataset", "iris", "--set", "activation=relu")
+    assert code == 1
+    assert err == "error: The search stopped: 3 trial(s) failed in a row.\n"
+
+
 def test_parse_value():
     assert cli.parse_value("0.1") == 0.1
     assert cli.parse_value("true") is True

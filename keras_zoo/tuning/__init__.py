@@ -14,7 +14,8 @@ Example:
 
 from keras_zoo.tuning.devices import describe as describe_devices
 from keras_zoo.tuning.devices import make_placement, resolve_devices, split_cpu
-from keras_zoo.tuning.engine import SearchError, search
+from keras_zoo.tuning.engine import search
+from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.results import SearchResult
 from keras_zoo.tuning.space import Space
 from keras_zoo.tuning.trial import infer_direction

@@ -25,6 +25,9 @@ import os
 from collections.abc import Mapping
 from typing import Any
 
+import keras
+import yaml
+
 from keras_zoo.base import closest
 from keras_zoo.base.errors import InputFileError, InputValueError
 
@@ -45,24 +48,41 @@ def load_config(path: str) -> dict[str, Any]:
     ``space`` and the options), with ``fixed`` spread into factory keywords.
 
     Raises:
-        FileNotFoundError: No such file.
-        ValueError: Unparseable file, or a key that is missing, unknown (with the closest valid
-            one) or of the wrong type; the message names the key.
+        InputFileError: No such file (a ``FileNotFoundError``).
+        InputValueError: Unparseable file (the message names the file and line), or a key that
+            is missing, unknown (with the closest valid one) or of the wrong type; the message
+            names the key. (A ``ValueError``.)
     """
-    import yaml
-
     if not os.path.exists(path):
-        raise InputFileError(f"No such configuration file: {path!r}")
+        raise InputFileError("No such configuration file; give the path of a YAML or JSON "
+                             f"search configuration. Received: {path!r}")
     with open(path, encoding="utf-8") as handle:
         text = handle.read()
     try:
         config = json.loads(text) if path.endswith(".json") else yaml.safe_load(text)
     except (ValueError, yaml.YAMLError) as err:
-        raise InputValueError(f"{path}: not valid {'JSON' if path.endswith('.json') else 'YAML'}: "
-                         f"{err}") from err
+        raise _parse_error(path, text, err) from err
     if not isinstance(config, Mapping):
-        raise InputValueError(f"{path}: the configuration must be a mapping of keys to values.")
+        raise InputValueError(f"{path}: the configuration must be a mapping of keys to values. "
+                              f"Received: {type(config).__name__}")
     return validate_config(config, source=path)
+
+
+def _parse_error(path: str, text: str, err: Exception) -> InputValueError:
+    """``search.yaml, line 3, column 9: not valid YAML: <what the parser says>``."""
+    kind = "JSON" if path.endswith(".json") else "YAML"
+    if isinstance(err, json.JSONDecodeError):
+        line, column, problem = err.lineno, err.colno, err.msg
+    else:
+        mark = getattr(err, "problem_mark", None) or getattr(err, "context_mark", None)
+        line, column = (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+        problem = ": ".join(str(p) for p in (getattr(err, "context", None),
+                                             getattr(err, "problem", None)) if p) or str(err)
+    where = f"{path}, line {line}, column {column}" if line is not None else path
+    lines = text.splitlines() or [""]
+    received = lines[min(line, len(lines)) - 1] if line is not None else text[:80]
+    return InputValueError(f"{where}: not valid {kind}: {problem}. A configuration is a "
+                           f"{kind} mapping of keys to values. Received: {received!r}")
 
 
 def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[str, Any]:
@@ -71,17 +91,20 @@ def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[s
     for key in config:
         if key not in allowed:
             hint = closest(str(key), allowed)
-            raise InputValueError(f"{source}: unknown key {key!r}." + (f" Did you mean {hint!r}?"
-                                                                    if hint else "")
-                             + f" Keys: {', '.join(allowed)}.")
+            raise InputValueError(f"{source}: unknown key {key!r}."
+                                  + (f" Did you mean {hint!r}?" if hint else "")
+                                  + f" Keys: {', '.join(allowed)}. Received: {key!r}")
     for key in _REQUIRED:
         if key not in config:
-            raise InputValueError(f"{source}: missing key {key!r} (required: {', '.join(_REQUIRED)}).")
+            raise InputValueError(f"{source}: missing key {key!r} (required: "
+                                  f"{', '.join(_REQUIRED)}). Received keys: {', '.join(map(str, config))}")
     if not isinstance(config["space"], Mapping) or not config["space"]:
-        raise InputValueError(f"{source}: 'space' must be a non-empty mapping of keyword -> values.")
+        raise InputValueError(f"{source}: 'space' must be a non-empty mapping of keyword -> "
+                              f"values. Received: space={config['space']!r}")
     fixed = config.get("fixed") or {}
     if not isinstance(fixed, Mapping):
-        raise InputValueError(f"{source}: 'fixed' must be a mapping of factory keyword -> value.")
+        raise InputValueError(f"{source}: 'fixed' must be a mapping of factory keyword -> value. "
+                              f"Received: fixed={fixed!r}")
     kwargs: dict[str, Any] = {k: v for k, v in config.items()
                               if k not in ("model", "dataset", "space", "fixed")}
     if "objective" in kwargs and isinstance(kwargs["objective"], list):
@@ -90,7 +113,7 @@ def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[s
     kwargs["data"] = _data(config["dataset"], source, kwargs.get("seed", 0))
     kwargs["space"] = dict(config["space"])
     for key, value in fixed.items():
-        kwargs[str(key)] = tuple(value) if isinstance(value, list) else value
+        kwargs[str(key)] = keras.tree.lists_to_tuples(value)  # YAML and JSON have no tuples
     return kwargs
 
 
@@ -104,12 +127,13 @@ def _data(spec: Any, source: str, seed: Any) -> Any:
         if "csv" in spec:
             path = spec.pop("csv")
             if "target" not in spec:
-                raise InputValueError(f"{source}: dataset.csv needs dataset.target (the label column).")
+                raise InputValueError(f"{source}: dataset.csv needs dataset.target (the label "
+                                      f"column). Received: dataset={ {'csv': path, **spec}!r}")
             spec.setdefault("seed", seed)
             return datasets.from_csv(path, **spec)
         if "name" in spec:
             name = spec.pop("name")
             spec.setdefault("seed", seed)
             return datasets.load(name, **spec)
-    raise InputValueError(f"{source}: 'dataset' must be a name, {{name: ..., <loader options>}} or "
-                     f"{{csv: path, target: column}}. Received: {spec!r}")
+    raise InputValueError(f"{source}: 'dataset' must be a name, {{name: ..., <loader options>}} "
+                          f"or {{csv: path, target: column}}. Received: {spec!r}")

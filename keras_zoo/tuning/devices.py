@@ -59,7 +59,7 @@ def split_cpu(n: int) -> list[str]:
     import tensorflow as tf
 
     if n < 1:
-        raise InputValueError(f"`n` must be >= 1. Received: n={n}")
+        raise InputValueError(f"`n` (logical CPU devices) must be >= 1. Received: n={n}")
     cpu = tf.config.list_physical_devices("CPU")[0]
     current = tf.config.get_logical_device_configuration(cpu)
     if current is None or len(current) != n:
@@ -85,7 +85,7 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
             without one), or a list of names such as ``["/GPU:0", "/GPU:1"]``.
 
     Raises:
-        ValueError: An unknown device name, or ``"gpu"`` on a machine without a GPU.
+        InputValueError: An unknown device name, or ``"gpu"`` on a machine without a GPU.
     """
     import tensorflow as tf
 
@@ -104,7 +104,9 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
     if devices == "gpu":
         gpus = physical_gpus()
         if not gpus:
-            raise InputValueError("devices='gpu' but TensorFlow sees no GPU; use devices='auto' or 'cpu'.")
+            raise InputValueError("devices='gpu' but TensorFlow sees no GPU; use "
+                                  "devices='auto' (GPUs, else the CPU) or 'cpu'. "
+                                  "Received: devices='gpu'")
         enable_memory_growth()
         return [f"/GPU:{i}" for i in range(len(gpus))]
     if isinstance(devices, str):
@@ -116,11 +118,11 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
     for name in names:
         if name not in available:
             raise InputValueError(
-                f"Unknown device {name!r}. Available: {', '.join(sorted(available))}. "
-                "Use devices='auto' to take every GPU, or 'cpu'."
+                f"Unknown device {name!r}. Available: {', '.join(sorted(available))}; or "
+                f"devices='auto' to take every GPU, or 'cpu'. Received: {name!r}"
             )
     if len(set(names)) != len(names):
-        raise InputValueError(f"A device is listed twice: {names}")
+        raise InputValueError(f"A device is listed twice; list each once. Received: {names}")
     return names
 
 
@@ -159,7 +161,7 @@ def make_placement(devices: str | Sequence[str] | None = "auto", multi_device: s
     """Resolve ``devices`` and choose how several of them are used (see the module docstring)."""
     if multi_device not in ("workers", "mirrored"):
         raise InputValueError("`multi_device` must be 'workers' or 'mirrored'. "
-                         f"Received: multi_device={multi_device!r}")
+                              f"Received: multi_device={multi_device!r}")
     names = tuple(resolve_devices(devices))
     if len(names) == 1:
         return Placement(names, "single")

@@ -8,6 +8,7 @@ import math
 import os
 from typing import Any
 
+import keras
 import numpy as np
 import pandas as pd
 
@@ -17,7 +18,8 @@ from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 SPEC_FILE = "search.json"
 
 
-def _read_json(path: str) -> dict[str, Any]:
+def read_json(path: str) -> dict[str, Any]:
+    """The JSON object in ``path``; ``{}`` when it is missing or not (yet) valid JSON."""
     try:
         with open(path, encoding="utf-8") as handle:
             return json.load(handle)
@@ -63,15 +65,16 @@ class SearchResult:
 
     @classmethod
     def load(cls, directory: str) -> SearchResult:
-        spec = _read_json(os.path.join(directory, SPEC_FILE))
+        spec = read_json(os.path.join(directory, SPEC_FILE))
         if not spec:
-            raise InputFileError(f"No search in {directory!r} (no {SPEC_FILE}).")
+            raise InputFileError(f"No search in {directory!r} (no {SPEC_FILE}); give the directory "
+                                 f"of a search. Received: {directory!r}")
         project_dir = os.path.join(directory, spec.get("project_name", "trials"))
         records = []
         for trial_json in glob.glob(os.path.join(project_dir, "trial_*", "trial.json")):
             trial_dir = os.path.dirname(trial_json)
-            kt_state = _read_json(trial_json)
-            record = _read_json(os.path.join(trial_dir, RESULT_FILE))
+            kt_state = read_json(trial_json)
+            record = read_json(os.path.join(trial_dir, RESULT_FILE))
             trial_id = kt_state.get("trial_id") or os.path.basename(trial_dir)[len("trial_"):]
             if not record:  # started, never finished: still running, or killed
                 status = (kt_state.get("status") or "").upper()
@@ -93,7 +96,7 @@ class SearchResult:
             row: dict[str, Any] = {"trial": r["trial_id"], "status": r.get("status")}
             for name in params:
                 value = (r.get("params") or {}).get(name)
-                row[name] = tuple(value) if isinstance(value, list) else value
+                row[name] = keras.tree.lists_to_tuples(value)  # JSON wrote tuples as lists
             row[self.objective] = r.get("score", np.nan) if r.get("status") == "completed" \
                 else np.nan
             for key, value in sorted((r.get("metrics") or {}).items()):
@@ -123,8 +126,10 @@ class SearchResult:
         done = [r for r in self._records if r.get("status") == "completed"]
         if not done:
             failures = [r.get("error") for r in self._records if r.get("error")]
-            detail = f" Last error: {failures[-1]}" if failures else ""
-            raise InputValueError(f"No trial of the search in {self.directory!r} completed.{detail}")
+            detail = f" Last error: {failures[-1]}." if failures else ""
+            raise InputValueError(f"No trial of the search in {self.directory!r} completed, so "
+                                  f"it has no best trial.{detail} "
+                                  f"Received: {len(self._records)} trial(s), none completed")
         key = (lambda r: r["score"])
         return max(done, key=key) if self.direction == "max" else min(done, key=key)
 
@@ -140,7 +145,7 @@ class SearchResult:
     def best_params(self) -> dict[str, Any]:
         """The best trial's searched parameters (tuples restored)."""
         params = dict(self._best_record().get("params") or {})
-        return {k: tuple(v) if isinstance(v, list) else v for k, v in params.items()
+        return {k: keras.tree.lists_to_tuples(v) for k, v in params.items()
                 if k in self.spec.get("axes", params)}
 
     @property
@@ -149,16 +154,14 @@ class SearchResult:
         path = os.path.join(record["_dir"], MODEL_FILE)
         if not os.path.exists(path):
             raise InputFileError(
-                f"The best trial's model was not kept ({path}); run with keep_models='best' or "
-                "'all', or rebuild it from best_params."
+                f"The best trial's model was not kept; run with keep_models='best' or 'all', or "
+                f"rebuild it from best_params. Received: no model file at {path}"
             )
         return path
 
     @property
     def best_model(self):
         """The best trial's trained model, loaded from its ``.keras`` file."""
-        import keras
-
         import keras_zoo  # noqa: F401  (registers the zoo's custom layers before loading)
 
         return keras.saving.load_model(self.best_model_path)

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import keras
 import keras_tuner as kt
 
 from keras_zoo.base.errors import InputValueError
@@ -91,16 +92,22 @@ class Axis:
         if self.kind == "range":
             return {"min": self.low, "max": self.high, "sampling": self.sampling,
                     "integer": self.integer}
-        return [_jsonable(v) for v in self.values]
+        return [jsonable(v) for v in self.values]
 
 
-def _jsonable(value: Any) -> Any:
+def jsonable(value: Any) -> Any:
+    """What JSON keeps of a value, in the form JSON reads back: primitives and ``None`` as they
+    are, tuples as lists, mapping keys as strings, anything else (a function, an array, a Keras
+    object) as its ``repr``. Specs compare in this form, so a reread ``search.json`` matches.
+
+    (``keras.tree.map_structure`` keeps tuples and keys as they are, so it cannot do this.)
+    """
     if isinstance(value, _PRIMITIVES) or value is None:
         return value
     if isinstance(value, (list, tuple)):
-        return [_jsonable(v) for v in value]
+        return [jsonable(v) for v in value]
     if isinstance(value, Mapping):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): jsonable(v) for k, v in value.items()}
     return repr(value)
 
 
@@ -114,8 +121,8 @@ def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> li
     integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step))
     if sampling == "log":
         if step <= 1:
-            raise InputValueError(f"space[{name!r}]: a log range's step multiplies and must be > 1. "
-                             f"Received: step={step!r}")
+            raise InputValueError(f"space[{name!r}]: a log range's step multiplies and must be "
+                                  f"> 1. Received: step={step!r}")
         n = math.floor(math.log(high / low) / math.log(step) + 1e-9)
         values = [low * step**i for i in range(n + 1)]
         digits = max(_decimals(low), 0) + n * max(_decimals(step), 0)
@@ -133,49 +140,68 @@ def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> li
 def _parse_axis(name: str, spec: Any, strategy: str) -> Axis | None:
     """A user's spec for one key -> an Axis (None for a fixed value)."""
     if isinstance(spec, Mapping):
-        unknown = set(spec) - {"min", "max", "step", "sampling"}
-        if unknown or "min" not in spec or "max" not in spec:
-            raise InputValueError(
-                f"space[{name!r}]: a range is {{'min': ..., 'max': ..., 'step': ... (optional), "
-                f"'sampling': 'linear' | 'log' (optional)}}. Received: {dict(spec)!r}"
-            )
-        low, high = spec["min"], spec["max"]
-        step, sampling = spec.get("step"), spec.get("sampling", "linear")
-        for key, v in (("min", low), ("max", high), ("step", step)):
-            if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
-                raise InputValueError(f"space[{name!r}]: `{key}` must be a number. Received: {v!r}")
-        if sampling not in ("linear", "log"):
-            raise InputValueError(f"space[{name!r}]: `sampling` must be 'linear' or 'log'. "
-                             f"Received: sampling={sampling!r}")
-        if low > high:
-            raise InputValueError(f"space[{name!r}]: min > max ({low} > {high}).")
-        if sampling == "log" and low <= 0:
-            raise InputValueError(f"space[{name!r}]: a log range needs min > 0. Received: min={low}")
-        if step is not None:
-            return Axis(name, "choice", expand_range(name, low, high, step, sampling))
-        if strategy == "grid":
-            raise InputValueError(
-                f"space[{name!r}]: grid search enumerates values, so a range needs a `step` "
-                f"(e.g. {{'min': {low}, 'max': {high}, 'step': ...}}) or give a list of values."
-            )
-        integer = isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool)
-        return Axis(name, "range", low=low, high=high, sampling=sampling, integer=integer)
+        return _parse_range(name, spec, strategy)
     if isinstance(spec, list):
-        values = as_tuple_values(spec)
-        if not values:
-            raise InputValueError(f"space[{name!r}] is an empty list: give at least one value.")
-        seen = []
-        for v in values:
-            if v in seen:
-                raise InputValueError(f"space[{name!r}] lists {v!r} twice.")
-            seen.append(v)
-        types = {type(v) for v in values}
-        simple = len(types) == 1 and types.pop() in _PRIMITIVES
-        encoded = not simple
-        if encoded and len({_label(v) for v in values}) != len(values):
-            raise InputValueError(f"space[{name!r}]: values must have distinct representations.")
-        return Axis(name, "choice", values, encoded=encoded)
+        return _parse_choice(name, spec)
     return None  # a single fixed value
+
+
+def _check_range(name: str, spec: Mapping[str, Any]) -> None:
+    unknown = set(spec) - {"min", "max", "step", "sampling"}
+    if unknown or "min" not in spec or "max" not in spec:
+        raise InputValueError(
+            f"space[{name!r}]: a range is {{'min': ..., 'max': ..., 'step': ... (optional), "
+            f"'sampling': 'linear' | 'log' (optional)}}. Received: {dict(spec)!r}"
+        )
+    for key in ("min", "max", "step"):
+        v = spec.get(key)
+        if v is not None and (not isinstance(v, (int, float)) or isinstance(v, bool)):
+            raise InputValueError(f"space[{name!r}]: `{key}` must be a number. "
+                                  f"Received: {key}={v!r}")
+    low, high, sampling = spec["min"], spec["max"], spec.get("sampling", "linear")
+    if sampling not in ("linear", "log"):
+        raise InputValueError(f"space[{name!r}]: `sampling` must be 'linear' or 'log'. "
+                              f"Received: sampling={sampling!r}")
+    if low > high:
+        raise InputValueError(f"space[{name!r}]: min > max ({low} > {high}); a range needs "
+                              f"min <= max. Received: min={low!r}, max={high!r}")
+    if sampling == "log" and low <= 0:
+        raise InputValueError(f"space[{name!r}]: a log range needs min > 0. Received: min={low!r}")
+
+
+def _parse_range(name: str, spec: Mapping[str, Any], strategy: str) -> Axis:
+    _check_range(name, spec)
+    low, high = spec["min"], spec["max"]
+    step, sampling = spec.get("step"), spec.get("sampling", "linear")
+    if step is not None:
+        return Axis(name, "choice", expand_range(name, low, high, step, sampling))
+    if strategy == "grid":
+        raise InputValueError(
+            f"space[{name!r}]: grid search enumerates values, so a range needs a `step` "
+            f"(e.g. {{'min': {low}, 'max': {high}, 'step': ...}}) or give a list of values. "
+            f"Received: {dict(spec)!r}"
+        )
+    integer = isinstance(low, int) and isinstance(high, int) and not isinstance(low, bool)
+    return Axis(name, "range", low=low, high=high, sampling=sampling, integer=integer)
+
+
+def _parse_choice(name: str, spec: list[Any]) -> Axis:
+    values = as_tuple_values(spec)
+    if not values:
+        raise InputValueError(f"space[{name!r}] is an empty list: give at least one value. "
+                              "Received: []")
+    seen = []
+    for v in values:
+        if v in seen:
+            raise InputValueError(f"space[{name!r}] lists {v!r} twice; each value once. "
+                                  f"Received: {values!r}")
+        seen.append(v)
+    types = {type(v) for v in values}
+    encoded = not (len(types) == 1 and types.pop() in _PRIMITIVES)
+    if encoded and len({_label(v) for v in values}) != len(values):
+        raise InputValueError(f"space[{name!r}]: values must have distinct representations. "
+                              f"Received: {values!r}")
+    return Axis(name, "choice", values, encoded=encoded)
 
 
 @dataclass
@@ -197,13 +223,14 @@ class Space:
     @classmethod
     def parse(cls, space: Mapping[str, Any], strategy: str) -> Space:
         if not isinstance(space, Mapping):
-            raise InputValueError("`space` must be a dict of keyword -> list of values or range. "
-                             f"Received: {type(space).__name__}")
+            raise InputValueError("`space` must be a dict of keyword -> list of values, range or "
+                                  f"fixed value. Received: {type(space).__name__}")
         axes: dict[str, Axis] = {}
         fixed: dict[str, Any] = {}
         for name, spec in space.items():
             if not isinstance(name, str) or not name:
-                raise InputValueError(f"space keys must be keyword names. Received: {name!r}")
+                raise InputValueError("space keys must be keyword names (non-empty strings). "
+                                      f"Received: {name!r}")
             axis = _parse_axis(name, spec, strategy)
             if axis is None:
                 fixed[name] = spec
@@ -221,7 +248,9 @@ class Space:
     def grid(self) -> list[dict[str, Any]]:
         """Every configuration as Keras Tuner values (labels), in a fixed order."""
         if self.grid_size is None:
-            raise InputValueError("A continuous range has no grid; give it a `step`.")
+            ranges = [n for n, a in self.axes.items() if a.kind == "range"]
+            raise InputValueError("A continuous range has no grid; give it a `step`. "
+                                  f"Received: continuous ranges {ranges}")
         names = list(self.axes)
         return [dict(zip(names, combo))
                 for combo in itertools.product(*(self.axes[n].labels for n in names))]
@@ -242,7 +271,7 @@ class Space:
 
     def describe(self) -> dict[str, Any]:
         return {"axes": {n: a.describe() for n, a in self.axes.items()},
-                "fixed": {k: _jsonable(v) for k, v in self.fixed.items()}}
+                "fixed": {k: jsonable(v) for k, v in self.fixed.items()}}
 
     def first(self) -> dict[str, Any]:
         """The first configuration (decoded): every axis at its first value or lower bound."""
@@ -251,5 +280,6 @@ class Space:
 
 
 def as_tuple_values(values: Sequence[Any]) -> list[Any]:
-    """Lists inside a space (from YAML/JSON) become tuples, as Python factories expect."""
-    return [tuple(v) if isinstance(v, list) else v for v in values]
+    """Lists inside a choice (from YAML/JSON, which have no tuples) become tuples, as Python
+    factories expect: ``[[64, 32], [32]]`` -> ``[(64, 32), (32,)]``."""
+    return [keras.tree.lists_to_tuples(v) for v in values]

@@ -22,7 +22,7 @@ import numpy as np
 from keras_zoo.base import atomic_write_json
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning.space import FIT_KEYS, Space, _jsonable
+from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
 from keras_zoo.zoo import training
 
 log = logging.getLogger(__name__)
@@ -38,7 +38,8 @@ _MINIMIZE = ("loss", "error", "mae", "mse", "rmse", "mape", "msle", "hinge", "cr
 
 def infer_direction(objective: str) -> str:
     """``"max"`` for accuracy-like metrics (accuracy, auc, precision, recall, f1, r2 ...),
-    ``"min"`` for losses and errors; ``ValueError`` when the name says neither.
+    ``"min"`` for losses and errors; :class:`~keras_zoo.base.errors.InputValueError` when the
+    name says neither.
 
     Keras Tuner infers ``val_f1_score`` and ``val_r2_score`` as "min"; this does not.
     """
@@ -50,7 +51,8 @@ def infer_direction(objective: str) -> str:
         return "max"
     raise InputValueError(
         f"Cannot tell whether to maximise or minimise {objective!r}; pass "
-        f"objective=({objective!r}, 'max') or ({objective!r}, 'min')."
+        f"objective=({objective!r}, 'max') or ({objective!r}, 'min'). "
+        f"Received: objective={objective!r}"
     )
 
 
@@ -127,7 +129,7 @@ class TrialJob:
         params = self.space.decode(values)
         start = time.perf_counter()
         record: dict[str, Any] = {
-            "trial_id": trial_id, "params": _jsonable(params), "objective": self.objective,
+            "trial_id": trial_id, "params": jsonable(params), "objective": self.objective,
             "direction": self.direction, "device": device, "worker": worker, "status": "running",
         }
         try:

@@ -14,6 +14,12 @@ What Keras Tuner 1.4.8 does that a search here must not:
 * The best-epoch checkpoint is written on every improving epoch: here the model is saved once,
   at the end of a trial, and only while it is the best so far (``keep_models="best"``).
 * Workers busy-loop while the oracle has nothing to give; here they wait 0.2 s between asks.
+
+This module is the one place that uses Keras Tuner internals (names with a leading underscore:
+``Oracle._get_oracle_fname``, ``_get_trial_dir``, ``_project_dir``, ``_retry_queue``,
+``_duplicate``; ``BaseTuner._try_run_and_update_trial``, ``_is_worker``, ``_get_tuner_fname``)
+and its ``keras_tuner.engine`` modules. Known to work with keras-tuner 1.4.8; check them when
+upgrading it.
 """
 
 from __future__ import annotations
@@ -33,6 +39,7 @@ from keras_tuner.engine.trial import TrialStatus
 
 from keras_zoo.base import atomic_write_json
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.space import Space
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialFailed, TrialJob
 
@@ -157,7 +164,7 @@ def make_oracle(strategy: str, space: Space, objective: kt.Objective, *, max_tri
                                max_trials=max_trials,
                                allow_new_entries=False, tune_new_entries=False, **common)
     raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}. "
-                     f"Received: strategy={strategy!r}")
+                          f"Received: strategy={strategy!r}")
 
 
 @contextlib.contextmanager
@@ -181,19 +188,17 @@ class ZooTuner(BaseTuner):
         directory, project_name: Where the search lives (``directory/project_name``).
         device: The device name recorded with each trial.
         scope: Context manager factory placing a trial (``tf.device`` or a strategy scope).
-        on_trial_done: Called with each trial's result record (progress display).
-        should_abort: Polled while the oracle has nothing to hand out; ``True`` stops waiting.
-        on_idle: Called while waiting (e.g. to release the trials of dead workers).
+        on_idle: Called while the oracle has nothing to hand out (the parallel launcher
+            releases the trials of dead workers then).
+        overwrite: Keras Tuner's: start the project directory afresh.
     """
 
     def __init__(self, oracle: kt.Oracle, job: TrialJob, *, directory: str, project_name: str,
                  device: str, scope: Callable[[], Any],
-                 on_trial_done: Callable[[dict[str, Any]], None] | None = None,
                  on_idle: Callable[[], None] | None = None, overwrite: bool = False):
         self.job = job
         self.device = device
         self.scope = scope
-        self.on_trial_done = on_trial_done
         self.on_idle = on_idle
         self._reloaded = False
         with _quiet_stdout():
@@ -251,11 +256,7 @@ class ZooTuner(BaseTuner):
                                   scope=self.scope, best_so_far=self._best_score,
                                   on_saved=self._drop_worse_models, extra=extra)
         except TrialFailed as err:
-            if self.on_trial_done is not None:
-                self.on_trial_done(_read_result(trial_dir))
             raise kt.errors.FailedTrialError(str(err)) from err
-        if self.on_trial_done is not None:
-            self.on_trial_done(record)
         metrics = dict(record["metrics"])
         metrics[self.job.objective] = record["score"]
         return metrics
@@ -278,7 +279,7 @@ class ZooTuner(BaseTuner):
             model_path = os.path.join(root, name, MODEL_FILE)
             if model_path == path or not os.path.exists(model_path):
                 continue
-            other = _read_result(os.path.join(root, name))
+            other = read_json(os.path.join(root, name, RESULT_FILE))
             if other.get("status") == "completed" and self.job.better(score, other.get("score")):
                 with contextlib.suppress(OSError):
                     os.remove(model_path)
@@ -286,17 +287,6 @@ class ZooTuner(BaseTuner):
 
 def _has_chief() -> bool:
     return "KERASTUNER_ORACLE_IP" in os.environ
-
-
-def _read_result(trial_dir: str) -> dict[str, Any]:
-    import json
-
-    path = os.path.join(trial_dir, RESULT_FILE)
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
 
 
 def _hyperband_extra(tuner: ZooTuner, trial) -> dict[str, Any]:

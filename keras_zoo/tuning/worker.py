@@ -30,10 +30,10 @@ def main(argv: list[str] | None = None) -> int:
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-    from keras_zoo.tuning import engine as search_module
+    from keras_zoo.tuning.directory import JOB_FILE, PROJECT, WORKERS_DIR
     from keras_zoo.tuning.tuner import ZooTuner, make_oracle
 
-    with open(os.path.join(args.directory, search_module.JOB_FILE), "rb") as handle:
+    with open(os.path.join(args.directory, JOB_FILE), "rb") as handle:
         job = pickle.load(handle)
     reported = os.environ.get("KERAS_ZOO_WORKER_DEVICE", "/CPU:0")
     local = "/GPU:0" if reported.startswith("/GPU") else "/CPU:0"
@@ -48,10 +48,10 @@ def main(argv: list[str] | None = None) -> int:
     def scope():
         return tf.device(local)
 
-    tuner = ZooTuner(oracle, job, directory=args.directory, project_name=search_module.PROJECT,
+    tuner = ZooTuner(oracle, job, directory=args.directory, project_name=PROJECT,
                      device=reported, scope=scope)
     tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "worker")
-    ready = os.path.join(args.directory, "workers", f"{tuner_id}.ready")
+    ready = os.path.join(args.directory, WORKERS_DIR, f"{tuner_id}.ready")
     with open(ready, "w", encoding="utf-8") as handle:  # the chief waits for this
         handle.write(str(os.getpid()))
     with contextlib.suppress(KeyboardInterrupt):

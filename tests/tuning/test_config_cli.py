@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import re
 
 import pytest
 
 from keras_zoo import cli
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning import SearchResult
 from keras_zoo.tuning.config import load_config
 
@@ -87,6 +89,23 @@ def test_config_errors_name_the_key(tmp_path, text, needle):
     path.write_text(text)
     with pytest.raises(ValueError, match=needle):
         load_config(str(path))
+
+
+@pytest.mark.parametrize("name,text,where", [
+    ("bad.yaml", "model: ann\ndataset: iris\nspace: {activation: [relu}\n",
+     "bad.yaml, line 3, column 26: not valid YAML"),
+    ("bad.json", '{"model": "ann",\n "space": }\n', "bad.json, line 2, column 11: not valid JSON"),
+])
+def test_a_config_that_does_not_parse_names_the_file_and_line(capsys, tmp_path, name, text,
+                                                              where):
+    path = tmp_path / name
+    path.write_text(text)
+    with pytest.raises(InputValueError, match=re.escape(where)) as exc:
+        load_config(str(path))
+    assert str(exc.value).endswith(f"Received: {text.splitlines()[-1]!r}")
+    code, out, err = run(capsys, "tune", path)
+    assert code == 2 and err.startswith("error: ") and where in err
+    assert "Traceback" not in err and out == ""
 
 
 def test_json_config_and_cli_error_exit(capsys, tmp_path):

@@ -109,10 +109,18 @@ def test_regression_objective_and_directions():
 
 def test_regression_search_minimises_val_loss(tmp_path):
     data = kz.load("diabetes", seed=0)
-    result = tuning.search("ann", data, {"loss": ["mse", "huber"]}, epochs=3, objective="val_r2",
+    result = tuning.search("ann", data, {"learning_rate": [1e-4, 1e-2, 1e-1]}, epochs=3,
                            directory=str(tmp_path / "reg"), verbose=0)
-    assert result.objective == "val_r2" and result.direction == "max"
-    assert result.best_score == result.leaderboard["val_r2"].max()
+    # A regression's default objective is val_loss, minimised.
+    assert result.objective == "val_loss" and result.direction == "min"
+    assert result.spec["direction"] == "min"
+    board = result.leaderboard
+    assert (board["status"] == "completed").all() and board["val_loss"].nunique() == 3
+    lowest = board.loc[board["val_loss"].idxmin()]
+    assert result.best_trial == lowest["trial"]
+    assert result.best_score == board["val_loss"].min()
+    assert result.best_params == {"learning_rate": lowest["learning_rate"]}
+    assert result.completed()["trial"].iloc[0] == lowest["trial"]  # best first: lowest first
 
 
 def bad_loss(y_true, y_pred):

@@ -1,0 +1,226 @@
+"""Checking what ``search()`` is given, before anything runs.
+
+Resolves the model, data and objective, checks the options and the space against the factory's
+signature, builds the :class:`~keras_zoo.tuning.trial.TrialJob`, and builds the model once per
+searched value (:func:`preflight`), so a bad spec fails with a clear message before the first
+trial, and before the search directory is touched.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any
+
+import keras
+import keras_tuner as kt
+import numpy as np
+
+from keras_zoo.base import closest
+from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.datasets.core import Dataset
+from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
+from keras_zoo.tuning.trial import TrialJob, infer_direction
+from keras_zoo.tuning.tuner import STRATEGIES
+from keras_zoo.zoo import registry, training
+
+KEEP_MODELS = ("best", "all", "none")
+
+
+def check_options(*, strategy: Any, keep_models: Any, max_trials: Any, **counts: Any) -> None:
+    """The options that need no data: the strategy, ``keep_models``, ``max_trials`` and the
+    counts given as keywords (``epochs=20, patience=10 ...``), each an integer >= 1."""
+    if strategy not in STRATEGIES:
+        hint = closest(str(strategy), STRATEGIES)
+        raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}."
+                              + (f" Did you mean {hint!r}?" if hint else "")
+                              + f" Received: strategy={strategy!r}")
+    if keep_models not in KEEP_MODELS:
+        raise InputValueError("`keep_models` must be 'best', 'all' or 'none'. "
+                              f"Received: keep_models={keep_models!r}")
+    for key, value in counts.items():
+        if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
+            raise InputValueError(f"`{key}` must be an integer >= 1. Received: {key}={value!r}")
+    if max_trials is not None and (not isinstance(max_trials, int) or max_trials < 1):
+        raise InputValueError("`max_trials` must be a positive integer (or None). "
+                              f"Received: max_trials={max_trials!r}")
+
+
+# === Resolving the inputs ===
+
+def resolve_factory(model: str | Callable[..., Any]) -> tuple[str, Callable[..., Any]]:
+    """A registered name or a factory -> (display name, factory)."""
+    if isinstance(model, str):
+        info = registry.model_info(model)
+        return info.name, info.factory
+    if callable(model):
+        for name in registry.list_models():
+            if registry.model_info(name).factory is model:
+                return name, model
+        return f"{model.__module__}:{model.__qualname__}", model
+    raise InputTypeError("`model` must be a registered model name or a factory function. "
+                         f"Received: {model!r}")
+
+
+def resolve_data(data: Dataset | str, seed: int | None) -> Dataset:
+    """A Dataset or a dataset name -> a Dataset with a validation split."""
+    if isinstance(data, str):
+        from keras_zoo.datasets import load
+
+        data = load(data, seed=seed if seed is not None else 0)
+    if not isinstance(data, Dataset):
+        raise InputTypeError("`data` must be a keras_zoo Dataset or a dataset name (see "
+                             "keras_zoo.datasets.list_datasets()). "
+                             f"Received: {type(data).__name__}")
+    if len(data.y_val) == 0:
+        raise InputValueError(f"The dataset {data.name!r} has no validation split; trials are "
+                              "scored on it, so load it with val_size > 0. "
+                              f"Received: {len(data.y_val)} validation samples")
+    return data
+
+
+def resolve_objective(objective: Any, data: Dataset) -> tuple[str, str]:
+    """The objective -> (metric name, ``"max"`` | ``"min"``); the default follows the task."""
+    if objective is None:
+        if data.task == "seq2seq":  # whole sequences right, not tokens
+            return "val_sequence_accuracy", "max"
+        return ("val_accuracy", "max") if data.task != "regression" else ("val_loss", "min")
+    if isinstance(objective, kt.Objective):
+        return objective.name, objective.direction
+    if isinstance(objective, (tuple, list)) and len(objective) == 2:
+        name, direction = objective
+        if direction not in ("max", "min"):
+            raise InputValueError("The objective's direction must be 'max' or 'min'. "
+                                  f"Received: {direction!r}")
+        return str(name), direction
+    if isinstance(objective, str):
+        return objective, infer_direction(objective)
+    raise InputTypeError("`objective` must be a metric name, (name, 'max'|'min') or a "
+                         f"keras_tuner.Objective. Received: {objective!r}")
+
+
+# === The space against the factory ===
+
+def _factory_params(factory: Callable[..., Any]) -> tuple[list[str], bool]:
+    params = inspect.signature(factory).parameters
+    var_kw = any(p.kind == p.VAR_KEYWORD for p in params.values())
+    names = [n for n, p in params.items() if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)]
+    return names, var_kw
+
+
+def _check_keys(name: str, factory: Callable[..., Any], keys: Sequence[str], where: str) -> None:
+    params, var_kw = _factory_params(factory)
+    if var_kw:
+        return
+    accepted = [*params, *FIT_KEYS]
+    for key in keys:
+        if key not in accepted:
+            hint = closest(key, accepted)
+            raise InputValueError(
+                f"{where}[{key!r}] is neither an argument of {name}() nor a fit keyword "
+                f"({', '.join(FIT_KEYS)})." + (f" Did you mean {hint!r}?" if hint else "")
+                + f" Accepted: {', '.join(accepted)}. Received: {key!r}"
+            )
+
+
+def _check_fit_values(space: Space, fixed: Mapping[str, Any]) -> None:
+    for key in FIT_KEYS:
+        if key in space.axes and space.axes[key].kind == "choice":
+            values = list(space.axes[key].values)
+        else:
+            values = [fixed[key]] if key in fixed else []
+        for value in values:
+            ok = isinstance(value, (int, np.integer)) and not isinstance(value, bool) and value >= 1
+            if not ok and not (key == "batch_size" and value is None):
+                raise InputValueError(f"space[{key!r}]: values must be positive integers. "
+                                      f"Received: {value!r}")
+
+
+def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mapping[str, Any], *,
+              strategy: str, objective: Any, epochs: int, batch_size: int | None, patience: int,
+              early_stopping: bool, executions_per_trial: int, seed: int | None,
+              keep_models: str, fixed: Mapping[str, Any]) -> tuple[TrialJob, dict[str, Any]]:
+    """Resolve and check everything a trial needs.
+
+    Returns the job and the factory keywords the user fixed (the space's fixed values and
+    ``**fixed``; the data-implied ones are in ``job.fixed`` only). Fit keywords held fixed
+    (``epochs``, ``batch_size``, ``patience``) override the arguments of the same name.
+    """
+    name, factory = resolve_factory(model)
+    data = resolve_data(data, seed)
+    parsed = Space.parse(space, strategy)
+    both = set(parsed.axes) & set(fixed)
+    if both:
+        raise InputValueError("A keyword is either searched (in the space) or fixed (a keyword "
+                              f"argument), not both. Received both: {sorted(both)}")
+    fixed_all = {**parsed.fixed, **fixed}
+    _check_keys(name, factory, list(parsed.axes), "space")
+    _check_keys(name, factory, list(fixed_all), "fixed")
+    _check_fit_values(parsed, fixed_all)
+    fit_fixed = {k: fixed_all.pop(k) for k in list(fixed_all) if k in FIT_KEYS}
+    axes = Space(parsed.axes, {})
+    data_kwargs = {k: v for k, v in data.model_kwargs(factory).items()
+                   if k not in axes.axes and k not in fixed_all}
+    objective_name, direction = resolve_objective(objective, data)
+    job = TrialJob(model_name=name, factory=factory, space=axes,
+                   fixed={**data_kwargs, **fixed_all}, data=data, objective=objective_name,
+                   direction=direction, epochs=int(fit_fixed.get("epochs", epochs)),
+                   batch_size=fit_fixed.get("batch_size", batch_size),
+                   patience=int(fit_fixed.get("patience", patience)),
+                   early_stopping=early_stopping, executions_per_trial=executions_per_trial,
+                   seed=seed, keep_models=keep_models)
+    return job, fixed_all
+
+
+# === Building before running ===
+
+def preflight(job: TrialJob) -> None:
+    """Fail before the first trial: build the first configuration, then every value of every
+    axis once, and check that the objective is a metric the model logs.
+
+    The factory's own error (which names what it received) ends each message.
+    """
+    name = job.model_name
+    first = job.space.first()
+    keras.backend.clear_session(free_memory=False)
+    try:
+        model = job.build(first, job.seed)
+    except Exception as err:
+        fixed = ", ".join(sorted(k for k in job.fixed)) or "none"
+        raise InputValueError(
+            f"{name}() cannot be built with the first configuration {jsonable(first)} and the "
+            f"fixed arguments ({fixed}): {type(err).__name__}: {err}"
+        ) from err
+    n = min(2, len(job.data.y_val))
+    try:
+        training.build_training_state(model, (job.data.x_val[:n], job.data.y_val[:n], None))
+    except Exception as err:
+        raise InputValueError(f"{name}() builds, but its loss or metrics fail on the validation "
+                              f"data: {type(err).__name__}: {err}") from err
+    _check_objective(job, model)
+    for axis in job.space.axes.values():
+        if axis.name in FIT_KEYS:
+            continue
+        values = axis.values[1:] if axis.kind == "choice" else [axis.high]
+        for value in values:
+            keras.backend.clear_session(free_memory=False)
+            try:
+                job.build({**first, axis.name: value}, job.seed)
+            except Exception as err:
+                raise InputValueError(
+                    f"space[{axis.name!r}] = {value!r} is rejected by {name}(): "
+                    f"{type(err).__name__}: {err}"
+                ) from err
+    keras.backend.clear_session(free_memory=False)
+
+
+def _check_objective(job: TrialJob, model: keras.Model) -> None:
+    logged = list(model.get_metrics_result())
+    names = {*(f"val_{k}" for k in logged), *logged}
+    if job.objective not in names:
+        hint = closest(job.objective, names)
+        raise InputValueError(
+            f"objective {job.objective!r} is not a metric this model logs."
+            + (f" Did you mean {hint!r}?" if hint else "")
+            + f" Available: {', '.join(sorted(names))}. Received: objective={job.objective!r}"
+        )

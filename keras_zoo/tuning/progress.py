@@ -1,0 +1,106 @@
+"""The per-trial progress lines of ``search(verbose=1)``, written to stderr.
+
+A thread watches the trial folders and writes one line per finished trial::
+
+    [3/12] trial 2  val_accuracy 0.9649  best 0.9737  (1.2s, /CPU:0)  activation=relu
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+import threading
+from typing import Any
+
+import keras
+
+from keras_zoo.tuning.results import read_json
+from keras_zoo.tuning.trial import RESULT_FILE
+
+
+class Progress:
+    """Writes one line per finished trial to ``stream`` (stderr), best score so far included.
+
+    Args:
+        project_dir: The folder of the trial folders (``<directory>/trials``).
+        total: The number of trials expected (``None``: unknown, shown as ``?``).
+        objective, direction: The objective's name and ``"max"`` or ``"min"``.
+        verbose: 0 writes nothing (the counts are still kept).
+        stream: Where lines go (default ``sys.stderr``).
+    """
+
+    def __init__(self, project_dir: str, total: int | None, objective: str, direction: str,
+                 verbose: int, stream=None):
+        self.project_dir = project_dir
+        self.total = total
+        self.objective = objective
+        self.direction = direction
+        self.verbose = verbose
+        self.stream = stream or sys.stderr
+        self.seen: set[str] = set()
+        self.best: float | None = None
+        self.done = 0
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+
+    def scan(self, announce: bool = True) -> None:
+        """Count (and, with ``announce``, write a line for) the trials finished since the last
+        scan."""
+        with self._lock:
+            if not os.path.isdir(self.project_dir):
+                return
+            for name in sorted(os.listdir(self.project_dir)):
+                if name in self.seen:
+                    continue
+                record = read_json(os.path.join(self.project_dir, name, RESULT_FILE))
+                if not record or record.get("status") == "running":
+                    continue
+                self.seen.add(name)
+                self.done += 1
+                self._update_best(record)
+                if announce and self.verbose:
+                    self._line(record)
+
+    def _update_best(self, record: dict[str, Any]) -> None:
+        score = record.get("score")
+        if record.get("status") != "completed" or score is None:
+            return
+        if self.best is None or (score > self.best if self.direction == "max"
+                                 else score < self.best):
+            self.best = score
+
+    def _line(self, record: dict[str, Any]) -> None:
+        total = self.total if self.total is not None else "?"
+        # [done/total] counts finished trials; the id is the leaderboard's `trial` column and
+        # the trials/trial_<id> folder.
+        head = f"[{self.done}/{total}] trial {record.get('trial_id', '?')}"
+        if record.get("status") == "completed":
+            body = f"{self.objective} {record['score']:.4f}  best {self.best:.4f}"
+        else:
+            body = f"failed: {record.get('error', '')}"[:160]
+        params = ", ".join(f"{k}={keras.tree.lists_to_tuples(v)}"
+                           for k, v in (record.get("params") or {}).items())
+        self.stream.write(f"{head}  {body}  ({record.get('seconds', 0):.1f}s, "
+                          f"{record.get('device', '?')})  {params}\n")
+        self.stream.flush()
+
+    def start(self) -> None:
+        """Count what a resumed search already holds, then watch in a background thread."""
+        self.scan(announce=False)
+        if self.verbose and self.done:
+            self.stream.write(f"resuming: {self.done} trial(s) already finished\n")
+
+        def loop():
+            while not self._stop.wait(0.5):
+                self.scan()
+
+        self._thread = threading.Thread(target=loop, daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        """Stop watching, after a last scan (no finished trial goes unreported)."""
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join(timeout=5)
+        self.scan()
