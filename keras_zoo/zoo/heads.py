@@ -105,6 +105,30 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
             categorical cross-entropy, a regression loss with a classifier output, ...).
     """
     loss_name = catalog.canonical_loss(loss) if loss is not None else None
+    task = _task(task, num_classes, loss_name)
+    if not 0.0 <= label_smoothing < 1.0:
+        raise InputValueError(
+            f"`label_smoothing` must be in [0, 1). Received: label_smoothing={label_smoothing!r}"
+        )
+    units = _units(task, num_classes, num_outputs)
+    activation = _output_activation(task, units, loss_name, output_activation)
+    label_format = _label_format(task, loss_name, label_format)
+    if loss is None:
+        loss = loss_name = {"binary": "binary_crossentropy", "multilabel": "binary_crossentropy",
+                            "multiclass": ("sparse_categorical_crossentropy"
+                                           if label_format == "sparse"
+                                           else "categorical_crossentropy"),
+                            "regression": "mse"}[task]
+    if loss_name is not None:
+        _check_loss(task, loss_name, catalog.canonical_activation(activation), label_format)
+    loss_obj = catalog.get_loss(loss, label_smoothing=label_smoothing)
+    if metrics is None:
+        metrics = default_metrics(task, activation)
+    return Head(task, units, activation, loss_obj, list(metrics), label_format)
+
+
+def _task(task: str | None, num_classes: int | None, loss_name: str | None) -> str:
+    """The task given, or the one ``num_classes`` or a regression-only loss implies."""
     if task is None:
         if num_classes is not None:
             task = "binary" if num_classes <= 2 else "multiclass"
@@ -116,37 +140,37 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
                 "Cannot tell the task: pass task= (one of 'binary', 'multiclass', 'multilabel', "
                 "'regression') or num_classes=. Received: task=None, num_classes=None"
             )
-    check_choice("task", task, TASKS)
-    if not 0.0 <= label_smoothing < 1.0:
-        raise InputValueError(
-            f"`label_smoothing` must be in [0, 1). Received: label_smoothing={label_smoothing!r}"
-        )
+    return check_choice("task", task, TASKS)
 
-    # Units.
+
+def _units(task: str, num_classes: int | None, num_outputs: int) -> int:
     if task == "binary":
         if num_classes not in (None, 1, 2):
             raise InputValueError(
-                f"task='binary' has 2 classes (one sigmoid unit). Received: num_classes={num_classes}"
+                "task='binary' has 2 classes (one sigmoid unit). "
+                f"Received: num_classes={num_classes}"
             )
-        units = 1
-    elif task in ("multiclass", "multilabel"):
+        return 1
+    if task in ("multiclass", "multilabel"):
         if num_classes is None or num_classes < 2:
             raise InputValueError(
                 f"task={task!r} needs num_classes >= 2 (the number of "
-                f"{'classes' if task == 'multiclass' else 'labels'}). Received: num_classes={num_classes}"
+                f"{'classes' if task == 'multiclass' else 'labels'}). "
+                f"Received: num_classes={num_classes}"
             )
-        units = int(num_classes)
-    else:
-        if num_outputs < 1:
-            raise InputValueError(f"`num_outputs` must be >= 1. Received: num_outputs={num_outputs}")
-        units = int(num_outputs)
+        return int(num_classes)
+    if num_outputs < 1:
+        raise InputValueError(f"`num_outputs` must be >= 1. Received: num_outputs={num_outputs}")
+    return int(num_outputs)
 
-    # Output activation.
-    default_activation = {"binary": "sigmoid", "multilabel": "sigmoid", "multiclass": "softmax",
-                          "regression": "linear"}[task]
+
+def _output_activation(task: str, units: int, loss_name: str | None, given: Any) -> Any:
+    """The task's output activation (or the one given), refusing the contradictions."""
+    default = {"binary": "sigmoid", "multilabel": "sigmoid", "multiclass": "softmax",
+               "regression": "linear"}[task]
     if task == "regression" and loss_name == "poisson":
-        default_activation = "exponential"  # the log link: Poisson rates must be positive
-    activation = output_activation if output_activation is not None else default_activation
+        default = "exponential"  # the log link: Poisson rates must be positive
+    activation = given if given is not None else default
     act_name = catalog.canonical_activation(activation)
     if act_name == "softmax" and units == 1:
         raise InputValueError(
@@ -155,7 +179,8 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
         )
     if task == "multilabel" and act_name == "softmax":
         raise InputValueError("task='multilabel' needs independent sigmoid outputs, not softmax "
-                         "(softmax forces the labels to compete). Use output_activation='sigmoid'.")
+                              "(softmax forces the labels to compete). "
+                              "Use output_activation='sigmoid'.")
     if task == "multiclass" and act_name == "sigmoid" and loss_name in (
             None, "categorical_crossentropy", "sparse_categorical_crossentropy"):
         raise InputValueError(
@@ -163,8 +188,10 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
             "loss is not a cross-entropy. Use output_activation='softmax' (multiclass) or "
             "task='multilabel' with binary cross-entropy."
         )
+    return activation
 
-    # Loss.
+
+def _label_format(task: str, loss_name: str | None, label_format: str | None) -> str:
     if label_format is None:
         # An explicit one-hot loss (categorical_crossentropy, categorical_hinge, ...) says the
         # labels are one-hot; otherwise multiclass labels are integers.
@@ -174,37 +201,31 @@ def resolve_head(task: str | None = None, *, num_classes: int | None = None,
     if task == "multiclass":
         label_format = _LABEL_FORMAT_ALIASES.get(normalize_name(label_format) or "", label_format)
         check_choice("label_format", label_format, ("sparse", "onehot"))
-    if loss is None:
-        loss_name = {"binary": "binary_crossentropy", "multilabel": "binary_crossentropy",
-                     "multiclass": ("sparse_categorical_crossentropy" if label_format == "sparse"
-                                    else "categorical_crossentropy"),
-                     "regression": "mse"}[task]
-        loss = loss_name
-    if loss_name is not None:
-        info = catalog.LOSSES.entries[loss_name]
-        suits = info.extra["tasks"]
-        if task not in suits:
-            if task == "regression" or suits != ("regression",):
-                raise InputValueError(
-                    f"The loss {loss_name!r} is for {', '.join(suits)} tasks, not task={task!r}. "
-                    f"Losses for {task}: {', '.join(_losses_for(task))}."
-                )
-            log.warning("Regression loss %r on a %s task: it trains, but cross-entropy usually "
-                        "learns faster and gives calibrated probabilities.", loss_name, task)
-        if act_name == "softmax" and loss_name == "binary_crossentropy" and task != "multiclass":
-            raise InputValueError("binary cross-entropy needs sigmoid outputs, not softmax.")
-        wanted = info.extra["labels"]
-        if task == "multiclass" and wanted and wanted != label_format:
+    return label_format
+
+
+def _check_loss(task: str, loss_name: str, act_name: str | None, label_format: str) -> None:
+    """Refuse a loss that does not suit the task, the output or the labels."""
+    info = catalog.LOSSES.entries[loss_name]
+    suits = info.extra["tasks"]
+    if task not in suits:
+        if task == "regression" or suits != ("regression",):
             raise InputValueError(
-                f"The loss {loss_name!r} expects {wanted} labels, but label_format={label_format!r}. "
-                + ("Use 'sparse_categorical_crossentropy' for integer labels."
-                   if label_format == "sparse" else
-                   "Use 'categorical_crossentropy' for one-hot labels.")
+                f"The loss {loss_name!r} is for {', '.join(suits)} tasks, not task={task!r}. "
+                f"Losses for {task}: {', '.join(_losses_for(task))}."
             )
-    loss_obj = catalog.get_loss(loss, label_smoothing=label_smoothing)
-    if metrics is None:
-        metrics = default_metrics(task, activation)
-    return Head(task, units, activation, loss_obj, list(metrics), label_format)
+        log.warning("Regression loss %r on a %s task: it trains, but cross-entropy usually "
+                    "learns faster and gives calibrated probabilities.", loss_name, task)
+    if act_name == "softmax" and loss_name == "binary_crossentropy" and task != "multiclass":
+        raise InputValueError("binary cross-entropy needs sigmoid outputs, not softmax.")
+    wanted = info.extra["labels"]
+    if task == "multiclass" and wanted and wanted != label_format:
+        raise InputValueError(
+            f"The loss {loss_name!r} expects {wanted} labels, but label_format={label_format!r}. "
+            + ("Use 'sparse_categorical_crossentropy' for integer labels."
+               if label_format == "sparse" else
+               "Use 'categorical_crossentropy' for one-hot labels.")
+        )
 
 
 def _losses_for(task: str) -> list[str]:
