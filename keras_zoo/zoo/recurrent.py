@@ -336,38 +336,36 @@ def _shortcut(name: str, cell: str, bidirectional: bool, summary: str, example: 
 
 _TEXT_EXAMPLE = {"texts": _EXAMPLE_TEXTS, "task": "binary", "units": 4, "embedding_dim": 4}
 
-simple_rnn = register_model(family="rnn", input_kind="text", aliases=("simplernn", "vanilla_rnn"),
-                            example_kwargs=_TEXT_EXAMPLE)(_shortcut(
-    "simple_rnn", "simple", False,
-    "A SimpleRNN (Elman) network: the plain recurrent cell, prone to vanishing gradients.",
-    "    >>> import keras_zoo as kz\n"
-    "    >>> kz.zoo.simple_rnn(vocab_size=50, task='binary', units=8).layers[2].__class__.__name__\n"
-    "    'SimpleRNN'"))
-lstm = register_model(family="rnn", input_kind="text", example_kwargs=_TEXT_EXAMPLE)(_shortcut(
-    "lstm", "lstm", False,
-    "An LSTM network: forget, input and output gates keep long-range information.",
-    "    >>> import keras_zoo as kz\n"
-    "    >>> model = kz.zoo.lstm(texts=['good film', 'bad film'], task='binary', units=8)\n"
-    "    >>> model.output_shape\n"
-    "    (None, 1)"))
-gru = register_model(family="rnn", input_kind="text", example_kwargs=_TEXT_EXAMPLE)(_shortcut(
-    "gru", "gru", False,
-    "A GRU network: update and reset gates, fewer weights than an LSTM.",
-    "    >>> import keras_zoo as kz\n"
-    "    >>> kz.zoo.gru(vocab_size=50, task='multiclass', num_classes=4).output_shape\n"
-    "    (None, 4)"))
-bilstm = register_model(family="rnn", input_kind="text", aliases=("bidirectional_lstm",),
-                        example_kwargs=_TEXT_EXAMPLE)(_shortcut(
-    "bilstm", "lstm", True,
-    "A bidirectional LSTM: one LSTM reads left to right, another right to left.",
-    "    >>> import keras_zoo as kz\n"
-    "    >>> clf = kz.zoo.bilstm(vocab_size=20000, num_classes=2)\n"
-    "    >>> clf.output_shape\n"
-    "    (None, 1)"))
-bigru = register_model(family="rnn", input_kind="text", aliases=("bidirectional_gru",),
-                       example_kwargs=_TEXT_EXAMPLE)(_shortcut(
-    "bigru", "gru", True,
-    "A bidirectional GRU: one GRU reads left to right, another right to left.",
-    "    >>> import keras_zoo as kz\n"
-    "    >>> kz.zoo.bigru(vocab_size=50, task='regression').output_shape\n"
-    "    (None, 1)"))
+_SHORTCUTS = (  # name, cell, bidirectional, aliases, summary, example
+    ("simple_rnn", "simple", False, ("simplernn", "vanilla_rnn"),
+     "A SimpleRNN (Elman) network: the plain recurrent cell, prone to vanishing gradients.",
+     "    >>> import keras_zoo as kz\n"
+     "    >>> kz.zoo.simple_rnn(vocab_size=50, task='binary', units=8).layers[2].__class__"
+     ".__name__\n    'SimpleRNN'"),
+    ("lstm", "lstm", False, (),
+     "An LSTM network: forget, input and output gates keep long-range information.",
+     "    >>> import keras_zoo as kz\n"
+     "    >>> model = kz.zoo.lstm(texts=['good film', 'bad film'], task='binary', units=8)\n"
+     "    >>> model.output_shape\n    (None, 1)"),
+    ("gru", "gru", False, (),
+     "A GRU network: update and reset gates, fewer weights than an LSTM.",
+     "    >>> import keras_zoo as kz\n"
+     "    >>> kz.zoo.gru(vocab_size=50, task='multiclass', num_classes=4).output_shape\n"
+     "    (None, 4)"),
+    ("bilstm", "lstm", True, ("bidirectional_lstm",),
+     "A bidirectional LSTM: one LSTM reads left to right, another right to left.",
+     "    >>> import keras_zoo as kz\n"
+     "    >>> clf = kz.zoo.bilstm(vocab_size=20000, num_classes=2)\n"
+     "    >>> clf.output_shape\n    (None, 1)"),
+    ("bigru", "gru", True, ("bidirectional_gru",),
+     "A bidirectional GRU: one GRU reads left to right, another right to left.",
+     "    >>> import keras_zoo as kz\n"
+     "    >>> kz.zoo.bigru(vocab_size=50, task='regression').output_shape\n    (None, 1)"),
+)
+
+simple_rnn, lstm, gru, bilstm, bigru = (
+    register_model(family="rnn", input_kind="text", aliases=aliases,
+                   example_kwargs=_TEXT_EXAMPLE)(_shortcut(name, cell, bidirectional, summary,
+                                                           example))
+    for name, cell, bidirectional, aliases, summary, example in _SHORTCUTS
+)
