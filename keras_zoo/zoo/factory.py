@@ -149,32 +149,31 @@ def _shared_parameters(head: bool, exclude: Sequence[str], defaults: dict[str, A
             for cls in groups for f in dataclasses.fields(cls) if f.name not in exclude]
 
 
-def _shared_docs(parameters: Sequence[inspect.Parameter]) -> str:
+def _shared_docs(parameters: Sequence[inspect.Parameter], notes: dict[str, str]) -> str:
     fields = {f.name: f for cls in (HeadArgs, CompileArgs) for f in dataclasses.fields(cls)}
     lines = []
     for p in parameters:
         own_default = "" if p.default == fields[p.name].default else \
             f" Default here: ``{p.default!r}``."
-        lines.append(textwrap.fill(f"{p.name}: {fields[p.name].metadata['doc']}{own_default}",
+        text = notes.get(p.name, fields[p.name].metadata["doc"])
+        lines.append(textwrap.fill(f"{p.name}: {text}{own_default}",
                                    width=96, initial_indent=" " * 8,
                                    subsequent_indent=" " * 12))
     return "\n".join(lines)
 
 
 def _insert_docs(doc: str | None, shared: str) -> str:
-    """Append the shared keywords' entries to the ``Args:`` section of ``doc``."""
-    doc = inspect.cleandoc(doc or "")
-    doc = "\n".join(("    " + line if line and i else line)
-                    for i, line in enumerate(doc.splitlines()))
-    marker = next((m for m in ("\n    Returns:", "\n    Raises:", "\n    Example:")
-                   if m in doc), None)
-    if "\n    Args:" not in doc:
-        block = "\n\n    Args:\n" + shared
-        return doc.replace(marker, block + "\n" + marker, 1) if marker else doc + block
-    if marker is None:
-        return doc.rstrip() + "\n" + shared
-    head, tail = doc.split(marker, 1)
-    return head.rstrip() + "\n" + shared + "\n" + marker + tail
+    """Append the shared keywords' entries at the end of the ``Args:`` section of ``doc``."""
+    lines = inspect.cleandoc(doc or "").splitlines()
+    lines = [("    " + line if line and i else line) for i, line in enumerate(lines)]
+    if "    Args:" not in lines:
+        return "\n".join(lines).rstrip() + "\n\n    Args:\n" + shared + "\n"
+    end = lines.index("    Args:") + 1
+    while end < len(lines) and (lines[end].startswith("        ") or not lines[end].strip()) \
+            and not (not lines[end].strip() and end + 1 < len(lines)
+                     and not lines[end + 1].startswith("        ")):
+        end += 1
+    return "\n".join([*lines[:end], *shared.splitlines(), *lines[end:]]) + "\n"
 
 
 def _unexpected_keyword(name: str, err: TypeError, accepted: Sequence[str],
@@ -188,6 +187,7 @@ def _unexpected_keyword(name: str, err: TypeError, accepted: Sequence[str],
 
 
 def model_factory(*, head: bool = True, exclude: Sequence[str] = (),
+                  notes: dict[str, str] | None = None,
                   **defaults: Any) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """Give a family's builder the shared head and compile keywords.
 
@@ -199,6 +199,8 @@ def model_factory(*, head: bool = True, exclude: Sequence[str] = (),
         head: Add the head keywords (``task``, ``num_classes``, ``loss`` ...). Seq2Seq, whose
             head is fixed, takes only the compile keywords.
         exclude: Shared keywords the family does not offer (they keep their defaults).
+        notes: The family's own documentation of a shared keyword, replacing the shared one
+            (e.g. what ``learning_rate=None`` means there).
         **defaults: The family's own defaults for shared keywords, e.g.
             ``steps_per_execution=1``.
     """
@@ -229,7 +231,7 @@ def model_factory(*, head: bool = True, exclude: Sequence[str] = (),
             return builder(**values, compile_args=CompileArgs(**compile_values))
 
         factory.__signature__ = public  # type: ignore[attr-defined]
-        factory.__doc__ = _insert_docs(builder.__doc__, _shared_docs(shared))
+        factory.__doc__ = _insert_docs(builder.__doc__, _shared_docs(shared, notes or {}))
         return factory
 
     return decorate

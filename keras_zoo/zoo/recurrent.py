@@ -181,7 +181,12 @@ def recurrent_clipping(compile_args: CompileArgs) -> CompileArgs:
 
 @register_model(family="rnn", input_kind="sequence",
                 example_kwargs={"vocab_size": 20, "task": "binary", "units": 4, "embedding_dim": 4})
-@model_factory(global_clipnorm=DEFAULT_GLOBAL_CLIPNORM, steps_per_execution=1, jit_compile=False)
+@model_factory(global_clipnorm=DEFAULT_GLOBAL_CLIPNORM, steps_per_execution=1, jit_compile=False,
+               notes={"global_clipnorm": "Clip the norm of all gradients together, the usual "
+                      "cure for exploding gradients in recurrent networks; ``clipnorm`` or "
+                      "``clipvalue`` (or an optimizer object) replace it, ``None`` turns "
+                      "clipping off.",
+                      "jit_compile": "XLA compilation, off by default (see the module docstring)."})
 def rnn(
     vocab_size: int | None = None,
     *,
@@ -255,10 +260,7 @@ def rnn(
         dense_dropout: Dropout after each of those Dense layers.
         name: The model's name.
 
-    The head keywords apply per step for ``many_to_many``/``one_to_many``. Gradient clipping:
-    ``global_clipnorm=1.0`` by default; ``clipnorm`` or ``clipvalue`` (or an optimizer object)
-    replace it, ``global_clipnorm=None`` turns it off. XLA is off by default (see the module
-    docstring).
+    The head keywords apply per step for ``many_to_many``/``one_to_many``.
 
     Returns:
         A ``keras.Model``, compiled unless ``compile=False``.

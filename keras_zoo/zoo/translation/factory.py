@@ -32,7 +32,13 @@ _EXAMPLE = {"sources": ["abc", "bca", "cab", "abcd", "dcb"],
 @register_model(family="seq2seq", input_kind="pairs", aliases=("encoder_decoder",),
                 example_kwargs=_EXAMPLE)
 @model_factory(head=False, exclude=("jit_compile",), global_clipnorm=DEFAULT_GLOBAL_CLIPNORM,
-               steps_per_execution=1)
+               steps_per_execution=1, notes={
+                   "learning_rate": "``None``: 3e-3 for the Adam family (``adam``, ``adamw``, "
+                   "``nadam``, ``adamax``), the optimizer's Keras default otherwise. With the "
+                   "default clipping, 3e-3 reached 1.0 exact match on held-out dates in 6 epochs "
+                   "where Keras' 1e-3 gave 0.991 after 10 (see ``benchmarks/README.md``).",
+                   "global_clipnorm": "Clip the norm of all gradients together; ``clipnorm`` or "
+                   "``clipvalue`` replace it, ``None`` turns clipping off."})
 def seq2seq(
     sources: Sequence[str] | None = None,
     targets: Sequence[str] | None = None,
@@ -79,11 +85,7 @@ def seq2seq(
         label_smoothing: Label smoothing of the token cross-entropy.
         name: The model's name.
 
-    ``learning_rate=None`` means 3e-3 for the Adam family (``adam``, ``adamw``, ``nadam``,
-    ``adamax``), the optimizer's Keras default otherwise: with the default clipping, 3e-3
-    reached 1.0 exact match on held-out dates in 6 epochs where Keras' 1e-3 gave 0.991 after 10
-    (see ``benchmarks/README.md``). ``global_clipnorm=1.0`` by default (``clipnorm``/
-    ``clipvalue`` replace it, ``None`` turns it off). XLA is not offered: the text vectorization inside the model has no XLA kernel.
+    XLA is not offered: the text vectorization inside the model has no XLA kernel.
 
     Returns:
         A :class:`Seq2Seq` (a ``keras.Model``), compiled with sparse categorical cross-entropy
