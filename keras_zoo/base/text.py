@@ -29,6 +29,9 @@ from keras_zoo.base.errors import InputTypeError, InputValueError
 
 PAD = ""
 OOV = "[UNK]"
+DEFAULT_MAX_TOKENS = 20000
+"""The largest vocabulary (padding and ``[UNK]`` included) a text model or loader keeps unless
+told otherwise."""
 STANDARDIZE = (None, "lower", "strip_punctuation", "lower_and_strip_punctuation")
 SPLITS = ("whitespace", "character")
 TOKENIZE = {"word": "whitespace", "words": "whitespace", "whitespace": "whitespace",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import math
+import os
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -290,3 +291,32 @@ def from_arrays(x: Any, y: Any, *, name: str = "arrays", task: str | None = None
                    class_names=names if task != "regression" else None,
                    feature_names=list(feature_names) if feature_names is not None else None,
                    metadata=dict(metadata or {}))
+
+
+def read_csv_table(path: str | os.PathLike[str], **read_csv_kwargs: Any) -> pd.DataFrame:
+    """``pandas.read_csv`` with the library's errors: a missing file, an empty file, a file
+    pandas cannot parse or decode, and a header without rows are refused by name."""
+    path = os.fspath(path)
+    if not os.path.exists(path):
+        raise InputFileError(f"No such CSV file: {path!r}")
+    try:
+        df = pd.read_csv(path, **read_csv_kwargs)
+    except pd.errors.EmptyDataError as err:
+        raise InputValueError(f"The CSV file {path!r} is empty.") from err
+    except (pd.errors.ParserError, UnicodeDecodeError) as err:
+        raise InputValueError(f"Cannot read the CSV file {path!r}: {err}. Pass pandas.read_csv "
+                              "options (sep=, encoding=, ...) if it is not a comma-separated "
+                              f"UTF-8 file. Received: {read_csv_kwargs!r}") from err
+    if df.empty:
+        raise InputValueError(f"The CSV file {path!r} has a header but no rows.")
+    return df
+
+
+def read_text_file(path: str, encoding: str = "utf-8") -> str:
+    """A text file's content; a file that does not decode is refused with its name."""
+    try:
+        with open(path, encoding=encoding) as handle:
+            return handle.read()
+    except UnicodeDecodeError as err:
+        raise InputValueError(f"Cannot decode {path!r} as {encoding}: {err}. Pass the file's "
+                              f"encoding. Received: encoding={encoding!r}") from err

@@ -13,7 +13,7 @@ from typing import Any
 
 from keras_zoo.base import text as _text
 from keras_zoo.base.errors import InputFileError, InputValueError
-from keras_zoo.datasets.core import Dataset, make_splits
+from keras_zoo.datasets.core import Dataset, make_splits, read_text_file
 
 __all__ = ["pairs_from_lists", "pairs_from_tsv"]
 
@@ -80,22 +80,22 @@ def pairs_from_tsv(path: str | os.PathLike[str], *, encoding: str = "utf-8",
         raise InputFileError(f"No such file: {path!r}")
     sources, targets = [], []
     need = max(columns) + 1
-    with open(path, encoding=encoding) as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.rstrip("\r\n")
-            if not line.strip():
-                continue
-            fields = line.split("\t")
-            if len(fields) < need:
-                raise InputValueError(f"{path}:{number}: expected 'source<TAB>target' ({need} "
-                                      f"tab-separated columns), found {len(fields)}. Received: "
-                                      f"{line[:60]!r}")
-            source, target = fields[columns[0]], fields[columns[1]]
-            if not source.strip() or not target.strip():
-                raise InputValueError(f"{path}:{number}: the {'source' if not source.strip() else 'target'}"
-                                      f" is empty. Received: {line[:60]!r}")
-            sources.append(source)
-            targets.append(target)
+    lines = read_text_file(path, encoding).split("\n")  # newlines as iterating the file
+    for number, line in enumerate(lines, start=1):
+        line = line.rstrip("\r\n")
+        if not line.strip():
+            continue
+        fields = line.split("\t")
+        if len(fields) < need:
+            raise InputValueError(f"{path}:{number}: expected 'source<TAB>target' ({need} "
+                                  f"tab-separated columns), found {len(fields)}. Received: "
+                                  f"{line[:60]!r}")
+        source, target = fields[columns[0]], fields[columns[1]]
+        if not source.strip() or not target.strip():
+            raise InputValueError(f"{path}:{number}: the {'source' if not source.strip() else 'target'}"
+                                  f" is empty. Received: {line[:60]!r}")
+        sources.append(source)
+        targets.append(target)
     if not sources:
         raise InputValueError(f"{path!r} holds no pairs.")
     kwargs.setdefault("name", os.path.splitext(os.path.basename(path))[0])

@@ -10,8 +10,8 @@ import numpy as np
 import pandas as pd
 
 from keras_zoo.base import closest
-from keras_zoo.base.errors import InputFileError, InputTypeError, InputValueError
-from keras_zoo.datasets.core import Dataset, from_arrays
+from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.datasets.core import Dataset, from_arrays, read_csv_table
 
 __all__ = ["SKLEARN_DATASETS", "from_csv", "from_dataframe", "load_sklearn"]
 
@@ -170,14 +170,7 @@ def from_csv(path: str | os.PathLike[str], target: str | Sequence[str], *, task:
         ValueError: The file is empty, or any error of :func:`from_dataframe`.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise InputFileError(f"No such CSV file: {path!r}")
-    try:
-        df = pd.read_csv(path, **read_csv_kwargs)
-    except pd.errors.EmptyDataError as err:
-        raise InputValueError(f"The CSV file {path!r} is empty.") from err
-    if df.empty:
-        raise InputValueError(f"The CSV file {path!r} has a header but no rows.")
+    df = read_csv_table(path, **read_csv_kwargs)
     name = os.path.splitext(os.path.basename(path))[0]
     return from_dataframe(df, target, task=task, drop=drop, categorical=categorical, name=name,
                           seed=seed, test_size=test_size, val_size=val_size)

@@ -18,12 +18,12 @@ import pandas as pd
 from keras_zoo.base import closest
 from keras_zoo.base import text as _text
 from keras_zoo.base.errors import InputFileError, InputTypeError, InputValueError
-from keras_zoo.datasets.core import Dataset, from_arrays
+from keras_zoo.datasets.core import Dataset, from_arrays, read_csv_table, read_text_file
 
 __all__ = ["DEFAULT_MAX_TOKENS", "MAX_AUTO_SEQUENCE_LENGTH", "from_texts", "text_from_csv",
            "text_from_dataframe", "text_from_folder"]
 
-DEFAULT_MAX_TOKENS = 20000
+DEFAULT_MAX_TOKENS = _text.DEFAULT_MAX_TOKENS
 MAX_AUTO_SEQUENCE_LENGTH = 512
 
 
@@ -135,14 +135,7 @@ def text_from_csv(path: str | os.PathLike[str], text: str = "text", target: str 
         ValueError: An empty file, or any error of :func:`text_from_dataframe`.
     """
     path = os.fspath(path)
-    if not os.path.exists(path):
-        raise InputFileError(f"No such CSV file: {path!r}")
-    try:
-        df = pd.read_csv(path, **(read_csv_kwargs or {}))
-    except pd.errors.EmptyDataError as err:
-        raise InputValueError(f"The CSV file {path!r} is empty.") from err
-    if df.empty:
-        raise InputValueError(f"The CSV file {path!r} has a header but no rows.")
+    df = read_csv_table(path, **(read_csv_kwargs or {}))
     kwargs.setdefault("name", os.path.splitext(os.path.basename(path))[0])
     return text_from_dataframe(df, text, target, **kwargs)
 
@@ -175,8 +168,7 @@ def text_from_folder(directory: str | os.PathLike[str], *, extensions: Sequence[
         if not files:
             raise InputValueError(f"The class folder {folder!r} holds no {'/'.join(extensions)} files.")
         for fname in files:
-            with open(os.path.join(folder, fname), encoding=encoding) as handle:
-                content = handle.read()
+            content = read_text_file(os.path.join(folder, fname), encoding)
             if not content.strip():
                 empty.append(os.path.join(cls, fname))
             texts.append(content)

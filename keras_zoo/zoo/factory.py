@@ -29,6 +29,7 @@ from __future__ import annotations
 import dataclasses
 import functools
 import inspect
+import sys
 import textwrap
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -74,7 +75,9 @@ class HeadArgs:
 
     def resolve(self) -> Head:
         """The :class:`~keras_zoo.zoo.heads.Head` these keywords describe (checked)."""
-        return resolve_head(**dataclasses.asdict(self))
+        # Not dataclasses.asdict: it deep-copies, and a user's metric object must be the one
+        # the model updates.
+        return resolve_head(**{f.name: getattr(self, f.name) for f in dataclasses.fields(self)})
 
 
 @dataclass(frozen=True)
@@ -119,14 +122,20 @@ class CompileArgs:
 def compile_model(model: keras.Model, head: Head, *, optimizer: Any = "adam",
                   learning_rate: float | None = None, clipnorm: float | None = None,
                   clipvalue: float | None = None, global_clipnorm: float | None = None,
-                  steps_per_execution: int = 1, jit_compile: bool | str = "auto") -> keras.Model:
-    """Compile ``model`` with the head's loss and metrics and a catalog optimizer."""
+                  steps_per_execution: int = 1, jit_compile: bool | str = "auto",
+                  weighted_metrics: bool = False) -> keras.Model:
+    """Compile ``model`` with the head's loss and metrics and a catalog optimizer.
+
+    ``weighted_metrics=True`` passes the head's metrics as Keras' ``weighted_metrics`` (so
+    sample weights, e.g. Seq2Seq's padding mask, apply to them).
+    """
     if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
         raise InputValueError("`steps_per_execution` must be a positive integer. "
                               f"Received: steps_per_execution={steps_per_execution!r}")
     opt = catalog.get_optimizer(optimizer, learning_rate=learning_rate, clipnorm=clipnorm,
                                 clipvalue=clipvalue, global_clipnorm=global_clipnorm)
-    model.compile(optimizer=opt, loss=head.loss, metrics=head.metrics,
+    metrics = {"weighted_metrics" if weighted_metrics else "metrics": head.metrics}
+    model.compile(optimizer=opt, loss=head.loss, **metrics,
                   steps_per_execution=steps_per_execution, jit_compile=jit_compile)
     return model
 
@@ -227,7 +236,7 @@ def model_factory(*, head: bool = True, exclude: Sequence[str] = (),
             values = dict(bound.arguments)
             compile_values = {k: values.pop(k) for k in _COMPILE_FIELDS if k in values}
             if head:
-                values["head_args"] = HeadArgs(**{k: values.pop(k) for k in _HEAD_FIELDS})
+                values["head_args"] = HeadArgs(**{k: values.pop(k) for k in _HEAD_FIELDS if k in values})
             return builder(**values, compile_args=CompileArgs(**compile_values))
 
         factory.__signature__ = public  # type: ignore[attr-defined]
@@ -268,6 +277,7 @@ def variant(base: Callable[..., Any], name: str, *, fixed: dict[str, Any] | None
 
     factory.__signature__ = public  # type: ignore[attr-defined]
     factory.__name__ = factory.__qualname__ = name
-    factory.__module__ = module or base.__module__
+    # The module that defines the variant (so pickle, and worker processes, find it there).
+    factory.__module__ = module or sys._getframe(1).f_globals.get("__name__", base.__module__)
     factory.__doc__ = doc
     return factory

@@ -15,7 +15,7 @@ regression     num_outputs (1)     linear             MSE (MAE, Huber, pseudo-Hu
 With the Poisson loss a regression head uses an exponential output (the log link), since Poisson
 rates must be positive.
 
-:func:`infer_task` reads the task off the labels when it is not given (see its docstring for the
+:func:`~keras_zoo.base.tasks.infer_task` (re-exported here) reads the task off the labels when it is not given (see its docstring for the
 rule) and :func:`resolve_head` refuses contradictions such as softmax on one unit, sigmoid with
 categorical cross-entropy or continuous labels for a classifier.
 """
@@ -32,8 +32,11 @@ import numpy as np
 
 from keras_zoo.base import check_choice, normalize_name
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.base.tasks import TASKS
+from keras_zoo.base.tasks import MAX_CLASSES, TASKS, check_labels, infer_task
 from keras_zoo.zoo import catalog
+
+__all__ = ["MAX_CLASSES", "TASKS", "Head", "check_labels", "default_metrics", "infer_task",
+           "output_layer", "resolve_head"]
 
 log = logging.getLogger(__name__)
 

@@ -3,7 +3,11 @@
 ``rnn`` describes its input with an :class:`InputSpec`; :func:`build_inputs` returns the model's
 ``Input`` and the tensor the recurrent layers read (see ``keras_zoo.zoo.recurrent``). A raw-text
 model holds a ``TextVectorization`` layer whose vocabulary comes from
-:func:`keras_zoo.base.text.build_vocabulary`, the same rule the loaders and Seq2Seq use.
+:func:`keras_zoo.base.text.build_vocabulary`, the same rule the loaders and Seq2Seq use: tokens
+by frequency, ties in code-point order. (Before keras-zoo 0.2 the layer was adapted with
+``TextVectorization.adapt``, which breaks ties in reverse order: the same tokens are kept except
+among equally frequent ones at the ``vocab_size`` cut-off, and token ids of ties differ.) The
+vocabulary is fixed when the model is built, so it is part of the layer's config.
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from keras_zoo.base.errors import InputValueError
 
 __all__ = ["DEFAULT_MAX_TOKENS", "InputSpec", "build_inputs", "text_input"]
 
-DEFAULT_MAX_TOKENS = 20000
+DEFAULT_MAX_TOKENS = _text.DEFAULT_MAX_TOKENS
 
 
 def text_input(texts, vocabulary, vocab_size, sequence_length, tokenize, standardize, shape):
@@ -43,9 +47,8 @@ def text_input(texts, vocabulary, vocab_size, sequence_length, tokenize, standar
         raise InputValueError("`vocab_size` counts padding and [UNK] too, so it must be >= 3. "
                          f"Received: vocab_size={vocab_size!r}")
     if vocabulary is None:  # the project's one vocabulary rule (keras_zoo.base.text)
-        vocabulary = _text.build_vocabulary(
-            texts, split=split, standardize=standardize,
-            max_tokens=None if max_tokens is None else max_tokens - 2)
+        vocabulary = _text.build_vocabulary(texts, split=split, standardize=standardize,
+                                            max_tokens=max_tokens - 2)
     elif max_tokens is not None:
         vocabulary = vocabulary[:max_tokens - 2]
     vectorizer = keras.layers.TextVectorization(

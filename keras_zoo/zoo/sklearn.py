@@ -58,14 +58,23 @@ _FIT_PARAMETERS = {"epochs": 100, "batch_size": None, "validation_split": 0.1,
                    "early_stopping": True, "patience": 10, "verbose": 0, "random_state": None}
 
 
+# The parameters' order in keras-zoo 0.1.0, kept first so positional calls still mean the same;
+# every other ann() keyword follows in ann()'s order.
+_FIRST = ("hidden_units", "activation", "initializer", "dropout", "batch_norm", "l1", "l2",
+          "output_activation", "loss", "label_smoothing", "optimizer", "learning_rate",
+          "clipnorm", "clipvalue", "epochs", "batch_size", "validation_split", "early_stopping",
+          "patience", "task", "verbose", "random_state")
+
+
 def _estimator_signature() -> inspect.Signature:
     """Every keyword of :func:`ann` (but those read off the data), then the training settings."""
-    own = [p.replace(kind=inspect.Parameter.POSITIONAL_OR_KEYWORD)
-           for p in inspect.signature(ann).parameters.values() if p.name not in _FROM_DATA]
-    fit = [inspect.Parameter(k, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=v)
-           for k, v in _FIT_PARAMETERS.items()]
-    self_param = inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)
-    return inspect.Signature([self_param, *own, *fit])
+    kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
+    params = {p.name: p.replace(kind=kind) for p in inspect.signature(ann).parameters.values()
+              if p.name not in _FROM_DATA}
+    params.update((k, inspect.Parameter(k, kind, default=v)) for k, v in _FIT_PARAMETERS.items())
+    order = [*_FIRST, *(k for k in params if k not in _FIRST)]
+    self_param = inspect.Parameter("self", kind)
+    return inspect.Signature([self_param, *(params[k] for k in order)])
 
 
 class _ANNEstimator(BaseEstimator):

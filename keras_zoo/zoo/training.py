@@ -50,7 +50,7 @@ from keras_zoo.base.tasks import infer_task
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.fast_loop import EVAL_CHUNK as _EVAL_CHUNK
 from keras_zoo.zoo.fast_loop import (
-    build_training_state,  # noqa: F401  re-exported: keras_zoo.tuning.engine uses it from here
+    build_training_state,  # noqa: F401  re-exported: keras_zoo.tuning.checks uses it from here
     fast_fit,
     fast_path_applies,
     quiet_own_retracing,

@@ -184,3 +184,16 @@ def test_regression_and_task_override():
     assert data.task == "regression" and data.num_classes is None
     with pytest.raises(ValueError, match="labels are continuous"):
         datasets.from_arrays(np.ones((10, 1)), np.linspace(0, 1, 10), task="binary")
+
+
+def test_a_csv_pandas_cannot_parse_or_decode_is_refused_by_name(tmp_path):
+    from keras_zoo.base.errors import InputValueError
+
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("a,b,label\n1,2,0\n1,2,3,4,5\n")
+    with pytest.raises(InputValueError, match="Cannot read the CSV file .*ragged.csv"):
+        kz.datasets.from_csv(ragged, target="label")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes("name,label\ncaf\xe9,1\nthe,0\n".encode("latin-1"))
+    with pytest.raises(InputValueError, match="encoding"):
+        kz.datasets.from_csv(latin, target="label")

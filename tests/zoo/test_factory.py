@@ -86,3 +86,20 @@ def test_a_new_builder_and_its_variant():
     assert wide()[0] == 9 and wide()[1] == "wide" and wide()[3].learning_rate == 0.5
     with pytest.raises(InputTypeError):
         wide(width=2)
+
+
+@pytest.mark.parametrize("name", zoo.list_models())
+def test_every_factory_pickles(name):
+    """Worker processes of a parallel search receive the factory pickled."""
+    import pickle
+
+    factory = zoo.model_info(name).factory
+    assert pickle.loads(pickle.dumps(factory)) is factory
+
+
+def test_metric_and_loss_objects_given_are_the_ones_compiled():
+    import keras
+
+    auc, loss = keras.metrics.AUC(name="auc"), keras.losses.BinaryCrossentropy()
+    head = HeadArgs(task="binary", metrics=[auc], loss=loss).resolve()
+    assert head.metrics[0] is auc and head.loss is loss

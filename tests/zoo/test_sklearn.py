@@ -216,3 +216,14 @@ def _expected_failures(estimator):
 @pytest.mark.large
 def test_scikit_learn_estimator_checks(estimator, check):
     check(estimator)
+
+
+def test_positional_parameters_keep_their_order():
+    est = ANNClassifier((8,), "tanh", None, 0.1)
+    assert (est.hidden_units, est.activation, est.dropout) == ((8,), "tanh", 0.1)
+    names = list(ANNClassifier().get_params())  # sorted by scikit-learn; the order is __init__'s
+    import inspect
+
+    order = list(inspect.signature(ANNClassifier.__init__).parameters)[1:]
+    assert order[:3] == ["hidden_units", "activation", "initializer"]
+    assert order.index("task") == 19 and set(order) == set(names)

@@ -80,14 +80,14 @@ def test_padding_in_a_batch_does_not_change_a_translation(trained):
 def test_a_translation_cut_at_max_target_length_is_logged(trained, caplog):
     model, _ = trained
     long = "abcdef" * 4  # 24 characters: the decoder stops at max_target_length
-    with caplog.at_level("WARNING", logger="keras_zoo.zoo.seq2seq"):
+    with caplog.at_level("WARNING", logger="keras_zoo.zoo.translation"):
         greedy = model.translate(["abc", long])
         model.translate([long], beam_width=2)
     assert len(greedy[1]) == model.max_target_length + 1  # every decoder step, no [END]
     cut = [r.getMessage() for r in caplog.records if "without [END]" in r.getMessage()]
     assert cut and cut[0].startswith("1 of 2 translation(s)") and len(cut) == 2
     caplog.clear()
-    with caplog.at_level("WARNING", logger="keras_zoo.zoo.seq2seq"):
+    with caplog.at_level("WARNING", logger="keras_zoo.zoo.translation"):
         model.translate(["abc", "fedc"])
     assert not [r for r in caplog.records if "without [END]" in r.getMessage()]
 

@@ -72,7 +72,7 @@ def _resolve_weights(weights: Any, model: str, channels: int) -> str | None:
                      f"Received: weights={weights!r}")
 
 
-def _download_error(model: str, err: BaseException) -> FileNotFoundError:
+def _download_error(model: str, err: BaseException) -> InputFileError:
     text = str(err)
     match = re.search(r"(https?://\S+?)(?::\s|\s|$)", text)
     url = match.group(1) if match else "the keras.applications weights URL"
@@ -124,7 +124,9 @@ def _build_backbone(model: str, weights: Any, input_shape: tuple[int, int, int],
         raise
 
 
-@model_factory()
+@model_factory(notes={
+    "seed": "Seeds Python, NumPy and Keras before the weights are created, and the "
+            "augmentation steps."})
 def application(
     model: str,
     input_shape: tuple[int, int, int] | None = None,

@@ -92,7 +92,11 @@ def input_layers(input_shape: tuple[int, int, int], pixel_max: float | None, aug
                 example_kwargs={"input_shape": (8, 8, 1), "num_classes": 3, "filters": (4,),
                                 "dense_units": (8,), "padding": "reflect", "pooling": "min",
                                 "augmentation": {"flip": "horizontal", "crop": 1}})
-@model_factory()
+@model_factory(notes={
+    "seed": "Seeds Python, NumPy and Keras before the weights are created, and the "
+            "augmentation steps.",
+    "jit_compile": "XLA; ``\"auto\"`` is off on CPU-only machines, where it made these CNNs "
+                   "1.8-2.5x slower (``benchmarks/bench_cnn.py``)."})
 def cnn(
     input_shape: tuple[int, int, int] | None = None,
     *,

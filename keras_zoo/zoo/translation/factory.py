@@ -11,7 +11,7 @@ from keras_zoo.base import normalize_name, positive_int, set_seed
 from keras_zoo.base import text as _text
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import catalog
-from keras_zoo.zoo.factory import CompileArgs, model_factory
+from keras_zoo.zoo.factory import CompileArgs, compile_model, model_factory
 from keras_zoo.zoo.heads import resolve_head
 from keras_zoo.zoo.recurrent import DEFAULT_GLOBAL_CLIPNORM, recurrent_clipping
 from keras_zoo.zoo.registry import register_model
@@ -159,11 +159,6 @@ def _compile(model: Seq2Seq, head: Any, compile_args: CompileArgs) -> None:
     if settings["learning_rate"] is None and isinstance(settings["optimizer"], (str, dict)) and (
             catalog.canonical_optimizer(settings["optimizer"]) in ADAM_FAMILY):
         settings["learning_rate"] = DEFAULT_ADAM_LEARNING_RATE
-    steps = compile_args.steps_per_execution
-    if not isinstance(steps, int) or steps < 1:
-        raise InputValueError("`steps_per_execution` must be a positive integer. "
-                              f"Received: steps_per_execution={steps!r}")
     # Weighted metrics: the per-token weights leave padding out of the accuracies.
-    model.compile(optimizer=catalog.get_optimizer(settings.pop("optimizer"), **settings),
-                  loss=head.loss,
-                  weighted_metrics=head.metrics, steps_per_execution=steps, jit_compile=False)
+    compile_model(model, head, **settings, steps_per_execution=compile_args.steps_per_execution,
+                  jit_compile=False, weighted_metrics=True)
