@@ -6,16 +6,28 @@
     <directory>/trials/trial_<id>/   Keras Tuner's trial files and our result.json (PROJECT)
     <directory>/job.pkl              the pickled TrialJob, while parallel workers run (JOB_FILE)
     <directory>/workers/             the worker processes' logs
+    <directory>/.keras-zoo.lock      held by the running search (LOCK_FILE)
 
 A directory belongs to one search: rerunning the same search there resumes it, a different one
-is refused unless ``overwrite=True``.
+is refused unless ``overwrite=True``. While a search runs it owns its directory (:func:`claim`):
+an OS file lock (``flock``) that the system releases when the process ends, however it ends, with
+the owner's host, pid, start time and command in the lock file for the message a second search
+gets. Its parallel workers are its children and share that ownership. ``overwrite=True`` deletes
+only a recognisable keras-zoo search (a ``search.json`` or a ``trials/`` folder), and only once
+the directory is owned, so it never deletes what another running search writes.
 """
 
 from __future__ import annotations
 
+import contextlib
+import datetime
 import hashlib
+import json
 import os
 import shutil
+import socket
+import sys
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -30,6 +42,7 @@ from keras_zoo.tuning.trial import RESULT_FILE, TrialJob
 PROJECT = "trials"
 JOB_FILE = "job.pkl"
 WORKERS_DIR = "workers"
+LOCK_FILE = ".keras-zoo.lock"
 IDENTITY = ("model", "dataset", "data_fingerprint", "strategy", "objective", "direction", "axes",
             "fixed", "epochs", "batch_size", "patience", "early_stopping",
             "executions_per_trial", "seed")
@@ -70,16 +83,95 @@ def search_spec(job: TrialJob, fixed: dict[str, Any], *, strategy: str,
     }
 
 
+class DirectoryInUseError(InputValueError):
+    """Another running search owns the directory (see :func:`claim`)."""
+
+
+def _check_path(directory: str) -> None:
+    parent = directory
+    while parent and not os.path.exists(parent):
+        parent = os.path.dirname(parent)
+    if parent and not os.path.isdir(parent):
+        where = "is a file" if parent == directory else f"lies under the file {parent!r}"
+        raise InputValueError(f"The search directory {directory!r} {where}; give a folder. "
+                              f"Received: directory={directory!r}")
+
+
+def _owner_message(directory: str, handle: int) -> str:
+    os.lseek(handle, 0, os.SEEK_SET)
+    try:
+        owner = json.loads(os.read(handle, 65536).decode("utf-8") or "{}")
+    except (UnicodeDecodeError, json.JSONDecodeError):
+        owner = {}
+    who = (f"pid {owner.get('pid', '?')} on {owner.get('host', '?')}, started "
+           f"{owner.get('started', '?')}: {owner.get('command', '?')}")
+    return (f"{directory!r} is in use by a running search ({who}). Wait for it to finish, stop "
+            "it, or choose another directory; --overwrite does not delete a directory another "
+            f"search owns. Received: directory={directory!r}")
+
+
+@contextlib.contextmanager
+def claim(directory: str) -> Iterator[None]:
+    """Own ``directory`` for the ``with`` block: refuse it if another process owns it.
+
+    Raises:
+        DirectoryInUseError: Another search holds the lock (the message names it).
+        InputValueError: ``directory`` is a file or lies under one.
+    """
+    directory = os.fspath(directory)
+    _check_path(directory)
+    os.makedirs(directory, exist_ok=True)
+    handle = os.open(os.path.join(directory, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            import fcntl
+        except ImportError:  # pragma: no cover - not POSIX: no lock, as before
+            fcntl = None
+        if fcntl is not None:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise DirectoryInUseError(_owner_message(directory, handle)) from None
+        owner = {"host": socket.gethostname(), "pid": os.getpid(),
+                 "started": datetime.datetime.now().isoformat(timespec="seconds"),
+                 "command": " ".join(sys.argv)}
+        os.ftruncate(handle, 0)
+        os.lseek(handle, 0, os.SEEK_SET)
+        os.write(handle, json.dumps(owner).encode("utf-8"))
+        yield
+    finally:
+        os.close(handle)  # releases the lock
+
+
+def _clear_search(directory: str, is_search: bool) -> None:
+    """``overwrite``: delete a keras-zoo search's files, refuse anything else."""
+    entries = sorted(e for e in os.listdir(directory) if e != LOCK_FILE)
+    if entries and not is_search:
+        shown = ", ".join(e + ("/" if os.path.isdir(os.path.join(directory, e)) else "")
+                          for e in entries[:8]) + (" ..." if len(entries) > 8 else "")
+        raise InputValueError(
+            f"{directory!r} is not a keras-zoo search (no {SPEC_FILE}, no {PROJECT}/), so "
+            f"overwrite=True (--overwrite) will not delete it. It holds: {shown}. Choose another "
+            f"directory. Received: directory={directory!r}")
+    for entry in entries:
+        path = os.path.join(directory, entry)
+        if os.path.isdir(path) and not os.path.islink(path):
+            shutil.rmtree(path)
+        else:
+            os.unlink(path)
+
+
 def prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, overwrite: bool
                       ) -> bool:
-    """Check or clear the directory. Returns whether a previous run is being resumed."""
+    """Check or clear the directory (owned by :func:`claim`). Returns whether a previous run is
+    being resumed."""
     existing = read_json(os.path.join(directory, SPEC_FILE))
-    has_content = os.path.isdir(directory) and bool(os.listdir(directory))
+    has_trials = os.path.isdir(os.path.join(directory, PROJECT))
     if overwrite and os.path.isdir(directory):
-        shutil.rmtree(directory)
+        _clear_search(directory, has_trials or os.path.exists(os.path.join(directory, SPEC_FILE)))
         return False
     if not existing:
-        if has_content and os.path.isdir(os.path.join(directory, PROJECT)):
+        if has_trials:
             raise InputValueError(
                 f"{directory!r} holds files of an unknown search (trials but no {SPEC_FILE}); "
                 "pass overwrite=True (--overwrite) or choose another directory. "

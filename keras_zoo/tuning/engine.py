@@ -90,7 +90,8 @@ def search(
             ``workers=2`` on a CPU runs two trials at a time.
         resume: Continue a search interrupted in the same directory (completed trials are kept
             and none runs twice).
-        overwrite: Delete what the directory holds and start over.
+        overwrite: Delete the keras-zoo search the directory holds and start over (a folder
+            that is not a search is refused; so is a directory another search owns).
         keep_models: ``"best"`` (only the best trial's model stays on disk), ``"all"``, ``"none"``.
         max_consecutive_failures: Stop (with :class:`SearchError`) after this many failed trials in
             a row; failed trials are recorded with their error and the search goes on until then.
@@ -102,8 +103,10 @@ def search(
 
     Raises:
         InputValueError: A spec that does not fit the factory (unknown keyword, empty list,
-            min > max, a value the factory rejects, an objective the model does not log), or a
-            directory holding another search. Nothing has run then. (A ``ValueError``.)
+            min > max, a value the factory rejects, an objective the model does not log), a
+            directory holding another search, or one another running search owns
+            (:class:`~keras_zoo.tuning.directory.DirectoryInUseError`). Nothing has run then.
+            (A ``ValueError``.)
         InputTypeError: A ``model``, ``data`` or ``objective`` of the wrong type.
         SearchError: Too many consecutive failed trials, or workers that could not run.
 
@@ -128,39 +131,39 @@ def search(
     directory = directory or search_dir.default_directory(job.model_name, job.data.name,
                                                           strategy)
     spec = search_dir.search_spec(job, user_fixed, strategy=strategy, max_trials=max_trials)
-    resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
-    os.makedirs(directory, exist_ok=True)
-    atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
-    if resumed:
-        log.info("Resuming the search in %s", directory)
-
-    placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
-    kt_objective = kt.Objective(job.objective, job.direction)
-
-    def make() -> kt.Oracle:
-        return make_oracle(strategy, job.space, kt_objective, max_trials=max_trials, seed=seed,
-                           max_epochs=job.epochs,
-                           max_consecutive_failures=max_consecutive_failures)
-
-    project_dir = os.path.join(directory, search_dir.PROJECT)
-    progress = Progress(project_dir, _expected_trials(strategy, max_trials, job.space),
-                        job.objective, job.direction, verbose)
-    progress.start()
-    failure: BaseException | None = None
-    try:
-        if n_workers == 1:
-            launcher.run_single(job, make(), directory, placement)
-        else:
-            launcher.run_parallel(job, make, directory, placement, n_workers)
-    except (RuntimeError, OSError) as err:  # Keras Tuner's consecutive-failure stop, gRPC errors
-        failure = err
-    finally:
-        progress.stop()
-        spec["state"] = "finished" if failure is None else "stopped"
+    with search_dir.claim(directory):  # one owner at a time; released however we end
+        resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
         atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
-    result = SearchResult.load(directory)
-    _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures)
-    result.to_csv()
+        if resumed:
+            log.info("Resuming the search in %s", directory)
+
+        placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
+        kt_objective = kt.Objective(job.objective, job.direction)
+
+        def make() -> kt.Oracle:
+            return make_oracle(strategy, job.space, kt_objective, max_trials=max_trials, seed=seed,
+                               max_epochs=job.epochs,
+                               max_consecutive_failures=max_consecutive_failures)
+
+        project_dir = os.path.join(directory, search_dir.PROJECT)
+        progress = Progress(project_dir, _expected_trials(strategy, max_trials, job.space),
+                            job.objective, job.direction, verbose)
+        progress.start()
+        failure: BaseException | None = None
+        try:
+            if n_workers == 1:
+                launcher.run_single(job, make(), directory, placement)
+            else:
+                launcher.run_parallel(job, make, directory, placement, n_workers)
+        except (RuntimeError, OSError) as err:  # Keras Tuner's consecutive-failure stop, gRPC errors
+            failure = err
+        finally:
+            progress.stop()
+            spec["state"] = "finished" if failure is None else "stopped"
+            atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
+        result = SearchResult.load(directory)
+        _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures)
+        result.to_csv()
     return result
 
 
