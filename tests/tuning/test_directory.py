@@ -87,9 +87,9 @@ def test_a_killed_owner_releases_the_directory(owner, data):
 
 def test_claim_is_exclusive_within_one_process_and_released_after(tmp_path):
     directory = tmp_path / "c"
-    with claim(str(directory)):
-        with pytest.raises(DirectoryInUseError, match=f"pid {os.getpid()}"), claim(str(directory)):
-            pass
+    in_use = pytest.raises(DirectoryInUseError, match=f"pid {os.getpid()}")
+    with claim(str(directory)), in_use, claim(str(directory)):
+        pass
     with claim(str(directory)):  # released when the block ended
         pass
 
