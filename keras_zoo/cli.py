@@ -407,7 +407,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
     except KeyboardInterrupt:
-        print("interrupted", file=sys.stderr)
+        print("interrupted: completed trials are kept; run the same command again to resume",
+              file=sys.stderr)
         return 130
     except Exception as err:  # noqa: BLE001 - reported below: the traceback, then exit 1
         if _is_search_error(err):  # a search that stopped: completed trials are kept

@@ -16,7 +16,7 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from keras_zoo.base import closest
+from keras_zoo.base import closest, positive_int
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
@@ -27,9 +27,13 @@ from keras_zoo.zoo import registry, training
 KEEP_MODELS = ("best", "all", "none")
 
 
-def check_options(*, strategy: Any, keep_models: Any, max_trials: Any, **counts: Any) -> None:
-    """The options that need no data: the strategy, ``keep_models``, ``max_trials`` and the
-    counts given as keywords (``epochs=20, patience=10 ...``), each an integer >= 1."""
+def check_options(*, strategy: Any, keep_models: Any, max_trials: Any, batch_size: Any = None,
+                  **counts: Any) -> None:
+    """The options that need no data: the strategy, ``keep_models``, ``max_trials``,
+    ``batch_size`` (``None`` or an integer >= 1) and the counts given as keywords
+    (``epochs=20, patience=10 ...``), each an integer >= 1."""
+    if batch_size is not None:  # caught here, not by every trial failing
+        positive_int("batch_size", batch_size, allow_none=True)
     if strategy not in STRATEGIES:
         hint = closest(str(strategy), STRATEGIES)
         raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}."

@@ -119,6 +119,7 @@ def search(
         >>> result.leaderboard                                           # doctest: +SKIP
     """
     checks.check_options(strategy=strategy, keep_models=keep_models, max_trials=max_trials,
+                         batch_size=batch_size,
                          epochs=epochs, executions_per_trial=executions_per_trial,
                          patience=patience, max_consecutive_failures=max_consecutive_failures)
     job, user_fixed = checks.build_job(
@@ -150,16 +151,18 @@ def search(
                             job.objective, job.direction, verbose)
         progress.start()
         failure: BaseException | None = None
+        spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
         try:
             if n_workers == 1:
                 launcher.run_single(job, make(), directory, placement)
             else:
                 launcher.run_parallel(job, make, directory, placement, n_workers)
+            spec["state"] = "finished"
         except (RuntimeError, OSError) as err:  # Keras Tuner's consecutive-failure stop, gRPC errors
             failure = err
+            spec["state"] = "stopped"
         finally:
             progress.stop()
-            spec["state"] = "finished" if failure is None else "stopped"
             atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
         result = SearchResult.load(directory)
         _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures)

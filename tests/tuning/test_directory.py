@@ -121,3 +121,29 @@ def test_a_directory_that_is_or_lies_under_a_file_is_refused(data, tmp_path, whe
     with pytest.raises(ValueError, match="is a file" if where == "file" else "lies under the file"):
         _search(data, directory)
     assert blocker.read_text() == "x"
+
+
+def test_ctrl_c_is_recorded_as_interrupted_and_the_cli_says_how_to_resume(data, tmp_path,
+                                                                          monkeypatch, capsys):
+    from keras_zoo.tuning import launcher
+
+    def interrupted(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(launcher, "run_single", interrupted)
+    directory = tmp_path / "i"
+    with pytest.raises(KeyboardInterrupt):
+        _search(data, directory)
+    assert json.loads((directory / "search.json").read_text())["state"] == "interrupted"
+    code = main(["tune", "ann", "--dataset", "iris", "--set", "activation=relu", "--epochs", "1",
+                 "--directory", str(tmp_path / "j")])
+    assert code == 130 and "run the same command again to resume" in capsys.readouterr().err
+    assert json.loads((tmp_path / "j" / "search.json").read_text())["state"] == "interrupted"
+
+
+@pytest.mark.parametrize("batch_size", [0, -3, 2.5])
+def test_a_bad_batch_size_is_refused_before_any_trial(data, tmp_path, batch_size):
+    directory = tmp_path / "b"
+    with pytest.raises(ValueError, match=r"`batch_size` must be a positive integer"):
+        _search(data, directory, batch_size=batch_size)
+    assert not directory.exists()
