@@ -7,7 +7,14 @@ standardization and vocabulary rules (:mod:`~keras_zoo.base.text`), argument che
 files (:mod:`~keras_zoo.base.files`) and the error types (:mod:`~keras_zoo.base.errors`).
 """
 
-from keras_zoo.base.checks import check_choice, check_fraction, per_layer, positive_int, set_seed
+from keras_zoo.base.checks import (
+    check_choice,
+    check_fraction,
+    check_seed,
+    per_layer,
+    positive_int,
+    set_seed,
+)
 from keras_zoo.base.errors import InputError, InputFileError, InputTypeError, InputValueError
 from keras_zoo.base.files import atomic_write_bytes, atomic_write_json, keras_home
 from keras_zoo.base.names import (
@@ -20,7 +27,8 @@ from keras_zoo.base.names import (
 
 __all__ = [
     "InputError", "InputFileError", "InputTypeError", "InputValueError",
-    "atomic_write_bytes", "atomic_write_json", "check_choice", "check_fraction", "closest",
+    "atomic_write_bytes", "atomic_write_json", "check_choice", "check_fraction", "check_seed",
+    "closest",
     "keras_home", "natural_key", "normalize_name", "per_layer", "positive_int", "set_seed",
     "unknown_name_error", "wildcard_filter",
 ]

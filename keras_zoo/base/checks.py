@@ -59,12 +59,26 @@ def positive_int(argument: str, value: Any, *, allow_none: bool = False) -> int 
     return int(value)
 
 
+def check_seed(seed: Any, argument: str = "seed") -> int | None:
+    """Check ``seed`` is ``None`` or an integer in ``[0, 2**32 - 1]`` (what NumPy, scikit-learn
+    and Keras all accept) and return it as ``int``."""
+    if seed is None:
+        return None
+    if (not isinstance(seed, (int, np.integer)) or isinstance(seed, bool)
+            or not 0 <= seed <= MAX_SEED):
+        raise InputValueError(f"`{argument}` must be an integer from 0 to {MAX_SEED}, or None. "
+                              f"Received: {argument}={seed!r}")
+    return int(seed)
+
+
+MAX_SEED = 2**32 - 1
+"""The largest seed NumPy's and scikit-learn's random states take."""
+
+
 def set_seed(seed: int | None) -> None:
     """Seed Python, NumPy and Keras (TensorFlow included) from one integer; ``None`` does nothing."""
-    if seed is None:
+    if check_seed(seed) is None:
         return
-    if not isinstance(seed, (int, np.integer)) or isinstance(seed, bool) or seed < 0:
-        raise InputValueError(f"`seed` must be a non-negative integer or None. Received: seed={seed!r}")
     import keras
 
     random.seed(int(seed))

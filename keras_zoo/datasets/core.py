@@ -12,7 +12,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from keras_zoo.base import check_choice, check_fraction
+from keras_zoo.base import check_choice, check_fraction, check_seed
 from keras_zoo.base.errors import InputFileError, InputValueError
 from keras_zoo.base.tasks import TASKS, check_labels, infer_task
 
@@ -201,19 +201,49 @@ def encode_labels(y: Any, task: str) -> tuple[np.ndarray, list[str] | None]:
     return encoded.astype("int32"), [str(c) for c in classes]
 
 
+def split_sizes(n: int, test_size: float, val_size: float) -> tuple[int, int, int]:
+    """The (train, val, test) sizes :func:`make_splits` gives ``n`` samples: each held-out part
+    is rounded up, as scikit-learn's ``train_test_split`` does, so a fraction > 0 takes at least
+    one sample."""
+    test = math.ceil(test_size * n) if test_size else 0
+    rest = n - test
+    fraction = val_size / (1.0 - test_size) if val_size else 0.0
+    val = math.ceil(fraction * rest) if fraction and rest > 0 else 0
+    return rest - val, val, test
+
+
+def _check_enough_samples(n: int, test_size: float, val_size: float, name: str) -> None:
+    if split_sizes(n, test_size, val_size)[0] >= 1:
+        return
+    needed = n + 1
+    while split_sizes(needed, test_size, val_size)[0] < 1:
+        needed += 1
+    held = [part for part, size in (("validation", val_size), ("test", test_size)) if size]
+    parts = " and ".join([", ".join(["train", *held[:-1]]), *held[-1:]])
+    raise InputValueError(
+        f"{name}: {n} sample(s) (rows) are too few to split into {parts} sets "
+        f"(test_size={test_size}, val_size={val_size}: each held-out split takes at least one "
+        f"row, and one must be left to train on), so at least {needed} are needed. Add rows or "
+        f"lower test_size/val_size (0 turns a split off). Received: {n} sample(s)")
+
+
 def make_splits(x: Any, y: np.ndarray, *, task: str, test_size: float = 0.2,
-                val_size: float = 0.1, seed: int | None = 0) -> tuple[Any, ...]:
+                val_size: float = 0.1, seed: int | None = 0,
+                name: str = "the data") -> tuple[Any, ...]:
     """Seeded train/val/test splits, stratified for class labels when every class allows it.
 
-    ``test_size`` and ``val_size`` are fractions of the whole dataset.
+    ``test_size`` and ``val_size`` are fractions of the whole dataset; ``name`` names the data
+    in the error raised when it has too few samples for the splits.
     """
     from sklearn.model_selection import train_test_split
 
     check_fraction("test_size", test_size)
     check_fraction("val_size", val_size)
+    check_seed(seed)
     if test_size + val_size >= 1.0:
         raise InputValueError(f"test_size + val_size must be < 1. Received: {test_size} + {val_size}")
     n = len(y)
+    _check_enough_samples(n, test_size, val_size, name)
     idx = np.arange(n)
 
     def strat(labels: np.ndarray, fraction: float, total: int) -> np.ndarray | None:
@@ -234,8 +264,6 @@ def make_splits(x: Any, y: np.ndarray, *, task: str, test_size: float = 0.2,
 
     rest, test = cut(idx, test_size)
     train, val = cut(rest, val_size / (1.0 - test_size) if val_size else 0.0)
-    if len(train) == 0:
-        raise InputValueError(f"Only {n} samples: nothing is left to train on after the splits.")
     import keras
 
     def take(rows: np.ndarray) -> Any:  # an array, or every array of a dict of inputs
@@ -284,7 +312,8 @@ def from_arrays(x: Any, y: Any, *, name: str = "arrays", task: str | None = None
             raise InputValueError(f"{name}: task='binary' needs 2 classes; found {len(names)}.")
     if class_names is not None:
         names = list(class_names)
-    splits = make_splits(x, y_enc, task=task, test_size=test_size, val_size=val_size, seed=seed)
+    splits = make_splits(x, y_enc, task=task, test_size=test_size, val_size=val_size,
+                         seed=seed, name=name)
     return Dataset(name=name, task=task, x_train=splits[0], y_train=splits[1], x_val=splits[2],
                    y_val=splits[3], x_test=splits[4], y_test=splits[5],
                    num_classes=(len(names) if names is not None and task != "regression" else None),

@@ -49,7 +49,8 @@ def pairs_from_lists(sources: Sequence[str], targets: Sequence[str], *, name: st
                               f"target per source. Received: len(targets)={len(y)}")
     split = _text.resolve_split(tokenize)
     _text.check_standardize(standardize)
-    parts = make_splits(x, y, task="seq2seq", test_size=test_size, val_size=val_size, seed=seed)
+    parts = make_splits(x, y, task="seq2seq", test_size=test_size, val_size=val_size, seed=seed,
+                        name=name)
     target_lengths = _text.token_lengths(y, split=split, standardize=standardize)
     source_lengths = _text.token_lengths(x, split=split, standardize=standardize)
     meta = {"source": name, "tokenize": tokenize, "standardize": standardize,

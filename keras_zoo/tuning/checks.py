@@ -1,14 +1,19 @@
 """Checking what ``search()`` is given, before anything runs.
 
 Resolves the model, data and objective, checks the options and the space against the factory's
-signature, builds the :class:`~keras_zoo.tuning.trial.TrialJob`, and builds the model once per
-searched value (:func:`preflight`), so a bad spec fails with a clear message before the first
-trial, and before the search directory is touched.
+signature, builds the :class:`~keras_zoo.tuning.trial.TrialJob`, and builds the model with each
+axis's extreme and representative values (:func:`preflight`: a bounded number of models, however
+large the grid), so a bad spec fails with a clear message before the first trial, and before the
+search directory is touched.
 """
 
 from __future__ import annotations
 
 import inspect
+import logging
+import math
+import sys
+import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
@@ -16,13 +21,15 @@ import keras
 import keras_tuner as kt
 import numpy as np
 
-from keras_zoo.base import closest, positive_int
+from keras_zoo.base import check_seed, closest, positive_int
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
+from keras_zoo.tuning.space import FIT_KEYS, Axis, Space, jsonable
 from keras_zoo.tuning.trial import TrialJob, infer_direction
 from keras_zoo.tuning.tuner import STRATEGIES
 from keras_zoo.zoo import registry, training
+
+log = logging.getLogger(__name__)
 
 KEEP_MODELS = ("best", "all", "none")
 
@@ -129,8 +136,9 @@ def _check_keys(name: str, factory: Callable[..., Any], keys: Sequence[str], whe
 
 def _check_fit_values(space: Space, fixed: Mapping[str, Any]) -> None:
     for key in FIT_KEYS:
-        if key in space.axes and space.axes[key].kind == "choice":
-            values = list(space.axes[key].values)
+        axis = space.axes.get(key)
+        if axis is not None:  # a choice's every value, a continuous range's bounds
+            values = list(axis.values) if axis.kind == "choice" else [axis.low, axis.high]
         else:
             values = [fixed[key]] if key in fixed else []
         for value in values:
@@ -150,6 +158,7 @@ def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mappi
     ``**fixed``; the data-implied ones are in ``job.fixed`` only). Fit keywords held fixed
     (``epochs``, ``batch_size``, ``patience``) override the arguments of the same name.
     """
+    check_seed(seed)
     name, factory = resolve_factory(model)
     data = resolve_data(data, seed)
     parsed = Space.parse(space, strategy)
@@ -178,12 +187,66 @@ def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mappi
 
 # === Building before running ===
 
-def preflight(job: TrialJob) -> None:
-    """Fail before the first trial: build the first configuration, then every value of every
-    axis once, and check that the objective is a metric the model logs.
+PREFLIGHT_ALL = 10
+"""A choice of up to this many values is built with each of them before the first trial."""
 
-    The factory's own error (which names what it received) ends each message.
+PREFLIGHT_ANNOUNCE_AFTER = 1.0
+"""Seconds after which the pre-flight check says what it is doing."""
+
+
+def preflight_values(axis: Axis) -> list[Any]:
+    """The values of ``axis`` :func:`preflight` builds besides its first (which the first
+    configuration holds): every value of a choice of up to :data:`PREFLIGHT_ALL`; of a longer
+    one (a stepped range, a long list) the last and three evenly spaced between; of a continuous
+    range its maximum and middle. At most ``PREFLIGHT_ALL - 1`` values, however large the axis.
     """
+    if axis.kind == "range":
+        if axis.sampling == "log":
+            middle = math.sqrt(axis.low * axis.high)
+        else:
+            middle = (axis.low + axis.high) / 2
+        middle = int(round(middle)) if axis.integer else middle
+        return [axis.high] + ([middle] if axis.low < middle < axis.high else [])
+    values = axis.values
+    if len(values) <= PREFLIGHT_ALL:
+        return list(values[1:])
+    last = len(values) - 1
+    return [values[i] for i in sorted({round(last * k / 4) for k in range(1, 5)})]
+
+
+def preflight(job: TrialJob, *, verbose: int = 1, stream: Any = None) -> None:
+    """Fail before the first trial: build the first configuration, then each axis's extreme
+    and representative values (:func:`preflight_values`, one axis at a time), and check that
+    the objective is a metric the model logs.
+
+    The work is bounded whatever the size of the grid (``0:0.9:0.0001`` builds 5 models, not
+    9,001). When it takes longer than :data:`PREFLIGHT_ANNOUNCE_AFTER` seconds it says so, once,
+    on ``stream`` (stderr; with ``verbose=0`` in the log only). The factory's own error (which
+    names what it received) ends each message.
+    """
+    plan = [(axis.name, value) for axis in job.space.axes.values() if axis.name not in FIT_KEYS
+            for value in preflight_values(axis)]
+    notice = (f"checking the space before the first trial: building {job.model_name}() with "
+              f"the first configuration and each axis's extreme values ({1 + len(plan)} models)")
+    timer = threading.Timer(PREFLIGHT_ANNOUNCE_AFTER, _announce,
+                            (notice, verbose, stream or sys.stderr))
+    timer.daemon = True
+    timer.start()
+    try:
+        _preflight(job, plan)
+    finally:
+        timer.cancel()
+        keras.backend.clear_session(free_memory=False)
+
+
+def _announce(notice: str, verbose: int, stream: Any) -> None:
+    log.info(notice)
+    if verbose:
+        stream.write(notice + " ...\n")
+        stream.flush()
+
+
+def _preflight(job: TrialJob, plan: list[tuple[str, Any]]) -> None:
     name = job.model_name
     first = job.space.first()
     keras.backend.clear_session(free_memory=False)
@@ -202,20 +265,15 @@ def preflight(job: TrialJob) -> None:
         raise InputValueError(f"{name}() builds, but its loss or metrics fail on the validation "
                               f"data: {type(err).__name__}: {err}") from err
     _check_objective(job, model)
-    for axis in job.space.axes.values():
-        if axis.name in FIT_KEYS:
-            continue
-        values = axis.values[1:] if axis.kind == "choice" else [axis.high]
-        for value in values:
-            keras.backend.clear_session(free_memory=False)
-            try:
-                job.build({**first, axis.name: value}, job.seed)
-            except Exception as err:
-                raise InputValueError(
-                    f"space[{axis.name!r}] = {value!r} is rejected by {name}(): "
-                    f"{type(err).__name__}: {err}"
-                ) from err
-    keras.backend.clear_session(free_memory=False)
+    for key, value in plan:
+        keras.backend.clear_session(free_memory=False)
+        try:
+            job.build({**first, key: value}, job.seed)
+        except Exception as err:
+            raise InputValueError(
+                f"space[{key!r}] = {value!r} is rejected by {name}(): "
+                f"{type(err).__name__}: {err}"
+            ) from err
 
 
 def _check_objective(job: TrialJob, model: keras.Model) -> None:

@@ -30,6 +30,7 @@ import yaml
 
 from keras_zoo.base import closest
 from keras_zoo.base.errors import InputFileError, InputValueError
+from keras_zoo.tuning.devices import check_devices
 
 _REQUIRED = ("model", "dataset", "space")
 
@@ -52,6 +53,7 @@ def load_config(path: str) -> dict[str, Any]:
         InputValueError: Unparseable file (the message names the file and line), or a key that
             is missing, unknown (with the closest valid one) or of the wrong type; the message
             names the key. (A ``ValueError``.)
+        InputTypeError: ``devices`` that is not a name or a list of names.
     """
     if not os.path.exists(path):
         raise InputFileError("No such configuration file; give the path of a YAML or JSON "
@@ -98,6 +100,8 @@ def validate_config(config: Mapping[str, Any], source: str = "config") -> dict[s
         if key not in config:
             raise InputValueError(f"{source}: missing key {key!r} (required: "
                                   f"{', '.join(_REQUIRED)}). Received keys: {', '.join(map(str, config))}")
+    if "devices" in config:  # checked here, before the search claims its directory
+        check_devices(config["devices"])
     if not isinstance(config["space"], Mapping) or not config["space"]:
         raise InputValueError(f"{source}: 'space' must be a non-empty mapping of keyword -> "
                               f"values. Received: space={config['space']!r}")

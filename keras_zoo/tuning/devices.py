@@ -23,7 +23,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.errors import InputTypeError, InputValueError
 
 log = logging.getLogger(__name__)
 
@@ -77,6 +77,22 @@ def _normalise(name: str) -> str:
     return f"/{kind.upper()}:{index or 0}"
 
 
+def check_devices(devices: Any) -> None:
+    """Refuse a ``devices`` that is neither ``None``, a string nor a list of device names (a
+    YAML ``devices: 5``), before anything runs.
+
+    Raises:
+        InputTypeError: Anything else; the message says what is accepted.
+    """
+    names = [devices] if isinstance(devices, str) else devices
+    ok = devices is None or isinstance(names, (list, tuple)) and bool(names) and all(
+        isinstance(d, str) and d.strip() for d in names)
+    if not ok:
+        raise InputTypeError(
+            "`devices` must be 'auto', 'cpu', 'gpu', a device name ('/GPU:0') or a non-empty "
+            f"list of device names (['/GPU:0', '/GPU:1']). Received: devices={devices!r}")
+
+
 def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
     """The devices a search would use.
 
@@ -86,9 +102,11 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
 
     Raises:
         InputValueError: An unknown device name, or ``"gpu"`` on a machine without a GPU.
+        InputTypeError: A ``devices`` of the wrong type (see :func:`check_devices`).
     """
     import tensorflow as tf
 
+    check_devices(devices)
     global _said_cpu
     if devices is None or devices == "auto":
         gpus = physical_gpus()

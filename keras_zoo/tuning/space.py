@@ -10,7 +10,8 @@ A space maps a factory keyword (``activation``, ``hidden_units`` ...) or a fit k
   "step": 0.1}``. With a ``step`` the range is expanded here into its exact values, maximum
   included and rounded to the step's precision (Keras Tuner's own float steps drop the maximum and
   give values such as 0.6000000000000001); with ``sampling: log`` the step multiplies
-  (``{"min": 1e-4, "max": 1e-1, "step": 10, "sampling": "log"}`` -> 1e-4, 1e-3, 1e-2, 1e-1).
+  (``{"min": 1e-4, "max": 1e-1, "step": 10, "sampling": "log"}`` -> 1e-4, 1e-3, 1e-2, 1e-1),
+  at most :data:`MAX_RANGE_VALUES` values.
   Grid search needs a step (or a list); random, Bayesian and Hyperband search sample ranges without
   one continuously (``sampling``: ``linear`` or ``log``);
 * a single value (anything but a list or a range dict, so a tuple too): held fixed.
@@ -116,21 +117,42 @@ def _decimals(x: float) -> int:
     return max(0, -int(exponent))
 
 
+MAX_RANGE_VALUES = 10_000
+"""The most values a stepped range may expand to. Keras Tuner writes every value of a choice into
+the search's state and each trial's ``trial.json``, so an axis of 900,000 values (``0:0.9:1e-6``)
+would write megabytes per trial; a range that fine is a continuous range (no ``step``)."""
+
+
+def _steps(name: str, low: Any, high: Any, step: Any, steps: float) -> int:
+    """The number of steps of a stepped range; refuses more than :data:`MAX_RANGE_VALUES`
+    values, before they are expanded."""
+    n = math.floor(steps + 1e-9) if math.isfinite(steps) else None
+    if n is not None and n + 1 <= MAX_RANGE_VALUES:
+        return n
+    count = f"{n + 1:,}" if n is not None else "too many"
+    raise InputValueError(
+        f"space[{name!r}]: min={low!r}, max={high!r}, step={step!r} gives {count} values; a "
+        f"stepped range may have at most {MAX_RANGE_VALUES:,}. Use a larger step, or drop the "
+        f"step so that random, Bayesian or Hyperband search samples the range continuously. "
+        f"Received: step={step!r}")
+
+
 def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> list[Any]:
-    """The exact values of a stepped range, maximum included when the steps land on it."""
+    """The exact values of a stepped range, maximum included when the steps land on it (at most
+    :data:`MAX_RANGE_VALUES`)."""
     integer = all(isinstance(v, int) and not isinstance(v, bool) for v in (low, high, step))
     if sampling == "log":
         if step <= 1:
             raise InputValueError(f"space[{name!r}]: a log range's step multiplies and must be "
                                   f"> 1. Received: step={step!r}")
-        n = math.floor(math.log(high / low) / math.log(step) + 1e-9)
+        n = _steps(name, low, high, step, math.log(high / low) / math.log(step))
         values = [low * step**i for i in range(n + 1)]
         digits = max(_decimals(low), 0) + n * max(_decimals(step), 0)
         values = [int(round(v)) if integer else float(f"{v:.{min(digits + 6, 15)}g}") for v in values]
         return values
     if step <= 0:
         raise InputValueError(f"space[{name!r}]: `step` must be positive. Received: step={step!r}")
-    n = math.floor((high - low) / step + 1e-9)
+    n = _steps(name, low, high, step, (high - low) / step)
     if integer:
         return [low + i * step for i in range(n + 1)]
     digits = max(_decimals(low), _decimals(step))
@@ -245,15 +267,15 @@ class Space:
             return None
         return math.prod(len(a.values) for a in self.axes.values()) if self.axes else 1
 
-    def grid(self) -> list[dict[str, Any]]:
-        """Every configuration as Keras Tuner values (labels), in a fixed order."""
+    def grid(self) -> Grid:
+        """Every configuration as Keras Tuner values (labels), in a fixed order: a
+        :class:`Grid`, which computes each one when asked, so a grid of millions costs nothing
+        until it is walked."""
         if self.grid_size is None:
             ranges = [n for n, a in self.axes.items() if a.kind == "range"]
             raise InputValueError("A continuous range has no grid; give it a `step`. "
                                   f"Received: continuous ranges {ranges}")
-        names = list(self.axes)
-        return [dict(zip(names, combo))
-                for combo in itertools.product(*(self.axes[n].labels for n in names))]
+        return Grid({name: axis.labels for name, axis in self.axes.items()})
 
     def hyperparameters(self) -> kt.HyperParameters:
         hp = kt.HyperParameters()
@@ -277,6 +299,41 @@ class Space:
         """The first configuration (decoded): every axis at its first value or lower bound."""
         return self.decode({n: (a.labels[0] if a.kind == "choice" else a.low)
                             for n, a in self.axes.items()})
+
+
+class Grid(Sequence):
+    """The configurations of a grid, in ``itertools.product`` order (the last axis varies
+    fastest), computed on demand: ``len(grid)``, ``grid[i]`` and iteration, without a list of
+    every configuration.
+
+    Args:
+        labels: Axis name -> its Keras Tuner values, in order.
+    """
+
+    def __init__(self, labels: Mapping[str, Sequence[Any]]):
+        self._names = list(labels)
+        self._labels = [list(values) for values in labels.values()]
+
+    def __len__(self) -> int:
+        return math.prod(len(values) for values in self._labels)
+
+    def __getitem__(self, index: int) -> dict[str, Any]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        n = len(self)
+        if index < 0:
+            index += n
+        if not 0 <= index < n:
+            raise IndexError(f"grid index out of range ({n} configurations)")
+        combo = []
+        for values in reversed(self._labels):
+            index, position = divmod(index, len(values))
+            combo.append(values[position])
+        return dict(zip(self._names, reversed(combo)))
+
+    def __iter__(self):
+        for combo in itertools.product(*self._labels):
+            yield dict(zip(self._names, combo))
 
 
 def as_tuple_values(values: Sequence[Any]) -> list[Any]:

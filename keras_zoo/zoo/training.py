@@ -186,6 +186,31 @@ def early_stopping_callback(early_stopping: bool | int | Mapping[str, Any], *, m
     return keras.callbacks.EarlyStopping(**settings)
 
 
+class StopOnInvalidLoss(keras.callbacks.Callback):
+    """Stop training when the loss becomes NaN or infinite, as ``keras.callbacks.TerminateOnNaN``
+    does (``model.stop_training`` after that batch), but silently: Keras' callback prints
+    "Batch 9: Invalid loss, terminating training" to stdout; the caller reports it instead (a
+    search records the trial as failed, with the epoch).
+
+    Attributes:
+        stopped_at: ``(epoch, batch)`` where the loss became invalid, or ``None``.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self.stopped_at: tuple[int, int] | None = None
+        self._epoch = 0
+
+    def on_epoch_begin(self, epoch, logs=None):
+        self._epoch = epoch
+
+    def on_train_batch_end(self, batch, logs=None):
+        loss = (logs or {}).get("loss")
+        if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=float))):
+            self.stopped_at = (self._epoch, batch)
+            self.model.stop_training = True
+
+
 class EpochProgress(keras.callbacks.Callback):
     """One line per epoch, rewritten in place on a terminal: ``epoch 12/50  loss 0.21  val_loss ...``.
 

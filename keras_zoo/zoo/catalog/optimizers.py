@@ -13,8 +13,9 @@ from collections.abc import Mapping
 from typing import Any
 
 import keras
+import numpy as np
 
-from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo.catalog.table import ComponentInfo, ComponentTable, keras_component
 
 __all__ = [
@@ -82,10 +83,7 @@ def get_optimizer(spec: Any = "adam", *, learning_rate: float | None = None,
     optimizer. ``gd`` and ``sgd`` also fix the batch size (see :func:`implied_batch_size`).
     """
     given = dict(zip(_OVERRIDES, (learning_rate, clipnorm, clipvalue, global_clipnorm)))
-    overrides = {k: v for k, v in given.items() if v is not None}
-    for key, value in overrides.items():
-        if not value > 0:
-            raise InputValueError(f"`{key}` must be positive. Received: {key}={value!r}")
+    overrides = {k: _check_positive(k, v) for k, v in given.items() if v is not None}
     if clipnorm is not None and global_clipnorm is not None:
         raise InputValueError("Set at most one of `clipnorm` and `global_clipnorm`. Received: "
                               f"clipnorm={clipnorm!r}, global_clipnorm={global_clipnorm!r}")
@@ -98,6 +96,21 @@ def get_optimizer(spec: Any = "adam", *, learning_rate: float | None = None,
             )
         return spec
     return OPTIMIZERS.create(spec, overrides)
+
+
+def _check_positive(key: str, value: Any) -> Any:
+    """A positive number (NumPy's as a float); ``learning_rate`` may also be a Keras
+    learning-rate schedule or a callable, as Keras' optimizers take."""
+    if key == "learning_rate" and callable(value):  # a LearningRateSchedule is callable
+        return value
+    if not isinstance(value, (int, float, np.number)) or isinstance(value, (bool, np.bool_)):
+        schedule = " (or a keras.optimizers.schedules.LearningRateSchedule)" \
+            if key == "learning_rate" else ""
+        raise InputTypeError(f"`{key}` must be a positive number{schedule}. "
+                             f"Received: {key}={value!r} ({type(value).__name__})")
+    if not value > 0:
+        raise InputValueError(f"`{key}` must be positive. Received: {key}={value!r}")
+    return float(value) if isinstance(value, np.number) else value
 
 
 def implied_batch_size(optimizer: Any, n_samples: int | None = None) -> int | None:
