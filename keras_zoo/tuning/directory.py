@@ -12,9 +12,10 @@ A directory belongs to one search: rerunning the same search there resumes it, a
 is refused unless ``overwrite=True``. While a search runs it owns its directory (:func:`claim`):
 an OS file lock (``flock``) that the system releases when the process ends, however it ends, with
 the owner's host, pid, start time and command in the lock file for the message a second search
-gets. Its parallel workers are its children and share that ownership. ``overwrite=True`` deletes
-only a recognisable keras-zoo search (a ``search.json`` or a ``trials/`` folder), and only once
-the directory is owned, so it never deletes what another running search writes.
+gets; it first checks that the directory can be written to (:func:`check_writable`). Its
+parallel workers are its children and share that ownership. ``overwrite=True`` deletes only a
+recognisable keras-zoo search (a ``search.json`` or a ``trials/`` folder), and only once the
+directory is owned, so it never deletes what another running search writes.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ import os
 import shutil
 import socket
 import sys
+import tempfile
 from collections.abc import Iterator
 from typing import Any
 
@@ -35,9 +37,10 @@ import numpy as np
 from keras_zoo.base import normalize_name
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning.results import SPEC_FILE, read_json
+from keras_zoo.tuning import recovery
+from keras_zoo.tuning.results import SPEC_FILE
 from keras_zoo.tuning.space import jsonable
-from keras_zoo.tuning.trial import RESULT_FILE, TrialJob
+from keras_zoo.tuning.trial import TrialJob
 
 PROJECT = "trials"
 JOB_FILE = "job.pkl"
@@ -71,7 +74,7 @@ def search_spec(job: TrialJob, fixed: dict[str, Any], *, strategy: str,
                 max_trials: int | None) -> dict[str, Any]:
     """The content of ``search.json``: the search's identity (:data:`IDENTITY`) and state."""
     space = job.space
-    return {
+    spec = {
         "model": job.model_name, "dataset": job.data.name,
         "data_fingerprint": fingerprint(job.data), "strategy": strategy,
         "objective": job.objective, "direction": job.direction,
@@ -81,6 +84,16 @@ def search_spec(job: TrialJob, fixed: dict[str, Any], *, strategy: str,
         "seed": job.seed, "max_trials": max_trials, "grid_size": space.grid_size,
         "project_name": PROJECT, "state": "running",
     }
+    spec["search_id"] = identity_digest(spec)
+    return spec
+
+
+def identity_digest(spec: dict[str, Any]) -> str:
+    """A short hash of a spec's :data:`IDENTITY`: every trial's ``result.json`` records it, so a
+    damaged ``search.json`` is rebuilt only for the search that wrote the results."""
+    identity = {key: jsonable(spec.get(key)) for key in IDENTITY}
+    return hashlib.sha256(json.dumps(identity, sort_keys=True, default=str).encode()
+                          ).hexdigest()[:16]
 
 
 class DirectoryInUseError(InputValueError):
@@ -95,6 +108,36 @@ def _check_path(directory: str) -> None:
         where = "is a file" if parent == directory else f"lies under the file {parent!r}"
         raise InputValueError(f"The search directory {directory!r} {where}; give a folder. "
                               f"Received: directory={directory!r}")
+
+
+def check_writable(directory: str) -> None:
+    """Check, before the first trial, that the search can write its files: a file is created
+    and removed in ``directory`` and its ``trials/`` folder (or, for a directory still to be
+    made, in the nearest folder above it that exists).
+
+    Raises:
+        InputValueError: A folder that cannot be written to (read-only, not permitted, a full
+            disk); the message names it and the reason.
+    """
+    existing = directory
+    while existing and not os.path.exists(existing):
+        existing = os.path.dirname(existing)
+    folders = [existing or "."]
+    if os.path.isdir(os.path.join(directory, PROJECT)):
+        folders.append(os.path.join(directory, PROJECT))
+    for folder in folders:
+        try:
+            handle, probe = tempfile.mkstemp(dir=folder, prefix=".keras-zoo-write-check-")
+            os.close(handle)
+            os.unlink(probe)
+        except OSError as err:
+            made = "" if folder in (directory, os.path.join(directory, PROJECT)) else (
+                ", where it would be made")
+            raise InputValueError(
+                f"The search directory {directory!r} cannot be written to: creating a file in "
+                f"{folder!r}{made} failed ({err.strerror or err}). Give a directory you can "
+                "write to, or make this one writable; nothing was changed. "
+                f"Received: directory={directory!r}") from err
 
 
 def _owner_message(directory: str, handle: int) -> str:
@@ -116,10 +159,12 @@ def claim(directory: str) -> Iterator[None]:
 
     Raises:
         DirectoryInUseError: Another search holds the lock (the message names it).
-        InputValueError: ``directory`` is a file or lies under one.
+        InputValueError: ``directory`` is a file or lies under one, or cannot be written to
+            (:func:`check_writable`).
     """
     directory = os.fspath(directory)
     _check_path(directory)
+    check_writable(directory)
     os.makedirs(directory, exist_ok=True)
     handle = os.open(os.path.join(directory, LOCK_FILE), os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -164,19 +209,30 @@ def _clear_search(directory: str, is_search: bool) -> None:
 def prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, overwrite: bool
                       ) -> bool:
     """Check or clear the directory (owned by :func:`claim`). Returns whether a previous run is
-    being resumed."""
-    existing = read_json(os.path.join(directory, SPEC_FILE))
+    being resumed.
+
+    A missing or damaged ``search.json`` next to trials is rebuilt from ``spec`` when the trial
+    results agree with it (:func:`~keras_zoo.tuning.recovery.check_spec_rebuild`).
+
+    Raises:
+        InputValueError: The directory holds another search, or this one with
+            ``resume=False``, or trials of another search beside a missing or damaged
+            ``search.json``; ``overwrite`` of a folder that is not a search.
+    """
+    spec_path = os.path.join(directory, SPEC_FILE)
+    existing, problem = recovery.read_state(spec_path)
     has_trials = os.path.isdir(os.path.join(directory, PROJECT))
     if overwrite and os.path.isdir(directory):
-        _clear_search(directory, has_trials or os.path.exists(os.path.join(directory, SPEC_FILE)))
+        _clear_search(directory, has_trials or os.path.exists(spec_path))
         return False
-    if not existing:
-        if has_trials:
-            raise InputValueError(
-                f"{directory!r} holds files of an unknown search (trials but no {SPEC_FILE}); "
-                "pass overwrite=True (--overwrite) or choose another directory. "
-                f"Received: directory={directory!r}")
-        return False
+    if existing is None:
+        if not has_trials:
+            return False
+        # Missing or damaged, with trials: rebuilt from this search's settings when the trial
+        # results agree with them (raises, naming the file, when they do not).
+        recovery.check_spec_rebuild(spec_path, problem, spec,
+                                    os.path.join(directory, PROJECT))
+        existing = spec
     differences = [k for k in IDENTITY if jsonable(existing.get(k)) != jsonable(spec.get(k))]
     if differences:
         detail = "; ".join(f"{k}: {existing.get(k)!r} -> {spec.get(k)!r}" for k in differences)
@@ -190,22 +246,3 @@ def prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, ove
             "--no-resume) to continue it or overwrite=True (--overwrite) to start over. "
             "Received: resume=False")
     return True
-
-
-def trial_records(project_dir: str) -> dict[str, dict[str, Any]]:
-    """Trial folder name -> its ``result.json`` record, for the trials that wrote one."""
-    names = sorted(os.listdir(project_dir)) if os.path.isdir(project_dir) else []
-    records = {name: read_json(os.path.join(project_dir, name, RESULT_FILE)) for name in names}
-    return {name: record for name, record in records.items() if record}
-
-
-def trailing_failures(project_dir: str) -> list[dict[str, Any]]:
-    """The failed trials since the last completed one, most recent first."""
-    records = list(trial_records(project_dir).values())
-    records.sort(key=lambda r: int(r["trial_id"]) if str(r["trial_id"]).isdigit() else 0)
-    tail = []
-    for record in reversed(records):
-        if record.get("status") != "failed":
-            break
-        tail.append(record)
-    return tail

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from keras_zoo.base.errors import InputFileError, InputValueError
+from keras_zoo.tuning.recovery import read_state
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 
 SPEC_FILE = "search.json"
@@ -25,6 +26,19 @@ def read_json(path: str) -> dict[str, Any]:
             return json.load(handle)
     except (OSError, ValueError):
         return {}
+
+
+def _integers(values: Any) -> bool:
+    """Whether the values present (not ``None``/NaN) are all integers, and some are missing, so
+    that pandas would otherwise make the column float."""
+    present, missing = [], False
+    for value in values:
+        if value is None or (isinstance(value, float) and math.isnan(value)):
+            missing = True
+        else:
+            present.append(value)
+    return missing and bool(present) and all(
+        isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in present)
 
 
 def _trial_sort_key(trial_id: str) -> tuple[int, str]:
@@ -44,7 +58,8 @@ class SearchResult:
             scored epoch, ``epochs_run``, ``best_epoch``, ``seconds``, ``device``, ``worker``
             (the Keras Tuner worker that ran it), ``error``. A training metric named like a
             searched parameter (``loss`` when the loss is searched) is ``train_<name>``, so the
-            parameter keeps its column.
+            parameter keeps its column. Integer columns stay integers beside rows that lack
+            them (pandas' nullable ``Int64``).
 
     Example:
         >>> result = SearchResult.load("runs/ann")                     # doctest: +SKIP
@@ -65,16 +80,32 @@ class SearchResult:
 
     @classmethod
     def load(cls, directory: str) -> SearchResult:
-        spec = read_json(os.path.join(directory, SPEC_FILE))
-        if not spec:
-            raise InputFileError(f"No search in {directory!r} (no {SPEC_FILE}); give the directory "
-                                 f"of a search. Received: {directory!r}")
+        """Read the search in ``directory`` (finished, interrupted or still running).
+
+        Raises:
+            InputFileError: ``directory`` holds no ``search.json``.
+            InputValueError: Its ``search.json`` is damaged (the message names it; running the
+                same search again rebuilds it from the trial results).
+        """
+        path = os.path.join(directory, SPEC_FILE)
+        spec, problem = read_state(path)
+        if problem is not None:
+            raise InputValueError(
+                f"{path!r} {problem}. The trial results are not affected: run the same search "
+                "again (same settings, same directory) to rebuild it from them, then load it. "
+                f"Received: {directory!r}")
+        if spec is None:
+            hint = (" (it holds trials: run the same search again to rebuild search.json)"
+                    if os.path.isdir(os.path.join(directory, "trials")) else "")
+            raise InputFileError(f"No search in {directory!r} (no {SPEC_FILE}){hint}; give the "
+                                 f"directory of a search. Received: {directory!r}")
         project_dir = os.path.join(directory, spec.get("project_name", "trials"))
         records = []
-        for trial_json in glob.glob(os.path.join(project_dir, "trial_*", "trial.json")):
-            trial_dir = os.path.dirname(trial_json)
-            kt_state = read_json(trial_json)
+        for trial_dir in glob.glob(os.path.join(project_dir, "trial_*")):
+            kt_state = read_json(os.path.join(trial_dir, "trial.json"))
             record = read_json(os.path.join(trial_dir, RESULT_FILE))
+            if not os.path.isdir(trial_dir) or not (kt_state or record):
+                continue
             trial_id = kt_state.get("trial_id") or os.path.basename(trial_dir)[len("trial_"):]
             if not record:  # started, never finished: still running, or killed
                 status = (kt_state.get("status") or "").upper()
@@ -112,7 +143,11 @@ class SearchResult:
             return pd.DataFrame(columns=[*columns, "epochs_run", "best_epoch", "seconds", "device",
                                          "worker", "error"])
         ordered = columns + [c for c in frame.columns if c not in columns]
-        return frame[ordered].reset_index(drop=True)
+        frame = frame[ordered].reset_index(drop=True)
+        for name in (*params, "epochs_run", "best_epoch"):
+            if _integers(row.get(name) for row in rows):  # 20, not 20.0, beside missing rows
+                frame[name] = frame[name].astype("Int64")
+        return frame
 
     # --- the best trial --------------------------------------------------------------------
 

@@ -1,0 +1,451 @@
+"""Resuming from what the trial folders hold: each trial's ``result.json`` decides what is done.
+
+Keras Tuner keeps its own record of a search (``oracle.json``, each trial's ``trial.json``, a
+file per tuner), written at other moments than a trial's ``result.json``: a kill, a full disk or
+Keras Tuner's stop after consecutive failures can leave them saying that a trial runs, or
+finished, when its result file says otherwise. Here the result files are the single source of
+truth, and :class:`~keras_zoo.tuning.tuner.GridOracle` and the other oracles reconcile Keras
+Tuner's state with them on every resume:
+
+* A trial is **done** when its folder holds a valid ``result.json``: status ``"completed"`` with
+  a finite score, or ``"failed"``, and its parameters. A done trial never runs again: not one
+  killed after its result was written but before Keras Tuner recorded its end, and not a failed
+  one (a failed trial is final), unless the search is run with ``retry_failed=True``, which sets
+  the failed results aside (renamed ``result.failed.json``) so that those trials run again.
+* Every other started trial runs again, with its own id and configuration: one killed while it
+  trained, one whose ``result.json`` is missing or damaged although ``trial.json`` says
+  COMPLETED. A trial folder deleted altogether is forgotten: a grid hands its configuration out
+  again; random and Bayesian search draw a new one (its values went with the folder).
+* A missing or unreadable ``oracle.json`` or ``trial.json`` is rebuilt from the result files for
+  grid, random and Bayesian search. Hyperband's brackets (which trial continues which) are kept
+  in ``oracle.json`` only: there a damaged state file raises
+  :class:`~keras_zoo.base.errors.InputValueError` naming it.
+* A missing or damaged ``search.json`` is rebuilt from the settings of the search being run when
+  the result files agree with them (objective, direction, the searched parameters and their
+  values); otherwise :class:`~keras_zoo.base.errors.InputValueError` names it. Advice never
+  includes deleting completed trials.
+
+:func:`reload_oracle` applies this to Keras Tuner's oracle (it replaces ``Oracle.reload``). With
+:mod:`~keras_zoo.tuning.tuner`, this is the module that uses Keras Tuner 1.4.8 internals: the
+oracle's ``trials``, ``start_order``, ``end_order``, ``ongoing_trials``, ``_retry_queue``,
+``_tried_so_far``, ``_id_to_hash``, ``_seed_state``, ``_run_times``, Hyperband's ``_brackets``,
+``_record_values``, ``_save_trial``, ``_get_oracle_fname``, ``_project_dir``, ``set_state``, and
+``Trial.from_state``.
+"""
+
+from __future__ import annotations
+
+import collections
+import json
+import logging
+import math
+import os
+import shutil
+from dataclasses import dataclass
+from typing import Any
+
+from keras_zoo.base.errors import InputValueError
+from keras_zoo.tuning.space import Space, jsonable
+from keras_zoo.tuning.trial import RESULT_FILE
+
+log = logging.getLogger(__name__)
+
+TRIAL_STATE = "trial.json"
+ORACLE_STATE = "oracle.json"
+SET_ASIDE = "result.failed.json"
+"""Where ``retry_failed=True`` moves a failed trial's result, so that the trial runs again."""
+
+
+def read_state(path: str) -> tuple[dict[str, Any] | None, str | None]:
+    """The JSON object in ``path`` and ``None``, or ``None`` and why it cannot be used.
+
+    Returns ``(None, None)`` when the file does not exist, and ``(None, reason)`` when it exists
+    but is unreadable, empty, not UTF-8, not JSON or not a JSON object (``reason`` completes the
+    sentence "<path> ...").
+    """
+    try:
+        with open(path, "rb") as handle:
+            raw = handle.read()
+    except FileNotFoundError:
+        return None, None
+    except OSError as err:
+        return None, f"cannot be read ({err.strerror or err})"
+    if not raw.strip():
+        return None, "is empty"
+    try:
+        content = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        return None, "is not UTF-8 text (damaged)"
+    except ValueError as err:
+        return None, f"is not valid JSON ({err})"
+    if not isinstance(content, dict):
+        return None, f"does not hold a JSON object (it holds a {type(content).__name__})"
+    return content, None
+
+
+def final_result(record: Any) -> bool:
+    """Whether a ``result.json`` record makes its trial done: completed with a finite score, or
+    failed, with its parameters."""
+    if not isinstance(record, dict) or not isinstance(record.get("params"), dict):
+        return False
+    if record.get("status") == "failed":
+        return True
+    score = record.get("score")
+    return (record.get("status") == "completed" and isinstance(score, (int, float))
+            and not isinstance(score, bool) and math.isfinite(score))
+
+
+@dataclass
+class TrialFolder:
+    """What one ``trials/trial_<id>`` folder holds.
+
+    Attributes:
+        trial_id: The id (the folder name after ``trial_``).
+        path: The folder.
+        state: Keras Tuner's ``trial.json``, or ``None`` when missing or unreadable.
+        state_problem: Why ``trial.json`` cannot be used (``None`` when it can).
+        result: The valid final ``result.json`` (see :func:`final_result`), else ``None``.
+        params: The trial's parameters as a result file recorded them (``result.json``, even
+            one that is not final, or a result set aside by ``retry_failed``), else ``None``.
+    """
+
+    trial_id: str
+    path: str
+    state: dict[str, Any] | None
+    state_problem: str | None
+    result: dict[str, Any] | None
+    params: dict[str, Any] | None
+
+    @property
+    def done(self) -> bool:
+        return self.result is not None
+
+
+def scan_trials(project_dir: str) -> dict[str, TrialFolder]:
+    """Trial id -> :class:`TrialFolder` for every ``trial_*`` folder under ``project_dir``."""
+    folders: dict[str, TrialFolder] = {}
+    names = sorted(os.listdir(project_dir)) if os.path.isdir(project_dir) else []
+    for name in names:
+        path = os.path.join(project_dir, name)
+        if not name.startswith("trial_") or not os.path.isdir(path):
+            continue
+        state, problem = read_state(os.path.join(path, TRIAL_STATE))
+        if state is None and problem is None:
+            problem = "is missing"
+        result, _ = read_state(os.path.join(path, RESULT_FILE))
+        aside, _ = read_state(os.path.join(path, SET_ASIDE))
+        params = next((r["params"] for r in (result, aside)
+                       if r is not None and isinstance(r.get("params"), dict)), None)
+        folders[name[len("trial_"):]] = TrialFolder(
+            name[len("trial_"):], path, state, problem, result if final_result(result) else None,
+            params)
+    return folders
+
+
+def encode_values(space: Space, params: dict[str, Any]) -> dict[str, Any] | None:
+    """The Keras Tuner values of a configuration a result file recorded (the inverse of
+    :meth:`Space.decode`), or ``None`` when the parameters are not a configuration of
+    ``space``."""
+    values: dict[str, Any] = {}
+    for name, axis in space.axes.items():
+        if name not in params:
+            return None
+        value = params[name]
+        if axis.kind == "choice":
+            labels = [label for v, label in zip(axis.values, axis.labels)
+                      if jsonable(v) == value]
+            if not labels:
+                return None
+            values[name] = labels[0]
+        elif (isinstance(value, (int, float)) and not isinstance(value, bool)
+              and axis.low <= value <= axis.high):
+            values[name] = int(value) if axis.integer else float(value)
+        else:
+            return None
+    return values
+
+
+def set_aside_failed(project_dir: str) -> list[str]:
+    """``retry_failed=True``: rename the result of every failed trial to
+    ``result.failed.json``, so those trials are not done and run again. Returns their ids."""
+    ids = []
+    for trial_id, folder in scan_trials(project_dir).items():
+        if folder.result is not None and folder.result.get("status") == "failed":
+            os.replace(os.path.join(folder.path, RESULT_FILE),
+                       os.path.join(folder.path, SET_ASIDE))
+            ids.append(trial_id)
+    if ids:
+        log.info("Running %d failed trial(s) again: %s", len(ids), ", ".join(ids))
+    return ids
+
+
+# === What a run did ===
+
+def result_times(project_dir: str) -> dict[str, int]:
+    """Trial id -> the modification time (ns) of its ``result.json``, for the trials that have
+    one: taken before a run, it tells the results that run wrote (:func:`failures_in_a_row`)."""
+    times = {}
+    for trial_id, folder in scan_trials(project_dir).items():
+        path = os.path.join(folder.path, RESULT_FILE)
+        if os.path.exists(path):
+            times[trial_id] = os.stat(path).st_mtime_ns
+    return times
+
+
+def failures_in_a_row(project_dir: str, before: dict[str, int]) -> list[dict[str, Any]]:
+    """The failed trials that ended the run, oldest first: the results written since ``before``
+    (:func:`result_times`), in the order they were written, after the last completed one.
+
+    Failures recorded by earlier runs are not counted, so a rerun of a search that stopped after
+    too many failures in a row goes on with the configurations not yet tried.
+    """
+    written = []
+    for trial_id, folder in scan_trials(project_dir).items():
+        path = os.path.join(folder.path, RESULT_FILE)
+        if folder.result is None:
+            continue
+        mtime = os.stat(path).st_mtime_ns
+        if before.get(trial_id) != mtime:
+            written.append((mtime, trial_id, folder.result))
+    written.sort(key=lambda item: item[:2])
+    tail: list[dict[str, Any]] = []
+    for _, trial_id, record in written:
+        tail = [*tail, {**record, "trial_id": trial_id}] if record["status"] == "failed" else []
+    return tail
+
+
+def completed_count(project_dir: str) -> int:
+    """The number of trials with a completed result."""
+    return sum(folder.result is not None and folder.result.get("status") == "completed"
+               for folder in scan_trials(project_dir).values())
+
+
+# === search.json ===
+
+def _mismatch(record: dict[str, Any], spec: dict[str, Any]) -> str | None:
+    """How a result record is not of the search ``spec`` describes (``None``: it is)."""
+    written_by = record.get("search_id")
+    if written_by and spec.get("search_id") and written_by != spec["search_id"]:
+        return ("written by a search with other settings (model, dataset, epochs, batch size, "
+                "seed, fixed arguments ...)")
+    for key in ("objective", "direction"):
+        if key in record and record[key] != spec.get(key):
+            return f"{key} {record[key]!r}, not {spec.get(key)!r}"
+    axes = spec.get("axes") or {}
+    params = record.get("params") or {}
+    if set(params) != set(axes):
+        return f"parameters {sorted(params)}, not {sorted(axes)}"
+    for name, axis in axes.items():
+        value = params[name]
+        if isinstance(axis, list) and value not in axis:
+            return f"{name}={value!r}, not one of {axis}"
+        if isinstance(axis, dict) and not (
+                isinstance(value, (int, float)) and axis["min"] <= value <= axis["max"]):
+            return f"{name}={value!r}, outside {axis['min']}..{axis['max']}"
+    return None
+
+
+def check_spec_rebuild(spec_path: str, problem: str | None, spec: dict[str, Any],
+                       project_dir: str) -> None:
+    """Allow rebuilding a missing or damaged ``search.json`` from ``spec`` (the search being
+    run) when no trial file contradicts it: every readable result is of this search (objective,
+    direction, the searched parameters and their values) and every readable ``trial.json``
+    searched the same parameters.
+
+    Raises:
+        InputValueError: A trial file belongs to another search (the message names the
+            damaged file and the trial; it never advises deleting completed trials).
+    """
+    what = f"{spec_path!r} {problem}" if problem else f"{spec_path!r} is missing"
+    axes = set(spec.get("axes") or {})
+    agree = 0
+    for trial_id, folder in scan_trials(project_dir).items():
+        record, _ = read_state(os.path.join(folder.path, RESULT_FILE))
+        mismatch = _mismatch(record, spec) if record and "params" in record else None
+        if mismatch is None and folder.state is not None:
+            values = ((folder.state.get("hyperparameters") or {}).get("values") or {})
+            names = {k for k in values if not k.startswith("tuner/")}
+            if names and names != axes:
+                mismatch = f"parameters {sorted(names)}, not {sorted(axes)}"
+        if mismatch is not None:
+            raise InputValueError(
+                f"{what}, and the trials in {project_dir!r} are not of this search (trial "
+                f"{trial_id}: {mismatch}), so it cannot be rebuilt from this search's settings. "
+                "Run the search those trials belong to again (it rebuilds the file), or choose "
+                f"another directory for this one. Received: {what}")
+        agree += folder.result is not None
+    log.warning("%s; rebuilt from this search's settings (%d trial result(s) agree with them).",
+                what, agree)
+
+
+def damaged_state_error(path: str, problem: str | None, why: str, directory: str
+                        ) -> InputValueError:
+    """The error for a Keras Tuner state file that cannot be rebuilt (``why``), naming it."""
+    what = f"{path!r} {problem}" if problem else f"{path!r} is missing"
+    return InputValueError(
+        f"{what}, and it cannot be rebuilt from the trial results: {why}. Restore the file "
+        "(from a backup or an earlier copy of the directory) and run the same search again, or "
+        f"run the search in a new directory; the results of the trials in {directory!r} stay "
+        "readable with keras_zoo.tuning.SearchResult.load. "
+        f"Received: {what}")
+
+
+# === Keras Tuner's oracle, reconciled with the result files ===
+
+def reload_oracle(oracle: Any, space: Space | None, *, hyperband: bool = False) -> None:
+    """Keras Tuner's ``Oracle.reload``, reconciled with the result files (module docstring).
+
+    Every folder's ``trial.json`` is read (a trial missing one, or with an unreadable one, is
+    rebuilt from its result's parameters and ``space``), then ``oracle.json`` (rebuilt when
+    missing or unreadable, except for Hyperband). Done trials are recorded as ended, every other
+    started trial is queued to run again, half-started ones (killed between writing
+    ``trial.json`` and ``oracle.json``) and folders nothing can be read from are dropped, and
+    the reconciled state is written back, so damaged files are replaced.
+
+    Raises:
+        InputValueError: Hyperband's ``oracle.json``, or the ``trial.json`` of a trial its
+            brackets refer to, is missing or damaged; or a valid result holds parameters that
+            are not a configuration of this search. The message names the file.
+    """
+    project_dir = oracle._project_dir
+    folders = scan_trials(project_dir)
+    oracle.trials = {}
+    for trial_id, folder in folders.items():
+        trial = _trial(oracle, folder, space)
+        if trial is not None and (folder.state is not None or not hyperband):
+            oracle.trials[trial_id] = trial
+        elif folder.done and not hyperband:
+            path = os.path.join(folder.path, RESULT_FILE)
+            raise InputValueError(
+                f"{path!r} holds the result of a configuration that is not of this search "
+                f"({folder.params}), and its trial.json {folder.state_problem}. Run the search "
+                "it belongs to, or choose another directory for this one. "
+                f"Received: {folder.params}")
+    state = _load_state(oracle, os.path.dirname(project_dir), hyperband)
+    if hyperband:
+        _check_brackets(oracle, folders, project_dir)
+    _reconcile(oracle, folders, state)
+
+
+def _trial(oracle: Any, folder: TrialFolder, space: Space | None) -> Any:
+    """Keras Tuner's trial for a folder: from ``trial.json``, else rebuilt from the parameters
+    its result recorded; ``None`` when neither can be read."""
+    from keras_tuner.engine.trial import Trial, TrialStatus
+
+    if folder.state is not None:
+        try:
+            trial = Trial.from_state(folder.state)
+        except (KeyError, TypeError, ValueError, AttributeError, IndexError) as err:
+            # valid JSON that is not a Keras Tuner trial: as unreadable
+            folder.state, folder.state_problem = None, (
+                f"does not hold a Keras Tuner trial ({type(err).__name__}: {err})")
+        else:
+            trial.trial_id = folder.trial_id
+            return trial
+    values = encode_values(space, folder.params) if space is not None and folder.params else None
+    if values is None:
+        return None
+    hyperparameters = oracle.hyperparameters.copy()
+    hyperparameters.values = values
+    return Trial(hyperparameters=hyperparameters, trial_id=folder.trial_id,
+                 status=TrialStatus.RUNNING)
+
+
+def _load_state(oracle: Any, directory: str, hyperband: bool) -> dict[str, Any] | None:
+    """Apply ``oracle.json``; ``None`` when it is missing or unreadable (then rebuilt)."""
+    path = oracle._get_oracle_fname()
+    state, problem = read_state(path)
+    if state is not None:
+        fresh = (oracle.hyperparameters, oracle._seed_state)
+        try:
+            oracle.set_state({**state, "ongoing_trials": {}})  # every unfinished trial reruns
+            return state
+        except (KeyError, TypeError, ValueError, AttributeError) as err:
+            oracle.hyperparameters, oracle._seed_state = fresh
+            oracle._run_times = collections.defaultdict(int)
+            problem = f"does not hold a Keras Tuner oracle state ({type(err).__name__}: {err})"
+    if hyperband:
+        raise damaged_state_error(path, problem, "Hyperband's brackets (which trial continues "
+                                  "which) are kept in that file only", directory)
+    if problem is not None or oracle.trials:
+        log.warning("%r %s; rebuilt from the trial results.", path, problem or "is missing")
+    # Random and Bayesian search draw on past the values the recorded trials used.
+    oracle._seed_state += len(oracle.hyperparameters.space) * len(oracle.trials)
+    return None
+
+
+def _check_brackets(oracle: Any, folders: dict[str, TrialFolder], project_dir: str) -> None:
+    """Hyperband: every trial its state refers to must have a readable ``trial.json``."""
+    referenced = set(oracle.start_order)
+    for bracket in oracle._brackets:
+        for round_info in bracket["rounds"]:
+            referenced |= {info[k] for info in round_info for k in ("id", "past_id") if info[k]}
+    for trial_id in sorted(referenced - set(oracle.trials), key=_id_key):
+        folder = folders.get(trial_id)
+        path = os.path.join(project_dir, f"trial_{trial_id}", TRIAL_STATE)
+        problem = folder.state_problem if folder else "is missing (its folder is gone)"
+        raise damaged_state_error(path, problem, "Hyperband's brackets refer to this trial and "
+                                  "need its Keras Tuner values", os.path.dirname(project_dir))
+
+
+def _id_key(trial_id: str) -> tuple[float, str]:
+    return (int(trial_id), trial_id) if trial_id.isdigit() else (math.inf, trial_id)
+
+
+def _reconcile(oracle: Any, folders: dict[str, TrialFolder], state: dict[str, Any] | None
+               ) -> None:
+    trials = oracle.trials
+    done = {t for t in trials if folders[t].done}
+    order = state["start_order"] if state is not None else sorted(trials, key=_id_key)
+    started = [t for t in dict.fromkeys(order) if t in trials]  # a deleted folder is forgotten
+    for trial_id in sorted(set(trials) - set(started), key=_id_key):
+        if trial_id in done:  # its result was written: done, whatever Keras Tuner recorded
+            started.append(trial_id)
+        else:  # half-started: written as a new trial, killed before the oracle recorded it
+            del trials[trial_id]
+    for trial_id, folder in folders.items():
+        if trial_id not in trials and not folder.done:  # nothing in it can be used
+            shutil.rmtree(folder.path, ignore_errors=True)
+    rerun = [t for t in started if t not in done]
+    for trial_id in done:
+        mark_done(oracle, trials[trial_id], folders[trial_id].result)
+    for trial_id in rerun:
+        _mark_pending(trials[trial_id])
+    ended = state["end_order"] if state is not None else []
+    oracle.start_order = started
+    oracle.end_order = list(dict.fromkeys(
+        [t for t in ended if t in done] + sorted(done, key=_id_key)))
+    oracle._retry_queue = list(reversed(rerun))  # popped from the end: the first started first
+    oracle.ongoing_trials = {}
+    oracle._tried_so_far = set()
+    oracle._id_to_hash = collections.defaultdict(lambda: None)
+    for trial_id in started:
+        oracle._record_values(trials[trial_id])
+    oracle._ended_before = set(oracle.end_order)  # not counted by the consecutive-failure stop
+    for trial in trials.values():
+        oracle._save_trial(trial)
+    oracle.save()
+    if rerun:
+        log.info("Trials run again (no valid result): %s", ", ".join(rerun))
+
+
+def mark_done(oracle: Any, trial: Any, record: dict[str, Any]) -> None:
+    from keras_tuner.engine.trial import TrialStatus
+
+    trial.metrics = type(trial.metrics)()
+    if record["status"] == "completed":
+        name = oracle.objective.name
+        trial.metrics.register(name, direction=oracle.objective.direction)
+        trial.metrics.update(name, float(record["score"]), step=0)
+        trial.status, trial.score, trial.best_step = TrialStatus.COMPLETED, float(
+            record["score"]), 0
+    else:
+        trial.status, trial.score = TrialStatus.FAILED, None
+        trial.message = record.get("error") or trial.message
+
+
+def _mark_pending(trial: Any) -> None:
+    from keras_tuner.engine.trial import TrialStatus
+
+    trial.status, trial.score, trial.best_step, trial.message = TrialStatus.RUNNING, None, 0, None
+    trial.metrics = type(trial.metrics)()
