@@ -14,7 +14,16 @@ Contenders:
 Prints JSON: per contender the median wall time per repetition, its ratio to the plain loop,
 peak RSS, the RSS after each repetition, and the best validation accuracy found.
 
+``--long`` instead measures memory over a long search (issue 10): a 120-trial grid (the space
+above times four hidden layouts and five learning rates), once with every trial in one process
+(``trials_per_process=None``, how every search ran before) and once with the default recycled
+worker processes. A sampler thread reads the resident memory of the search process and of every
+worker process four times a second, next to the number of finished trials; the report gives, for
+the search process and for the worker processes, the memory after the first 10 trials and the
+peak over the whole search, and the wall time of each.
+
 Run:  python benchmarks/bench_tuning.py [--repeats 2] [--rounds 1] [--epochs 20]
+      python benchmarks/bench_tuning.py --long [--epochs 20]
 """
 
 from __future__ import annotations
@@ -118,6 +127,94 @@ def run_zoo_workers2(data, epochs, directory):
     return _zoo(data, epochs, directory, 2)
 
 
+LONG_SPACE = {"activation": ["relu", "tanh", "elu"],
+              "learning_rate": [1e-3, 3e-3, 1e-2, 3e-2, 1e-4], "batch_size": [32, 64],
+              "hidden_units": [[32, 16], [16], [32], [64]]}
+LONG_CONTENDERS = {"long_in_process": None, "long_recycled": 25}
+
+
+def _proc_rss_mb(pid: int) -> float | None:
+    try:
+        with open(f"/proc/{pid}/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except (OSError, IndexError, ValueError):
+        return None
+
+
+def _children(pid: int) -> list[int]:
+    kids = []
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                with open(f"/proc/{name}/stat") as handle:
+                    if int(handle.read().rsplit(")", 1)[1].split()[1]) == pid:
+                        kids.append(int(name))
+            except (OSError, IndexError, ValueError):
+                continue
+    return kids
+
+
+def long_child(contender: str, epochs: int) -> None:
+    """One long search, its processes' memory sampled next to the count of finished trials."""
+    import glob
+    import threading
+
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras_zoo as kz
+
+    data = kz.load("breast_cancer", seed=0)
+    samples: list[tuple[int, str, float]] = []  # (finished trials, "search"|"worker", MB)
+    stop = threading.Event()
+    with tempfile.TemporaryDirectory() as tmp:
+        directory = os.path.join(tmp, contender)
+
+        def sample() -> None:
+            me = os.getpid()
+            while not stop.is_set():
+                done = len(glob.glob(os.path.join(directory, "trials", "*", "result.json")))
+                samples.append((done, "search", _proc_rss_mb(me) or 0.0))
+                for kid in _children(me):
+                    rss = _proc_rss_mb(kid)
+                    if rss:
+                        samples.append((done, "worker", rss))
+                stop.wait(0.25)
+
+        thread = threading.Thread(target=sample, daemon=True)
+        thread.start()
+        start = time.perf_counter()
+        result = kz.tuning.search("ann", data, LONG_SPACE, strategy="grid", epochs=epochs,
+                                  early_stopping=False, directory=directory, overwrite=True,
+                                  trials_per_process=LONG_CONTENDERS[contender], verbose=0)
+        seconds = time.perf_counter() - start
+        stop.set()
+        thread.join()
+        trials = len(result.leaderboard)
+    report = {"seconds": round(seconds, 1), "trials": trials,
+              "best_val_accuracy": result.best_score}
+    for kind in ("search", "worker"):
+        values = [(d, mb) for d, k, mb in samples if k == kind]
+        if values:
+            at10 = max((mb for d, mb in values if d <= 10), default=None)
+            peak = max(mb for _, mb in values)
+            report[kind] = {"mb_after_10_trials": round(at10, 1) if at10 else None,
+                            "peak_mb": round(peak, 1),
+                            "growth_after_10_trials_mb": round(peak - at10, 1) if at10 else None}
+    print(json.dumps(report))
+
+
+def long_main(epochs: int) -> None:
+    report = {"space": LONG_SPACE, "epochs": epochs, "cpus": os.cpu_count(), "results": {}}
+    for contender in LONG_CONTENDERS:
+        out = subprocess.run([sys.executable, __file__, "--long-contender", contender,
+                              "--epochs", str(epochs)], capture_output=True, text=True,
+                             check=True)
+        report["results"][contender] = json.loads(out.stdout.strip().splitlines()[-1])
+    r = report["results"]
+    report["recycled_time_ratio"] = round(r["long_recycled"]["seconds"]
+                                          / r["long_in_process"]["seconds"], 3)
+    print(json.dumps(report, indent=2))
+
+
 def child(contender: str, repeats: int, epochs: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras_zoo as kz
@@ -142,7 +239,16 @@ def main() -> None:
     parser.add_argument("--epochs", type=int, default=20)
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="+", choices=CONTENDERS, default=CONTENDERS)
+    parser.add_argument("--long", action="store_true",
+                        help="memory and time of a 120-trial search, recycled or not")
+    parser.add_argument("--long-contender", help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.long_contender:
+        long_child(args.long_contender, args.epochs)
+        return
+    if args.long:
+        long_main(args.epochs)
+        return
     if args.contender:
         child(args.contender, args.repeats, args.epochs)
         return

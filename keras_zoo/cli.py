@@ -12,7 +12,8 @@ Every command has ``--help``.
 Exit status: 0 done; 2 bad input (the library's :class:`~keras_zoo.base.errors.InputError`,
 reported as ``error: ...``; argparse's own usage errors too); 1 a search that stopped
 (:class:`~keras_zoo.tuning.SearchError`, ``error: ...``) or a crash (anything else: a bug, an
-error inside Keras), with its traceback; 130 interrupted.
+error inside Keras), with its traceback; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); a
+search records either as interrupted.
 """
 
 from __future__ import annotations
@@ -22,110 +23,40 @@ import contextlib
 import json
 import logging
 import os
+import signal
 import sys
+import threading
 import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputError, InputValueError
+from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
+    _space_value,
+    _train_value,
+    parse_assignments,
+    parse_value,
+)
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-def parse_value(text: str) -> Any:
-    """A command-line value: YAML scalars and lists (``0.1``, ``true``, ``[64, 32]``, ``relu``)."""
-    import yaml
+def _cell(value: Any) -> str:
+    """A table cell: floats to 4 decimals, integers as integers, a missing value (``None``,
+    NaN, pandas' ``NA``) as ``-``."""
+    import numpy as np
+    import pandas as pd
 
-    for number in (int, float):  # YAML 1.1 reads "1e-3" as a string
-        try:
-            return number(text)
-        except ValueError:
-            pass
-    try:
-        value = yaml.safe_load(text)
-    except yaml.YAMLError:
-        return text
-    return text if value is None and text.strip().lower() not in ("null", "none", "~") else value
-
-
-def parse_assignments(items: Sequence[str], *, option: str = "--set") -> dict[str, str]:
-    """``["a=1", "b=x,y"]`` -> ``{"a": "1", "b": "x,y"}`` (values still text)."""
-    out: dict[str, str] = {}
-    for item in items or ():
-        if "=" not in item:
-            raise InputValueError(f"{option} takes KEY=VALUE (e.g. {option} activation=relu). "
-                                  f"Received: {option} {item}")
-        key, value = item.split("=", 1)
-        key = key.strip().replace("-", "_")
-        if not key:
-            raise InputValueError(f"{option} takes KEY=VALUE with a non-empty KEY. "
-                                  f"Received: {option} {item}")
-        out[key] = value.strip()
-    return out
-
-
-def _train_value(text: str) -> Any:
-    """A fixed training value: ``64,32`` is the tuple ``(64, 32)``; lists become tuples."""
-    value = parse_value(text)
-    if isinstance(value, str) and "," in value:
-        value = [parse_value(part.strip()) for part in value.split(",")]
-    return _as_tuple(value)
-
-
-def _split_top_level(text: str) -> list[str]:
-    """Split on commas that are not inside brackets: ``"[64,32],[32]"`` -> two parts."""
-    parts, depth, current = [], 0, ""
-    for char in text:
-        if char in "[(":
-            depth += 1
-        elif char in "])":
-            depth -= 1
-        if char == "," and depth == 0:
-            parts.append(current)
-            current = ""
-        else:
-            current += char
-    parts.append(current)
-    return [p.strip() for p in parts]
-
-
-def _space_value(text: str) -> Any:
-    """A ``--set`` value for ``tune``.
-
-    ``a,b,c`` is a choice; ``min:max[:step][:log]`` a range; anything else one fixed value.
-    Lists (``[64,32]``) are tuples: ``--set hidden_units=[64,32],[32]`` searches two.
-    """
-    parts = _split_top_level(text)
-    if len(parts) > 1:
-        return [_as_tuple(parse_value(p)) for p in parts]
-    if ":" in text and not text.strip().startswith(("[", "(", "{")):
-        pieces = [p.strip() for p in text.split(":")]
-        sampling = "log" if pieces[-1].lower() == "log" else "linear"
-        numbers = [parse_value(p) for p in (pieces[:-1] if sampling == "log" else pieces)]
-        if 2 <= len(numbers) <= 3 and all(isinstance(n, (int, float)) and not isinstance(n, bool)
-                                          for n in numbers):
-            spec = {"min": numbers[0], "max": numbers[1], "sampling": sampling}
-            if len(numbers) == 3:
-                spec["step"] = numbers[2]
-            return spec
-    return _as_tuple(parse_value(text))
-
-
-def _as_tuple(value: Any) -> Any:
-    """Lists (``[64,32]``) are tuples, at any depth: Python factories take tuples."""
-    import keras
-
-    return keras.tree.lists_to_tuples(value)
+    if value is None or value is pd.NA:
+        return "-"
+    if isinstance(value, (float, np.floating)):
+        return "-" if np.isnan(value) else f"{value:.4f}"
+    return str(value)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    def fmt(v: Any) -> str:
-        if isinstance(v, float):
-            return f"{v:.4f}"
-        return "" if v is None else str(v)
-
-    cells = [[fmt(r.get(c)) for c in columns] for r in rows]
+    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
     widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
               for i, c in enumerate(columns)]
     line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
@@ -220,6 +151,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
     from keras_zoo import tuning
     from keras_zoo.tuning.config import load_config
 
+    if args.top < 1:
+        raise InputValueError(f"--top (leaderboard rows to print) must be an integer >= 1. "
+                              f"Received: --top {args.top}")
     target = args.target
     if target.endswith((".yaml", ".yml", ".json")) or os.path.isfile(target):
         kwargs = load_config(target)
@@ -230,22 +164,11 @@ def cmd_tune(args: argparse.Namespace) -> int:
                                   "--dataset")
         kwargs = {"model": target, "data": args.dataset, "space": {}}
     for key, value in parse_assignments(args.set).items():
-        kwargs["space"][key] = _space_value(value)
+        kwargs["space"][key] = _space_value(value, key)
     if not kwargs["space"]:
         raise InputValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a "
                               "space). Received: no --set")
-    for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
-                   "executions_per_trial", "directory", "seed", "workers", "multi_device",
-                   "keep_models"):
-        value = getattr(args, option, None)
-        if value is not None:
-            kwargs[option] = value
-    if args.devices:
-        kwargs["devices"] = args.devices if len(args.devices) > 1 else args.devices[0]
-    if args.overwrite:
-        kwargs["overwrite"] = True
-    if args.no_resume:
-        kwargs["resume"] = False
+    kwargs.update(_tune_options(args))
     if isinstance(kwargs["data"], str) and "seed" in kwargs:
         from keras_zoo import datasets
 
@@ -268,6 +191,52 @@ def cmd_tune(args: argparse.Namespace) -> int:
     with contextlib.suppress(InputError):  # no completed trial, or its model not kept
         print(f"best model:  {result.best_model_path}")
     return 0
+
+
+_UNSET = object()
+
+
+def _count_or_none(text: str) -> int | None:
+    """``--trials-per-process``: a positive integer, or ``none``."""
+    if text.strip().lower() == "none":
+        return None
+    try:
+        value = int(text)
+    except ValueError:
+        value = 0
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected a positive integer or 'none', got {text!r}")
+    return value
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an interruption so a search records it and stops its workers."""
+
+
+def _on_sigterm(signum: int, frame: Any) -> None:
+    raise _Terminated()
+
+
+def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
+    """The ``search()`` keywords ``tune``'s flags give (they override a config's)."""
+    options = {}
+    for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
+                   "executions_per_trial", "directory", "seed", "workers", "multi_device",
+                   "keep_models", "process_memory_mb"):
+        value = getattr(args, option, None)
+        if value is not None:
+            options[option] = value
+    if getattr(args, "trials_per_process", _UNSET) is not _UNSET:
+        options["trials_per_process"] = args.trials_per_process
+    if args.devices:
+        options["devices"] = args.devices if len(args.devices) > 1 else args.devices[0]
+    if args.overwrite:
+        options["overwrite"] = True
+    if args.no_resume:
+        options["resume"] = False
+    if args.retry_failed:
+        options["retry_failed"] = True
+    return options
 
 
 def cmd_devices(args: argparse.Namespace) -> int:
@@ -364,10 +333,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--devices", nargs="+", help="auto (default), cpu, gpu, or names like /GPU:0")
     p.add_argument("--multi-device", choices=["workers", "mirrored"], dest="multi_device")
     p.add_argument("--workers", type=int, help="parallel trials (worker processes)")
+    p.add_argument("--trials-per-process", type=_count_or_none, dest="trials_per_process",
+                   metavar="N|none",
+                   help="trials a worker process runs before a fresh one replaces it, so memory "
+                        "stays flat (default 25; a one-worker search of at most N trials runs "
+                        "in this process; none: never replaced, all in this process)")
+    p.add_argument("--process-memory-mb", type=float, dest="process_memory_mb", metavar="MB",
+                   help="replace a worker process whose memory grew by more than MB since its "
+                        "first trial (default 200)")
     p.add_argument("--keep-models", choices=["best", "all", "none"], dest="keep_models")
     p.add_argument("--no-resume", action="store_true", dest="no_resume",
                    help="refuse to continue an existing search")
     p.add_argument("--overwrite", action="store_true", help="delete the directory and start over")
+    p.add_argument("--retry-failed", action="store_true", dest="retry_failed",
+                   help="run trials that failed in an earlier run of this search again (failed "
+                        "trials are otherwise final)")
     p.add_argument("--top", type=int, default=10, help="leaderboard rows to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="no per-trial progress lines")
     p.set_defaults(func=cmd_tune)
@@ -401,15 +381,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
+    on_main = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main else None  # `kill PID`
+    try:
+        return _run(args)
+    finally:
+        if on_main:
+            signal.signal(signal.SIGTERM, previous)
+
+
+def _run(args: argparse.Namespace) -> int:
+    """Run the command; errors become the exit statuses the module docstring lists."""
     try:
         return int(args.func(args) or 0)
     except InputError as err:  # input the library refused: the message says what and why
         print(f"error: {err}", file=sys.stderr)
         return 2
-    except KeyboardInterrupt:
+    except KeyboardInterrupt as err:
         print("interrupted: completed trials are kept; run the same command again to resume",
               file=sys.stderr)
-        return 130
+        return 143 if isinstance(err, _Terminated) else 130
     except Exception as err:  # noqa: BLE001 - reported below: the traceback, then exit 1
         if _is_search_error(err):  # a search that stopped: completed trials are kept
             print(f"error: {err}", file=sys.stderr)

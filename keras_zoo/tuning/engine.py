@@ -17,15 +17,17 @@ from typing import Any
 import keras_tuner as kt
 
 from keras_zoo.base import atomic_write_json
+from keras_zoo.base.errors import InputTypeError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning import checks, launcher
+from keras_zoo.tuning import checks, launcher, recovery
 from keras_zoo.tuning import directory as search_dir
 from keras_zoo.tuning.devices import make_placement
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.progress import Progress
 from keras_zoo.tuning.results import SPEC_FILE, SearchResult
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.tuner import make_oracle
+from keras_zoo.tuning.trial import disk_full
+from keras_zoo.tuning.tuner import DiskFull, make_oracle
 
 __all__ = ["SearchError", "search"]
 
@@ -51,9 +53,12 @@ def search(
     multi_device: str = "workers",
     workers: int | None = None,
     resume: bool = True,
+    retry_failed: bool = False,
     overwrite: bool = False,
     keep_models: str = "best",
     max_consecutive_failures: int = 3,
+    trials_per_process: int | None = 25,
+    process_memory_mb: float | None = 200.0,
     verbose: int = 1,
     **fixed: Any,
 ) -> SearchResult:
@@ -88,13 +93,29 @@ def search(
             worker per device) or ``"mirrored"`` (each trial on all devices).
         workers: Parallel worker processes (default: one per device in ``"workers"`` mode);
             ``workers=2`` on a CPU runs two trials at a time.
-        resume: Continue a search interrupted in the same directory (completed trials are kept
-            and none runs twice).
+        resume: Continue a search interrupted or stopped in the same directory: a trial is
+            done when its folder holds a valid ``result.json``. Done trials are kept and never
+            run again (a trial killed after its result was written included); every other
+            configuration runs, including one whose trial folder or result file was deleted or
+            damaged. Damaged state files are rebuilt from the result files where they can be
+            (see :mod:`~keras_zoo.tuning.recovery`).
+        retry_failed: On resume, run the failed trials again (``--retry-failed``). By default a
+            failed trial is final: recorded with its error and not run again.
         overwrite: Delete the keras-zoo search the directory holds and start over (a folder
             that is not a search is refused; so is a directory another search owns).
         keep_models: ``"best"`` (only the best trial's model stays on disk), ``"all"``, ``"none"``.
         max_consecutive_failures: Stop (with :class:`SearchError`) after this many failed trials in
             a row; failed trials are recorded with their error and the search goes on until then.
+            Only the trials of the current run count: rerunning a stopped search keeps its
+            failed trials as failed and goes on with the configurations not yet tried.
+        trials_per_process: Trials a worker process runs before a fresh process replaces it,
+            so memory stays flat however long the search (``None``: no replacement). With one
+            worker, a search of at most this many trials runs in this process (no start-up
+            cost); a longer one runs in a worker process this process supervises. Parallel
+            ``workers`` always run in worker processes. A worker process that dies has its trial
+            rerun by a new one (see :mod:`keras_zoo.tuning.launcher`).
+        process_memory_mb: A worker process whose memory grew by more than this (MB) since its
+            first trial is replaced after its current trial (``None``: no limit).
         verbose: 1 prints a line per trial to stderr (trial i of N, its score, the best so far).
         **fixed: Factory arguments held fixed for every trial (e.g. ``hidden_units=(64, 32)``).
 
@@ -105,10 +126,13 @@ def search(
         InputValueError: A spec that does not fit the factory (unknown keyword, empty list,
             min > max, a value the factory rejects, an objective the model does not log), a
             directory holding another search, or one another running search owns
-            (:class:`~keras_zoo.tuning.directory.DirectoryInUseError`). Nothing has run then.
-            (A ``ValueError``.)
+            (:class:`~keras_zoo.tuning.directory.DirectoryInUseError`), a directory that
+            cannot be written to, a damaged state file that cannot be rebuilt (named in the
+            message). Nothing has run then. (A ``ValueError``.)
         InputTypeError: A ``model``, ``data`` or ``objective`` of the wrong type.
-        SearchError: Too many consecutive failed trials, or workers that could not run.
+        SearchError: Too many consecutive failed trials (the message lists them and says how
+            to go on), a full disk, or workers that could not run. Completed trials are kept
+            and the same call resumes.
 
     Example:
         >>> import keras_zoo as kz
@@ -127,18 +151,30 @@ def search(
         batch_size=batch_size, patience=patience, early_stopping=early_stopping,
         executions_per_trial=executions_per_trial, seed=seed, keep_models=keep_models,
         fixed=fixed)
-    checks.preflight(job)
+    recycle = launcher.Recycle(trials_per_process, process_memory_mb)
+    recycle.check()
+    if not isinstance(retry_failed, bool):
+        raise InputTypeError("`retry_failed` must be True or False. "
+                             f"Received: retry_failed={retry_failed!r}")
+    placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
+    checks.preflight(job, verbose=verbose)
 
     directory = directory or search_dir.default_directory(job.model_name, job.data.name,
                                                           strategy)
     spec = search_dir.search_spec(job, user_fixed, strategy=strategy, max_trials=max_trials)
+    job.search_id = spec["search_id"]  # in every result.json
     with search_dir.claim(directory):  # one owner at a time; released however we end
         resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
-        atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
+        _write_spec(directory, spec, stopping=False)
+        project_dir = os.path.join(directory, search_dir.PROJECT)
         if resumed:
             log.info("Resuming the search in %s", directory)
+            if retry_failed:
+                recovery.set_aside_failed(project_dir)
+        before = recovery.result_times(project_dir)  # what this run writes is told apart
 
-        placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
+        expected = _expected_trials(strategy, max_trials, job.space)
+        processes = launcher.in_processes(job, placement, n_workers, expected, recycle)
         kt_objective = kt.Objective(job.objective, job.direction)
 
         def make() -> kt.Oracle:
@@ -146,26 +182,28 @@ def search(
                                max_epochs=job.epochs,
                                max_consecutive_failures=max_consecutive_failures)
 
-        project_dir = os.path.join(directory, search_dir.PROJECT)
-        progress = Progress(project_dir, _expected_trials(strategy, max_trials, job.space),
+        progress = Progress(project_dir, expected,
                             job.objective, job.direction, verbose)
         progress.start()
         failure: BaseException | None = None
         spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
         try:
-            if n_workers == 1:
-                launcher.run_single(job, make(), directory, placement)
+            if processes:
+                launcher.run_workers(job, make(), directory, placement, n_workers, recycle)
             else:
-                launcher.run_parallel(job, make, directory, placement, n_workers)
+                launcher.run_single(job, make(), directory, placement)
             spec["state"] = "finished"
-        except (RuntimeError, OSError) as err:  # Keras Tuner's consecutive-failure stop, gRPC errors
-            failure = err
+        except SearchError:
+            spec["state"] = "stopped"
+            raise
+        except (RuntimeError, OSError, DiskFull) as err:  # Keras Tuner's consecutive-failure
+            failure = err                                   # stop, a full disk, gRPC errors
             spec["state"] = "stopped"
         finally:
             progress.stop()
-            atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
+            _write_spec(directory, spec, stopping=True)
         result = SearchResult.load(directory)
-        _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures)
+        _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
         result.to_csv()
     return result
 
@@ -179,14 +217,64 @@ def _expected_trials(strategy: str, max_trials: int | None, space: Space) -> int
     return max_trials  # Hyperband's brackets decide the number of trials; max_trials caps it
 
 
+def _write_spec(directory: str, spec: dict[str, Any], *, stopping: bool) -> None:
+    """Write ``search.json``; on a full disk, raise :class:`SearchError` before the trials, or
+    keep the previous file when the search is stopping (it resumes all the same)."""
+    try:
+        atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
+    except OSError as err:
+        if not disk_full(err):
+            raise
+        if not stopping:
+            raise SearchError(_disk_full_message(err, directory)) from err
+        log.warning("Could not record the search's state in %s (%s).", SPEC_FILE, err)
+
+
+def _disk_full_message(err: BaseException, directory: str) -> str:
+    cause = err
+    while cause is not None and not isinstance(cause, OSError):
+        cause = cause.__cause__ or cause.__context__
+    kept = recovery.completed_count(os.path.join(directory, search_dir.PROJECT))
+    return (f"The search in {directory!r} stopped: the disk is full ({cause or err}). Its "
+            f"{kept} completed trial(s) are kept; free some space and run the same search again "
+            "to resume (the trial that was running runs again).")
+
+
 def _raise_if_stopped(failure: BaseException | None, project_dir: str, directory: str,
-                      max_consecutive_failures: int) -> None:
-    tail = search_dir.trailing_failures(project_dir)
-    if failure is None and len(tail) < max_consecutive_failures:
-        return
-    last = tail[0].get("error") if tail else f"{type(failure).__name__}: {failure}"
-    raise SearchError(
-        f"The search stopped: {len(tail)} trial(s) failed in a row (limit "
-        f"{max_consecutive_failures}). Last error: {last}. Completed trials are kept in "
-        f"{directory!r}; fix the cause and rerun the same search to resume."
-    ) from failure
+                      max_consecutive_failures: int, before: dict[str, int]) -> None:
+    """Raise :class:`SearchError` for a run that stopped: on a full disk, after too many
+    failures in a row in this run (``before``: :func:`recovery.result_times` at its start), or
+    on another error.
+
+    Raises:
+        SearchError: The search stopped; the message says why and how to go on.
+    """
+    if failure is not None and disk_full(failure):
+        raise SearchError(_disk_full_message(failure, directory)) from failure
+    tail = recovery.failures_in_a_row(project_dir, before)
+    if len(tail) >= max_consecutive_failures:
+        listed = "; ".join(f"trial {r['trial_id']} ({_params_text(r)}): {_short(r.get('error'))}"
+                           for r in tail)
+        raise SearchError(
+            f"The search stopped: {len(tail)} trial(s) failed in a row (limit "
+            f"{max_consecutive_failures}): {listed}. Completed trials are kept in "
+            f"{directory!r}. Fix the cause and run the same search again: the failed trials stay "
+            "recorded as failed (they are not run again) and the search goes on with the "
+            "configurations not yet tried; retry_failed=True (--retry-failed) runs the failed "
+            "ones again."
+        ) from failure
+    if failure is not None:
+        raise SearchError(
+            f"The search stopped: {type(failure).__name__}: {failure}. Completed trials are kept "
+            f"in {directory!r}; fix the cause and run the same search again to resume."
+        ) from failure
+
+
+def _params_text(record: dict[str, Any]) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in (record.get("params") or {}).items())
+
+
+def _short(error: str | None, limit: int = 160) -> str:
+    lines = (error or "").strip().splitlines()
+    line = lines[0] if lines else "unknown error"
+    return line if len(line) <= limit else line[:limit - 3] + "..."

@@ -1,44 +1,104 @@
-"""Running the trials: in this process, or on parallel Keras Tuner workers.
+"""Running the trials: in this process, or in worker processes this process supervises.
 
-With one worker the tuner runs here. With several, Keras Tuner's chief/worker mode: this
-process serves the oracle (the chief, a thread) and is worker 0; workers 1..n-1 are
-``python -m keras_zoo.tuning.worker`` subprocesses, each pinned to its device. The chief and the
-workers find each other through Keras Tuner's ``KERASTUNER_*`` environment variables.
+**In this process** (:func:`run_single`): one worker, and a search of at most
+``trials_per_process`` trials (or ``trials_per_process=None``, ``multi_device="mirrored"``, or a
+factory that cannot be pickled). No start-up cost; memory grows by what Keras and TensorFlow keep
+per trial (a few MB).
+
+**In worker processes** (:func:`run_workers`): this process serves the oracle (Keras Tuner's
+servicer on 127.0.0.1) and trains nothing; ``n`` worker processes
+(``python -m keras_zoo.tuning.worker``), each pinned to its device, take trials from it. This
+process supervises them:
+
+* A worker that dies (killed, crashed, out of memory) has its trial put back in the queue and is
+  replaced at once, so the trial runs again in the same search; a trial that takes down its
+  worker twice is recorded as failed. Workers that keep dying stop the search with
+  :class:`SearchError` (completed trials are kept).
+* A worker retires after ``trials_per_process`` trials, or earlier once its memory grew by more
+  than ``process_memory_mb`` since its first trial, and a fresh process takes its place: memory
+  stays flat however long the search. The replacement of a worker that retires by count starts
+  while that worker runs its last trial, so its start-up (importing TensorFlow, ~7 s on 2 cores)
+  overlaps with training.
+* Workers exit within about a second when this process dies, however it dies (a parent-death
+  signal on Linux and a watch of their parent process), instead of waiting for the chief for an
+  hour as Keras Tuner's client does.
+* The search is over when every worker has been told there is nothing left to run.
+
+Each worker's output goes to ``workers/<worker>.log`` in the search directory (appended to by its
+successive processes).
 """
 
 from __future__ import annotations
 
 import contextlib
+import errno
 import logging
 import os
 import pickle
-import socket
 import subprocess
 import sys
-import threading
 import time
-from collections.abc import Callable
+from collections import Counter
+from dataclasses import dataclass, field
 from typing import Any
 
 import keras_tuner as kt
 
-from keras_zoo.base import atomic_write_bytes
+from keras_zoo.base import atomic_write_bytes, atomic_write_json
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.tuning.chief import serve_oracle
 from keras_zoo.tuning.devices import Placement
 from keras_zoo.tuning.directory import JOB_FILE, PROJECT, WORKERS_DIR
 from keras_zoo.tuning.errors import SearchError
-from keras_zoo.tuning.trial import TrialJob
-from keras_zoo.tuning.tuner import ZooTuner, make_oracle
+from keras_zoo.tuning.space import jsonable
+from keras_zoo.tuning.trial import RESULT_FILE, TrialJob
+from keras_zoo.tuning.tuner import ZooTuner
 
 log = logging.getLogger(__name__)
 
-Procs = list[tuple[str, subprocess.Popen]]
+EXIT_DONE = 0
+"""A worker's exit status when the oracle had nothing left for it."""
+EXIT_RETIRED = 75
+"""A worker's exit status when it retired (trial count or memory) and wants a successor."""
+EXIT_ORPHANED = 70
+"""A worker's exit status when its parent (the search) died."""
+EXIT_DISK_FULL = 74
+"""A worker's exit status when it met a full disk (the search stops; it resumes later)."""
+EXIT_INTERRUPTED = 71
+"""A worker's exit status after SIGINT: its trial, if any, runs again."""
+DEATHS_PER_TRIAL = 2
+"""A trial that kills this many worker processes is recorded as failed instead of rerun."""
+
+
+@dataclass(frozen=True)
+class Recycle:
+    """When a worker process is replaced by a fresh one.
+
+    Attributes:
+        trials: Trials a worker process runs before it retires (``None``: no count limit).
+        memory_mb: Growth of a worker's resident memory since its first trial, in MB, after
+            which it retires (``None``: no memory limit).
+    """
+
+    trials: int | None = 25
+    memory_mb: float | None = 200.0
+
+    def check(self) -> None:
+        if self.trials is not None and (not isinstance(self.trials, int)
+                                        or isinstance(self.trials, bool) or self.trials < 1):
+            raise InputValueError("`trials_per_process` must be a positive integer or None. "
+                                  f"Received: trials_per_process={self.trials!r}")
+        if self.memory_mb is not None and (isinstance(self.memory_mb, bool)
+                                           or not isinstance(self.memory_mb, (int, float))
+                                           or not self.memory_mb > 0):
+            raise InputValueError("`process_memory_mb` must be a positive number or None. "
+                                  f"Received: process_memory_mb={self.memory_mb!r}")
 
 
 def plan_workers(placement: Placement, workers: int | None) -> tuple[Placement, int]:
     """The placement and the number of worker processes (default: one per device)."""
     n_workers = workers if workers is not None else placement.n_workers
-    if not isinstance(n_workers, int) or n_workers < 1:
+    if not isinstance(n_workers, int) or isinstance(n_workers, bool) or n_workers < 1:
         raise InputValueError("`workers` must be a positive integer (or None: one per device). "
                               f"Received: workers={workers!r}")
     if n_workers > 1 and placement.mode == "mirrored":
@@ -50,6 +110,43 @@ def plan_workers(placement: Placement, workers: int | None) -> tuple[Placement, 
     return placement, n_workers
 
 
+def in_processes(job: TrialJob, placement: Placement, n_workers: int,
+                 expected_trials: int | None, recycle: Recycle) -> bool:
+    """Whether the trials run in worker processes (see the module docstring) or here."""
+    if n_workers > 1:
+        return True
+    if placement.mode == "mirrored" or recycle.trials is None:
+        return False
+    if expected_trials is not None and expected_trials <= recycle.trials:
+        return False
+    try:
+        _check_portable(job)
+    except InputValueError as err:
+        log.warning("The trials run in this process, whose memory grows with every trial: %s "
+                    "Define the factory in a module to have worker processes replaced every %d "
+                    "trials.", err, recycle.trials)
+        return False
+    return True
+
+
+def _check_portable(job: TrialJob) -> bytes:
+    """The pickled job, or :class:`InputValueError` when another process cannot rebuild it."""
+    where = getattr(job.factory, "__module__", None)
+    if where == "__main__":  # pickled by reference to a module another process lacks
+        raise InputValueError(
+            "Worker processes rebuild the search in new processes, so the factory must be "
+            "importable: a function defined in a script's or a notebook's __main__ is not. "
+            f"Received: {job.model_name} defined in __main__")
+    try:
+        return pickle.dumps(job)
+    except Exception as err:
+        raise InputValueError(
+            "Worker processes rebuild the search in new processes, so the factory and data must "
+            "be picklable (a module-level function, not a lambda). "
+            f"Received: {job.model_name} ({type(err).__name__}: {err})"
+        ) from err
+
+
 def run_single(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Placement) -> None:
     """Every trial in this process, on the placement's first device."""
     tuner = ZooTuner(oracle, job, directory=directory, project_name=PROJECT,
@@ -57,171 +154,234 @@ def run_single(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Plac
     tuner.search(verbose=0)
 
 
-def run_parallel(job: TrialJob, make: Callable[[], kt.Oracle], directory: str,
-                 placement: Placement, n_workers: int) -> None:
-    """Trials shared by ``n_workers`` workers: this process (worker 0) and subprocesses."""
-    _write_job(job, directory)
-    logs_dir = _clean_logs_dir(directory)
-    port = _free_port()
-    chief_env = {"KERASTUNER_ORACLE_IP": "127.0.0.1", "KERASTUNER_ORACLE_PORT": str(port)}
-    oracle, chief_thread = _start_chief(make, job, directory, chief_env)
-    procs: Procs = []
+def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Placement,
+                n_workers: int, recycle: Recycle) -> None:
+    """Serve ``oracle`` and supervise ``n_workers`` worker processes until the search is done.
+
+    Raises:
+        InputValueError: The job cannot be pickled for the worker processes.
+        SearchError: Worker processes keep dying (completed trials are kept).
+        RuntimeError: Keras Tuner's stop after too many consecutive failed trials.
+    """
+    with _environ(KERASTUNER_ORACLE_IP="127.0.0.1", KERASTUNER_ORACLE_PORT="0",
+                  KERASTUNER_TUNER_ID="chief"):  # Keras Tuner's chief: it keeps the oracle
+        chief = ZooTuner(oracle, job, directory=directory, project_name=PROJECT,
+                         device="chief", scope=contextlib.nullcontext)
+    oracle = chief.oracle
+    oracle.verbose = 0
+    server = None
     try:
-        _start_workers(procs, directory, placement, n_workers, chief_env, logs_dir)
-        _wait_until_ready(procs, logs_dir)
-        release_dead = _releaser(oracle, procs, logs_dir)
-        with _environ(**chief_env, KERASTUNER_TUNER_ID="worker0"):
-            local = ZooTuner(make(), job, directory=directory, project_name=PROJECT,
-                             device=placement.device_for(0), scope=lambda: placement.scope(0),
-                             on_idle=release_dead)
-            local.search(verbose=0)
-            _wait_for_busy_workers(oracle, procs, release_dead)
+        _write_job(job, directory)
+        oracle.serving = True
+        server, port = serve_oracle(oracle)
+        pool = _Pool(job, oracle, directory, placement, n_workers, recycle, port)
+        try:
+            pool.run()
+        finally:
+            pool.stop()
     finally:
-        for _, proc in procs:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
-        _stop_chief(oracle, chief_thread, job, directory, chief_env)
+        oracle.serving = False
+        if server is not None:
+            server.stop(0).wait()
         with contextlib.suppress(OSError):
             os.remove(os.path.join(directory, JOB_FILE))  # a copy of the data: not kept
+    _check_complete(oracle)
 
 
-# === The parts of a parallel run ===
+def _check_complete(oracle: Any) -> None:
+    """Raise the oracle's own stop, or :class:`SearchError` for trials left undone."""
+    if oracle.stop_error is not None:
+        raise oracle.stop_error
+    undone = oracle.queued_trials() + [t.trial_id for t in oracle.ongoing_trials.values()]
+    if undone:
+        raise SearchError(f"The search ended with trial(s) {', '.join(sorted(undone))} not "
+                          "done. Completed trials are kept; run the same search again to run "
+                          "the rest.")
+
+
+# === The supervised pool ===
+
+@dataclass
+class _Slot:
+    """One worker's place: its running process, the trials that process started, and the
+    successor started ahead of a retirement by count."""
+
+    tuner_id: str
+    device: str
+    proc: subprocess.Popen | None = None
+    started: set[str] = field(default_factory=set)
+    standby: subprocess.Popen | None = None
+    done: bool = False
+
+
+class _Pool:
+    def __init__(self, job: TrialJob, oracle: Any, directory: str, placement: Placement,
+                 n_workers: int, recycle: Recycle, port: int):
+        self.job, self.oracle, self.directory, self.recycle = job, oracle, directory, recycle
+        self.port = port
+        self.threads = str(max(1, (os.cpu_count() or 1) // n_workers))
+        self.logs_dir = os.path.join(directory, WORKERS_DIR)
+        os.makedirs(self.logs_dir, exist_ok=True)
+        self.slots = [_Slot(f"worker{i}", placement.device_for(i)) for i in range(n_workers)]
+        self.deaths: Counter[str] = Counter()  # trial id -> worker processes it took down
+        self.crashes = 0
+        self.startup_deaths = 0  # worker processes in a row that died before any trial
+        self.max_crashes = 3 + 2 * n_workers
+
+    def run(self) -> None:
+        for slot in self.slots:
+            slot.proc = self._spawn(slot, start=True)
+        while not all(slot.done for slot in self.slots):
+            for slot in self.slots:
+                if not slot.done:
+                    self._watch(slot)
+            if self.oracle.stop_error is not None:  # raised by run_workers, after stop()
+                return
+            time.sleep(0.1)
+
+    def stop(self) -> None:
+        for slot in self.slots:
+            for proc in (slot.proc, slot.standby):
+                if proc is not None and proc.poll() is None:
+                    proc.kill()
+                    proc.wait()
+
+    # --- one slot ----------------------------------------------------------------------
+
+    def _watch(self, slot: _Slot) -> None:
+        ongoing = self.oracle.ongoing_trials.get(slot.tuner_id)
+        if ongoing is not None and ongoing.trial_id not in slot.started:
+            slot.started.add(ongoing.trial_id)
+            self.crashes = 0  # trials are being taken: the deaths so far were not a streak
+        code = slot.proc.poll()
+        if code is None:
+            if (self.recycle.trials is not None and slot.standby is None
+                    and len(slot.started) >= self.recycle.trials and not self._exhausted()):
+                slot.standby = self._spawn(slot, start=False)  # imports while the last trial runs
+            return
+        if code == EXIT_DISK_FULL:
+            self.oracle.release_worker(slot.tuner_id)  # queued: it runs again on resume
+            raise OSError(errno.ENOSPC, "a worker process met a full disk (log: "
+                          f"{os.path.join(self.logs_dir, slot.tuner_id + '.log')})")
+        if code not in (EXIT_DONE, EXIT_RETIRED):
+            self._lost(slot, code)
+        else:
+            self.oracle.release_worker(slot.tuner_id)  # it ended its trials: none is lost
+            if code == EXIT_DONE or self._exhausted():  # told STOPPED, or nothing left
+                slot.done = True
+                self._kill_standby(slot)
+                return
+        self._replace(slot)
+
+    def _exhausted(self) -> bool:
+        """The oracle told a worker there is nothing left, and no trial waits for a rerun."""
+        return any(s.done for s in self.slots) and not self.oracle.queued_trials()
+
+    def _lost(self, slot: _Slot, code: int) -> None:
+        """A worker process died: its trial is done (its result was written), queued to run
+        again, or failed (the second worker it took down)."""
+        log_path = os.path.join(self.logs_dir, f"{slot.tuner_id}.log")
+        how = f"was killed by signal {-code}" if code < 0 else f"exited with status {code}"
+
+        def give_up(trial: Any) -> str | None:
+            self.deaths[trial.trial_id] += 1
+            if self.deaths[trial.trial_id] < DEATHS_PER_TRIAL:
+                return None
+            message = (f"the worker process running this trial died {DEATHS_PER_TRIAL} times "
+                       f"(last: {how}; out of memory?)")
+            self._write_failed(trial, message)
+            return message
+
+        trial_id, outcome = self.oracle.release_worker(slot.tuner_id, give_up)
+        self.crashes += 1
+        if trial_id is None and not slot.started:
+            self.startup_deaths += 1
+            if self.startup_deaths >= 2:  # twice before any trial: it cannot start
+                raise SearchError(
+                    f"Worker processes cannot start ({slot.tuner_id} {how}{_last_line(log_path)}"
+                    f"); the search stopped. See {log_path!r}. Completed trials are kept.")
+        else:
+            self.startup_deaths = 0
+        log.warning("Worker %s %s%s (log: %s); a new worker goes on.", slot.tuner_id, how, {
+            "none": "", "done": f" after trial {trial_id} ended (its result is kept)",
+            "queued": f" while running trial {trial_id}, which runs again",
+            "failed": f" while running trial {trial_id}, recorded as failed: it took down "
+                      f"{DEATHS_PER_TRIAL} workers"}[outcome], log_path)
+        if self.crashes > self.max_crashes:
+            raise SearchError(
+                f"Worker processes died {self.crashes} times in a row without taking a new "
+                f"trial (last: {slot.tuner_id} {how}{_last_line(log_path)}); the search "
+                f"stopped. See the logs in {self.logs_dir!r}. Completed trials are kept; fix "
+                "the cause and rerun the same search to resume.")
+
+    def _write_failed(self, trial: Any, message: str) -> None:
+        values = {k: v for k, v in trial.hyperparameters.values.items()
+                  if not k.startswith("tuner/")}
+        record = {"trial_id": trial.trial_id, "params": jsonable(self.job.space.decode(values)),
+                  "objective": self.job.objective, "direction": self.job.direction,
+                  "status": "failed", "error": message}
+        trial_dir = os.path.join(self.directory, PROJECT, f"trial_{trial.trial_id}")
+        os.makedirs(trial_dir, exist_ok=True)
+        atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
+
+    def _replace(self, slot: _Slot) -> None:
+        slot.started = set()
+        if slot.standby is not None and slot.standby.poll() is None:
+            slot.proc, slot.standby = slot.standby, None
+            _go(slot.proc)
+        else:
+            slot.standby = None
+            slot.proc = self._spawn(slot, start=True)
+
+    def _kill_standby(self, slot: _Slot) -> None:
+        if slot.standby is not None and slot.standby.poll() is None:
+            slot.standby.kill()  # it has started nothing: it imported TensorFlow at most
+            slot.standby.wait()
+        slot.standby = None
+
+    def _spawn(self, slot: _Slot, *, start: bool) -> subprocess.Popen:
+        env = {**os.environ, "KERASTUNER_ORACLE_IP": "127.0.0.1",
+               "KERASTUNER_ORACLE_PORT": str(self.port), "KERASTUNER_TUNER_ID": slot.tuner_id,
+               "KERAS_ZOO_WORKER_DEVICE": slot.device, "KERAS_ZOO_WORKER_THREADS": self.threads,
+               "KERAS_ZOO_PARENT_PID": str(os.getpid()),
+               "KERAS_ZOO_RECYCLE_TRIALS": str(self.recycle.trials or ""),
+               "KERAS_ZOO_RECYCLE_MB": str(self.recycle.memory_mb or ""),
+               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+        if slot.device.startswith("/GPU:"):
+            env["CUDA_VISIBLE_DEVICES"] = slot.device.split(":")[1]
+        with open(os.path.join(self.logs_dir, f"{slot.tuner_id}.log"), "ab") as log_file:
+            proc = subprocess.Popen(
+                [sys.executable, "-m", "keras_zoo.tuning.worker", self.directory],
+                env=env, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT)
+        if start:
+            _go(proc)
+        return proc
+
+
+def _last_line(log_path: str) -> str:
+    """``": <the last line of a worker's log>"`` (its error, when it died of one)."""
+    try:
+        with open(log_path, "rb") as handle:
+            handle.seek(0, os.SEEK_END)
+            handle.seek(max(0, handle.tell() - 4096))
+            lines = handle.read().decode("utf-8", "replace").strip().splitlines()
+    except OSError:
+        return ""
+    return f": {lines[-1].strip()}" if lines else ""
+
+
+def _go(proc: subprocess.Popen) -> None:
+    """Tell a worker process to start taking trials (a standby waits for this line)."""
+    with contextlib.suppress(OSError):  # it died already: the next poll sees it
+        proc.stdin.write(b"go\n")
+        proc.stdin.close()
+
 
 def _write_job(job: TrialJob, directory: str) -> None:
-    try:
-        pickled = pickle.dumps(job)
-    except Exception as err:
-        raise InputValueError(
-            "Parallel workers rebuild the search in new processes, so the factory and data must "
-            "be picklable (a module-level function, not a lambda). "
-            f"Received: {job.model_name} ({type(err).__name__}: {err})"
-        ) from err
-    atomic_write_bytes(os.path.join(directory, JOB_FILE), pickled)
+    atomic_write_bytes(os.path.join(directory, JOB_FILE), _check_portable(job))
 
 
-def _clean_logs_dir(directory: str) -> str:
-    logs_dir = os.path.join(directory, WORKERS_DIR)
-    os.makedirs(logs_dir, exist_ok=True)
-    for name in os.listdir(logs_dir):  # readiness marks of an earlier run
-        if name.endswith(".ready"):
-            os.remove(os.path.join(logs_dir, name))
-    return logs_dir
-
-
-def _start_chief(make: Callable[[], kt.Oracle], job: TrialJob, directory: str,
-                 chief_env: dict[str, str]) -> tuple[Any, threading.Thread]:
-    """Serve the oracle from a thread; returns the oracle and the thread once it listens."""
-    with _environ(**chief_env, KERASTUNER_TUNER_ID="chief"):
-        chief = ZooTuner(make(), job, directory=directory, project_name=PROJECT, device="chief",
-                         scope=contextlib.nullcontext)
-        thread = threading.Thread(target=chief.search, kwargs={"verbose": 0}, daemon=True,
-                                  name="keras-zoo-chief")
-        thread.start()
-        _wait_for_port(int(chief_env["KERASTUNER_ORACLE_PORT"]))
-    return chief.oracle, thread
-
-
-def _start_workers(procs: Procs, directory: str, placement: Placement, n_workers: int,
-                   chief_env: dict[str, str], logs_dir: str) -> None:
-    """Start workers 1..n-1, appending each to ``procs`` as it starts (so all are stopped)."""
-    threads = str(max(1, (os.cpu_count() or 1) // n_workers))
-    for index in range(1, n_workers):
-        tuner_id = f"worker{index}"
-        device = placement.device_for(index)
-        env = {**os.environ, **chief_env, "KERASTUNER_TUNER_ID": tuner_id,
-               "KERAS_ZOO_WORKER_DEVICE": device, "KERAS_ZOO_WORKER_THREADS": threads,
-               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-        if device.startswith("/GPU:"):
-            env["CUDA_VISIBLE_DEVICES"] = device.split(":")[1]
-        with open(os.path.join(logs_dir, f"{tuner_id}.log"), "wb") as log_file:
-            procs.append((tuner_id, subprocess.Popen(
-                [sys.executable, "-m", "keras_zoo.tuning.worker", directory],
-                env=env, stdout=log_file, stderr=subprocess.STDOUT)))
-
-
-def _releaser(oracle: Any, procs: Procs, logs_dir: str) -> Callable[[], None]:
-    """A function that gives the trials of workers that died back to the oracle's queue."""
-    released: set[str] = set()
-
-    def release_dead() -> None:
-        for tuner_id, proc in procs:
-            if proc.poll() is None or tuner_id in released:
-                continue
-            released.add(tuner_id)
-            trial_id = oracle.release_worker(tuner_id)
-            if proc.returncode != 0:
-                log.warning("Worker %s exited with status %s (log: %s)%s", tuner_id,
-                            proc.returncode, os.path.join(logs_dir, f"{tuner_id}.log"),
-                            f"; its trial {trial_id} goes back to the queue" if trial_id else "")
-
-    return release_dead
-
-
-def _wait_for_busy_workers(oracle: Any, procs: Procs, release_dead: Callable[[], None]) -> None:
-    """The oracle has nothing left to hand out. Workers still running a trial finish it;
-    workers with none (idle, or still starting up) are stopped afterwards: the chief may already
-    have shut down, and a late worker would wait for it for an hour."""
-    while True:
-        release_dead()
-        busy = [p for tid, p in procs if p.poll() is None and tid in oracle.ongoing_trials]
-        if not busy:
-            return
-        time.sleep(0.2)
-
-
-def _wait_until_ready(procs: Procs, logs_dir: str, timeout: float = 120.0) -> None:
-    """Wait for the worker processes to be ready (TensorFlow imported, job loaded), so trials are
-    shared from the start instead of this process running ahead alone. A worker that dies or
-    takes longer than ``timeout`` is not waited for."""
-    deadline = time.monotonic() + timeout
-    pending = dict(procs)
-    while pending and time.monotonic() < deadline:
-        for tuner_id, proc in list(pending.items()):
-            if proc.poll() is not None or os.path.exists(os.path.join(logs_dir,
-                                                                      f"{tuner_id}.ready")):
-                pending.pop(tuner_id)
-        time.sleep(0.05)
-    if pending:
-        log.warning("Workers %s are not ready after %.0f s; starting without them.",
-                    ", ".join(pending), timeout)
-
-
-def _stop_chief(oracle: Any, chief_thread: threading.Thread, job: TrialJob, directory: str,
-                chief_env: dict[str, str]) -> None:
-    chief_thread.join(timeout=3)
-    if not chief_thread.is_alive():
-        return
-    oracle.force_stop()
-    # Keras Tuner's chief server exits only after answering STOPPED to a request: ask once.
-    with _environ(**chief_env, KERASTUNER_TUNER_ID="shutdown"):
-        oracle_stub = make_oracle("grid", job.space, kt.Objective(job.objective, job.direction),
-                                  max_trials=None, seed=None, max_epochs=1,
-                                  max_consecutive_failures=3)
-        client = ZooTuner(oracle_stub, job, directory=directory, project_name=PROJECT,
-                          device="shutdown", scope=contextlib.nullcontext)
-        with contextlib.suppress(Exception):
-            client.oracle.create_trial("shutdown")
-    chief_thread.join(timeout=5)
-
-
-# === Sockets and the environment ===
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def _wait_for_port(port: int, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-            if sock.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.05)
-    raise SearchError(f"The Keras Tuner chief did not start listening on port {port}.")
-
+# === The environment ===
 
 @contextlib.contextmanager
 def _environ(**values: str):

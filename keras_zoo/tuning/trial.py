@@ -6,6 +6,7 @@ The same factory builds for ``create_model`` and for a trial (one code path): a 
 
 from __future__ import annotations
 
+import errno
 import gc
 import logging
 import math
@@ -60,6 +61,21 @@ class TrialFailed(Exception):
     """A trial that cannot produce a score (an exception, a NaN loss ...)."""
 
 
+DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
+
+
+def disk_full(err: BaseException | None) -> bool:
+    """Whether ``err``, or an exception it was raised from, is a full disk (``ENOSPC``) or an
+    exceeded quota (``EDQUOT``): a trial that meets one is not recorded as failed."""
+    seen: set[int] = set()
+    while err is not None and id(err) not in seen:
+        if isinstance(err, OSError) and err.errno in DISK_FULL:
+            return True
+        seen.add(id(err))
+        err = err.__cause__ or err.__context__
+    return False
+
+
 @dataclass
 class TrialJob:
     """Everything a trial needs; picklable, so worker processes can rebuild it.
@@ -78,6 +94,8 @@ class TrialJob:
         seed: Seeds every trial the same way, so configurations are compared on equal terms.
         keep_models: ``"best"`` (keep the model of a trial only while it is the best so far),
             ``"all"`` or ``"none"``.
+        search_id: The search's identity digest
+            (:func:`~keras_zoo.tuning.directory.identity_digest`), recorded in each result.
     """
 
     model_name: str
@@ -94,6 +112,7 @@ class TrialJob:
     executions_per_trial: int = 1
     seed: int | None = 0
     keep_models: str = "best"
+    search_id: str | None = None
 
     # --- building -------------------------------------------------------------------------
 
@@ -124,13 +143,15 @@ class TrialJob:
         """Train and score one configuration; writes ``result.json`` (and the model) atomically.
 
         Returns the result record. Raises :class:`TrialFailed` (after recording the failure)
-        when the trial cannot produce a score.
+        when the trial cannot produce a score; an ``OSError`` of a full disk (:func:`disk_full`)
+        propagates unrecorded, so the trial is not done and runs again on resume.
         """
         params = self.space.decode(values)
         start = time.perf_counter()
         record: dict[str, Any] = {
             "trial_id": trial_id, "params": jsonable(params), "objective": self.objective,
             "direction": self.direction, "device": device, "worker": worker, "status": "running",
+            "search_id": self.search_id,
         }
         try:
             scores, metrics_runs, epochs_runs, best_epochs, models = [], [], [], [], []
@@ -162,6 +183,8 @@ class TrialJob:
             record["model_file"] = self._maybe_save(models[best_run], trial_dir, score,
                                                    best_so_far, on_saved)
         except Exception as err:  # recorded, then reported to Keras Tuner as a failed trial
+            if disk_full(err):  # not the configuration's fault: the search stops, it reruns
+                raise
             record.update({"status": "failed", "error": _short_error(err),
                            "traceback": traceback.format_exc(limit=8)})
             record["seconds"] = round(time.perf_counter() - start, 3)
@@ -190,7 +213,7 @@ class TrialJob:
             model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
             epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
             early_stopping=early, monitor=self.objective, seed=seed,
-            callbacks=[keras.callbacks.TerminateOnNaN()],
+            callbacks=[training.StopOnInvalidLoss()],  # silent: _score reports it
         )
         return history.history
 
@@ -260,5 +283,6 @@ def _parameters(fn: Callable[..., Any]) -> set[str]:
 
 
 def _short_error(err: BaseException) -> str:
-    text = f"{type(err).__name__}: {err}".strip()
+    """One line: the error's type and message (our own TrialFailed: the message alone)."""
+    text = (str(err) if isinstance(err, TrialFailed) else f"{type(err).__name__}: {err}").strip()
     return text if len(text) <= 2000 else text[:2000] + " ..."

@@ -8,17 +8,29 @@ What Keras Tuner 1.4.8 does that a search here must not:
   configurations Keras Tuner already saves: it resumes, and parallel workers never repeat one.
 * Trial and oracle files are written non-atomically (a kill mid-write leaves broken JSON): every
   state file here is written to a temporary file and renamed.
-* A kill between writing a new trial and writing the oracle leaves a trial the oracle never
-  started ("half-started"): on reload it is dropped, and its configuration runs again. A trial
-  that finished but was not yet recorded as finished is not run again.
+* Its state files and a trial's ``result.json`` are written at different moments (a kill, a full
+  disk or its own consecutive-failure stop can come in between), and an unreadable state file
+  stops a reload with a traceback. Here the result files decide which trials are done; a reload
+  reconciles the oracle's state with them, or rebuilds it (:mod:`~keras_zoo.tuning.recovery`):
+  a finished trial is not run again, a failed one is final, any other started trial reruns, and
+  a half-started one (killed between writing it and writing the oracle) is dropped.
+* Its consecutive-failure stop counts the failures of earlier runs, so a rerun of a search it
+  stopped stops again at once: here only the trials ended in this run count.
+* A full disk makes a trial "failed" and the search goes on: here it stops the search
+  (:class:`DiskFull`), and the trial reruns on resume.
+* Trial ids are numbered ``len(trials)`` and padded to ``len(str(max_trials))`` ("2" and "03"
+  in one search after ``max_trials`` grew): here a new trial takes the smallest free number,
+  padded like the search's first trial.
 * The best-epoch checkpoint is written on every improving epoch: here the model is saved once,
   at the end of a trial, and only while it is the best so far (``keep_models="best"``).
 * Workers busy-loop while the oracle has nothing to give; here they wait 0.2 s between asks.
 
-This module is the one place that uses Keras Tuner internals (names with a leading underscore:
-``Oracle._get_oracle_fname``, ``_get_trial_dir``, ``_project_dir``, ``_retry_queue``,
-``_duplicate``; ``BaseTuner._try_run_and_update_trial``, ``_is_worker``, ``_get_tuner_fname``)
-and its ``keras_tuner.engine`` modules. Known to work with keras-tuner 1.4.8; check them when
+This module and :mod:`~keras_zoo.tuning.recovery` are the places that use Keras Tuner internals
+(names with a leading underscore: ``Oracle._get_oracle_fname``, ``_get_trial_dir``,
+``_project_dir``, ``_retry_queue``, ``_duplicate``, ``_record_values``, ``_display``,
+``_check_consecutive_failures``; ``BaseTuner._try_run_and_update_trial``,
+``_run_and_update_trial``, ``_is_worker``, ``_get_tuner_fname``; ``create_trial`` is restated;
+and :mod:`~keras_zoo.tuning.chief` for serving the oracle to worker processes) and its ``keras_tuner.engine`` modules. Known to work with keras-tuner 1.4.8; check them when
 upgrading it.
 """
 
@@ -26,28 +38,34 @@ from __future__ import annotations
 
 import contextlib
 import io
+import itertools
 import logging
 import os
-import shutil
 import time
 from collections.abc import Callable
 from typing import Any
 
 import keras_tuner as kt
 from keras_tuner.engine.base_tuner import BaseTuner
-from keras_tuner.engine.trial import TrialStatus
+from keras_tuner.engine.trial import Trial, TrialStatus
 
 from keras_zoo.base import atomic_write_json
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.tuning import recovery
+from keras_zoo.tuning.chief import ServedOracleMixin
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialFailed, TrialJob
+from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialFailed, TrialJob, disk_full
 
 log = logging.getLogger(__name__)
 
 
+class DiskFull(kt.errors.FatalError):
+    """A trial met a full disk (or quota): the search stops instead of failing the trial."""
+
+
 class _SafeStateMixin:
-    """Atomic state files, clean reloads, and releasing the trial of a worker that died."""
+    """Atomic state files, reloads reconciled with the result files, ids of one width."""
 
     def save(self):
         atomic_write_json(self._get_oracle_fname(), self.get_state())
@@ -57,46 +75,80 @@ class _SafeStateMixin:
                           trial.get_state())
 
     def reload(self):
-        super().reload()
-        started = set(self.start_order)
-        for trial_id in [t for t in self.trials if t not in started]:
-            # Written as a new trial, killed before the oracle recorded it: never started.
-            del self.trials[trial_id]
-            shutil.rmtree(os.path.join(self._project_dir, f"trial_{trial_id}"), ignore_errors=True)
-        for trial_id in list(self._retry_queue):
+        """Keras Tuner's reload, reconciled with the trials' result files, which decide what is
+        done; damaged state files are rebuilt (see :mod:`~keras_zoo.tuning.recovery`).
+
+        Raises:
+            InputValueError: A state file that cannot be rebuilt (Hyperband's), named.
+        """
+        recovery.reload_oracle(self, getattr(self, "zoo_space", None),
+                               hyperband=isinstance(self, kt.oracles.HyperbandOracle))
+
+    @kt.synchronized
+    def create_trial(self, tuner_id):
+        """Keras Tuner's ``create_trial``, with ids that keep one width within a search.
+
+        Keras Tuner pads ids to ``len(str(max_trials))`` and numbers them ``len(self.trials)``:
+        a search resumed with a larger ``max_trials`` mixed ``"2"`` and ``"03"``, and a trial
+        forgotten on resume (its folder deleted) made the next id collide with an existing one.
+        Here a new trial takes the smallest free number, padded like the search's first trials.
+        """
+        if tuner_id in self.ongoing_trials:
+            return self.ongoing_trials[tuner_id]
+        self.tuner_ids.add(tuner_id)
+        if self._retry_queue:  # started trials to run again come first
+            trial = self.trials[self._retry_queue.pop()]
+            trial.status = TrialStatus.RUNNING
+            self.ongoing_trials[tuner_id] = trial
+            self.save()
+            self._display.on_trial_begin(trial)
+            return trial
+        trial_id = self._next_trial_id()
+        if self.max_trials and len(self.trials) >= self.max_trials:
+            response = {"status": TrialStatus.STOPPED, "values": None}
+        else:
+            response = self.populate_space(trial_id)
+        hyperparameters = self.hyperparameters.copy()
+        hyperparameters.values = response.get("values") or {}
+        trial = Trial(hyperparameters=hyperparameters, trial_id=trial_id,
+                      status=response["status"])
+        if trial.status == TrialStatus.RUNNING:
+            self._record_values(trial)
+            self.ongoing_trials[tuner_id] = trial
+            self.trials[trial_id] = trial
+            self.start_order.append(trial_id)
+            self._save_trial(trial)
+            self.save()
+            self._display.on_trial_begin(trial)
+        if trial.status == TrialStatus.STOPPED:
+            self.tuner_ids.discard(tuner_id)
+        return trial
+
+    def _next_trial_id(self) -> str:
+        numbers = {int(t) for t in self.trials if str(t).isdigit()}
+        widths = [len(str(t)) for t in self.trials if str(t).isdigit()]
+        width = min(widths) if widths else len(str(self.max_trials))
+        number = next(n for n in itertools.count() if n not in numbers)
+        return f"{number:0{width}d}"
+
+    def _check_consecutive_failures(self):
+        """Keras Tuner's stop after ``max_consecutive_failed_trials`` failed trials in a row,
+        counting only trials that ended in this run: the failed trials of an earlier run are
+        final and kept, but do not stop a rerun before it tried the rest."""
+        earlier = getattr(self, "_ended_before", set())
+        in_a_row = 0
+        for trial_id in self.end_order:
+            if trial_id in earlier:
+                continue
             trial = self.trials[trial_id]
-            if trial.status == TrialStatus.COMPLETED and trial.score is not None:
-                # Finished, but killed before the oracle recorded the end: do not run it again.
-                self._retry_queue.remove(trial_id)
-                if trial_id not in self.end_order:
-                    self.end_order.append(trial_id)
-
-    @kt.synchronized
-    def release_worker(self, tuner_id: str) -> str | None:
-        """Give the ongoing trial of a worker that died back to the queue; returns its id."""
-        trial = self.ongoing_trials.pop(tuner_id, None)
-        self.tuner_ids.discard(tuner_id)
-        if trial is None:
-            return None
-        self._retry_queue.append(trial.trial_id)
-        self.save()
-        return trial.trial_id
-
-    @kt.synchronized
-    def force_stop(self) -> None:
-        """Make every later ``create_trial`` answer STOPPED (used to shut a chief down)."""
-        self._forced_stop = True
-        self.ongoing_trials.clear()
-        self.tuner_ids.clear()
-        self._retry_queue.clear()
-
-    def populate_space(self, trial_id):
-        if getattr(self, "_forced_stop", False):
-            return {"status": TrialStatus.STOPPED, "values": None}
-        return super().populate_space(trial_id)
+            in_a_row = in_a_row + 1 if trial.status == TrialStatus.FAILED else 0
+            if in_a_row == self.max_consecutive_failed_trials:
+                raise RuntimeError("Number of consecutive failures exceeded the limit of "
+                                   f"{self.max_consecutive_failed_trials}.\n"
+                                   + (trial.message or ""))
 
 
-class GridOracle(_SafeStateMixin, kt.Oracle):
+class GridOracle(ServedOracleMixin, _SafeStateMixin, kt.Oracle):
     """Every configuration of the grid exactly once, in a fixed order; resumable and parallel-safe.
 
     A configuration counts as taken when a trial starts with it (Keras Tuner records it in the
@@ -112,8 +164,6 @@ class GridOracle(_SafeStateMixin, kt.Oracle):
         self._grid = space.grid()
 
     def populate_space(self, trial_id):
-        if getattr(self, "_forced_stop", False):
-            return {"status": TrialStatus.STOPPED, "values": None}
         for values in self._grid:
             if not self._duplicate(values):
                 return {"status": TrialStatus.RUNNING, "values": dict(values)}
@@ -122,15 +172,15 @@ class GridOracle(_SafeStateMixin, kt.Oracle):
         return {"status": TrialStatus.STOPPED, "values": None}
 
 
-class RandomOracle(_SafeStateMixin, kt.oracles.RandomSearchOracle):
+class RandomOracle(ServedOracleMixin, _SafeStateMixin, kt.oracles.RandomSearchOracle):
     """Keras Tuner's random search (seeded, resumable) with safe state files."""
 
 
-class BayesianOracle(_SafeStateMixin, kt.oracles.BayesianOptimizationOracle):
+class BayesianOracle(ServedOracleMixin, _SafeStateMixin, kt.oracles.BayesianOptimizationOracle):
     """Keras Tuner's Gaussian-process Bayesian optimisation with safe state files."""
 
 
-class HyperbandOracle(_SafeStateMixin, kt.oracles.HyperbandOracle):
+class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt.oracles.HyperbandOracle):
     """Keras Tuner's Hyperband with safe state files (trials pass weights between brackets).
 
     Keras Tuner's Hyperband takes no ``max_trials`` (its brackets set the count from
@@ -147,6 +197,19 @@ STRATEGIES = ("grid", "random", "bayesian", "hyperband")
 
 
 def make_oracle(strategy: str, space: Space, objective: kt.Objective, *, max_trials: int | None,
+                seed: int | None, max_epochs: int, max_consecutive_failures: int) -> kt.Oracle:
+    """The oracle of ``strategy``, knowing ``space`` (a reload rebuilds trials from it).
+
+    Raises:
+        InputValueError: An unknown strategy.
+    """
+    oracle = _new_oracle(strategy, space, objective, max_trials=max_trials, seed=seed,
+                         max_epochs=max_epochs, max_consecutive_failures=max_consecutive_failures)
+    oracle.zoo_space = space
+    return oracle
+
+
+def _new_oracle(strategy: str, space: Space, objective: kt.Objective, *, max_trials: int | None,
                 seed: int | None, max_epochs: int, max_consecutive_failures: int) -> kt.Oracle:
     common = {"objective": objective, "seed": seed,
               "max_consecutive_failed_trials": max_consecutive_failures}
@@ -205,14 +268,25 @@ class ZooTuner(BaseTuner):
             super().__init__(oracle=oracle, hypermodel=None, directory=directory,
                              project_name=project_name, overwrite=overwrite)
             # Keras Tuner reloads only when this tuner id's own file exists; a search started in
-            # another mode (single process vs workers) must still resume from the oracle's file.
+            # another mode (single process vs workers), or whose tuner file is gone, must still
+            # resume from the oracle's file or, without one, from the trial folders.
             if (not self._reloaded and not self._is_worker() and not overwrite
-                    and os.path.exists(os.path.join(self.project_dir, "oracle.json"))):
+                    and _has_state(self.project_dir)):
                 self.oracle.reload()
 
     def reload(self):
+        """Reload the oracle (not in a worker: the chief's is the one that counts).
+
+        The tuner's own file is not read: ``BaseTuner`` keeps nothing in it, so a damaged one
+        cannot stop a resume.
+
+        Raises:
+            InputValueError: A state file that cannot be rebuilt (see
+                :mod:`~keras_zoo.tuning.recovery`).
+        """
         self._reloaded = True
-        super().reload()
+        if not self._is_worker():
+            self.oracle.reload()
 
     def save(self):
         if not self._is_worker():
@@ -241,9 +315,43 @@ class ZooTuner(BaseTuner):
                 self.on_trial_begin(trial)
                 self._try_run_and_update_trial(trial, *fit_args, **fit_kwargs)
                 self.on_trial_end(trial)
+                if self.should_retire is not None and self.should_retire():
+                    self.retired = True  # a worker process replaced by a fresh one
+                    break
             self.on_search_end()
             return
         base_tuner.BaseTuner.search(self, *fit_args, **fit_kwargs)  # the chief: serve the oracle
+
+    should_retire: Callable[[], bool] | None = None
+    """Asked after each trial; ``True`` ends this tuner's loop (a worker that retires)."""
+    retired = False
+
+    def _try_run_and_update_trial(self, trial, *fit_args, **fit_kwargs):
+        """Keras Tuner's, without printing the traceback (its ``config.DEBUG`` is on by
+        default): a failed trial is one line of the progress output, its traceback is in its
+        ``result.json``, and ``trial.message`` is the one-line error."""
+        try:
+            self._run_and_update_trial(trial, *fit_args, **fit_kwargs)
+            trial.status = TrialStatus.COMPLETED
+        except kt.errors.FatalError:
+            raise
+        except Exception as err:  # noqa: BLE001 - Keras Tuner's own rule: a trial fails, not the search
+            failed = isinstance(err, kt.errors.FailedTrialError)
+            trial.status = TrialStatus.FAILED if failed else TrialStatus.INVALID
+            trial.message = str(err) if failed else f"{type(err).__name__}: {err}"
+
+    def _run_and_update_trial(self, trial, *fit_args, **fit_kwargs):
+        """Keras Tuner's, with a full disk made fatal: Keras Tuner would record the trial as
+        failed and go on; here the search stops (:class:`DiskFull`) and the trial, which has no
+        result, runs again on resume."""
+        try:
+            return super()._run_and_update_trial(trial, *fit_args, **fit_kwargs)
+        except kt.errors.FatalError:
+            raise
+        except Exception as err:
+            if disk_full(err):
+                raise DiskFull(f"{type(err).__name__}: {err}") from err
+            raise
 
     def run_trial(self, trial, *args, **kwargs):
         trial_dir = self.get_trial_dir(trial.trial_id)
@@ -283,6 +391,12 @@ class ZooTuner(BaseTuner):
             if other.get("status") == "completed" and self.job.better(score, other.get("score")):
                 with contextlib.suppress(OSError):
                     os.remove(model_path)
+
+
+def _has_state(project_dir: str) -> bool:
+    """Whether a previous run left an oracle file or trial folders to resume from."""
+    return os.path.exists(os.path.join(project_dir, recovery.ORACLE_STATE)) or any(
+        name.startswith("trial_") for name in os.listdir(project_dir))
 
 
 def _has_chief() -> bool:

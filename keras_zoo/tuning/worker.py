@@ -1,10 +1,16 @@
-"""A Keras Tuner worker process: ``python -m keras_zoo.tuning.worker DIRECTORY``.
+"""A worker process: ``python -m keras_zoo.tuning.worker DIRECTORY``.
 
-Started by :func:`keras_zoo.tuning.search` for parallel trials. It reads the pickled trial job
-from the search directory and asks the chief (``KERASTUNER_ORACLE_IP``/``_PORT``) for trials
-until the search is done. ``KERAS_ZOO_WORKER_DEVICE`` is the device it reports and uses
-(``CUDA_VISIBLE_DEVICES`` already narrows a GPU worker to its card);
-``KERAS_ZOO_WORKER_THREADS`` caps TensorFlow's CPU threads.
+Started and supervised by :func:`keras_zoo.tuning.search` (see :mod:`keras_zoo.tuning.launcher`).
+It imports TensorFlow, reads the pickled trial job from the search directory, then waits for the
+line ``go`` on its standard input (a successor started ahead of a retirement waits there; end of
+input means "not needed": it exits), and asks the chief (``KERASTUNER_ORACLE_IP``/``_PORT``) for
+trials until the oracle has none left (exit 0) or it retires (exit 75: after
+``KERAS_ZOO_RECYCLE_TRIALS`` trials, or once its memory grew by ``KERAS_ZOO_RECYCLE_MB`` since
+its first trial). It exits (status 70) within about a second when its parent
+(``KERAS_ZOO_PARENT_PID``) dies.
+
+``KERAS_ZOO_WORKER_DEVICE`` is the device it reports and uses (``CUDA_VISIBLE_DEVICES`` already
+narrows a GPU worker to its card); ``KERAS_ZOO_WORKER_THREADS`` caps TensorFlow's CPU threads.
 """
 
 from __future__ import annotations
@@ -13,13 +19,21 @@ import argparse
 import contextlib
 import os
 import pickle
+import signal
 import sys
+import threading
+import time
+from collections.abc import Callable
+
+# The same as keras_zoo.tuning.launcher's (not imported: this module imports TensorFlow first).
+EXIT_DONE, EXIT_RETIRED, EXIT_ORPHANED, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 75, 70, 74, 71
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m keras_zoo.tuning.worker")
     parser.add_argument("directory")
     args = parser.parse_args(argv)
+    _exit_with_parent()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     import tensorflow as tf
@@ -30,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     if threads:
         tf.config.threading.set_intra_op_parallelism_threads(threads)
         tf.config.threading.set_inter_op_parallelism_threads(threads)
-    from keras_zoo.tuning.directory import JOB_FILE, PROJECT, WORKERS_DIR
+    from keras_zoo.tuning.directory import JOB_FILE, PROJECT
     from keras_zoo.tuning.tuner import ZooTuner, make_oracle
 
     with open(os.path.join(args.directory, JOB_FILE), "rb") as handle:
@@ -39,9 +53,12 @@ def main(argv: list[str] | None = None) -> int:
     local = "/GPU:0" if reported.startswith("/GPU") else "/CPU:0"
     if local.startswith("/GPU") and not tf.config.list_physical_devices("GPU"):
         local = "/CPU:0"
+    if sys.stdin.readline().strip() != "go":
+        return EXIT_DONE  # a successor that is not needed after all
     import keras_tuner as kt
 
-    oracle = make_oracle("grid", job.space, kt.Objective(job.objective, job.direction),
+    # A stand-in: Keras Tuner replaces a worker's oracle by a client of the chief's.
+    oracle = make_oracle("random", job.space, kt.Objective(job.objective, job.direction),
                          max_trials=None, seed=job.seed, max_epochs=job.epochs,
                          max_consecutive_failures=3)
 
@@ -50,14 +67,86 @@ def main(argv: list[str] | None = None) -> int:
 
     tuner = ZooTuner(oracle, job, directory=args.directory, project_name=PROJECT,
                      device=reported, scope=scope)
-    tuner_id = os.environ.get("KERASTUNER_TUNER_ID", "worker")
-    ready = os.path.join(args.directory, WORKERS_DIR, f"{tuner_id}.ready")
-    with open(ready, "w", encoding="utf-8") as handle:  # the chief waits for this
-        handle.write(str(os.getpid()))
-    with contextlib.suppress(KeyboardInterrupt):
+    tuner.should_retire = _retirement(_env_number("KERAS_ZOO_RECYCLE_TRIALS"),
+                                      _env_number("KERAS_ZOO_RECYCLE_MB"))
+    print(f"worker {os.getpid()} started at {time.strftime('%Y-%m-%d %H:%M:%S')}", flush=True)
+    from keras_zoo.tuning.trial import disk_full
+
+    try:
         tuner.search(verbose=0)
-    return 0
+    except KeyboardInterrupt:  # its trial, if any, is not done: the search runs it again
+        return EXIT_INTERRUPTED
+    except Exception as err:
+        if not disk_full(err):
+            raise
+        print(f"worker {os.getpid()} stops: the disk is full ({err})", flush=True)
+        return EXIT_DISK_FULL  # the search stops; the trial has no result and runs again
+    return EXIT_RETIRED if tuner.retired else EXIT_DONE
+
+
+def _retirement(trials: float | None, memory_mb: float | None) -> Callable[[], bool]:
+    """Asked after each trial: whether this process has done its share."""
+    done = [0]
+    first: list[float] = []
+
+    def should_retire() -> bool:
+        done[0] += 1
+        rss = rss_mb()
+        if not first:
+            first.append(rss)
+        if trials and done[0] >= trials:
+            print(f"worker {os.getpid()} retires after {done[0]} trials", flush=True)
+            return True
+        if memory_mb and rss - first[0] > memory_mb:
+            print(f"worker {os.getpid()} retires after {done[0]} trials: its memory grew "
+                  f"{rss - first[0]:.0f} MB since its first trial (limit {memory_mb:g})",
+                  flush=True)
+            return True
+        return False
+
+    return should_retire
+
+
+def rss_mb() -> float:
+    """This process's resident memory in MB (its peak where the current value is unknown)."""
+    try:
+        with open("/proc/self/statm") as handle:
+            return int(handle.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+    except OSError:  # not Linux
+        import resource
+
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        return peak / 2**20 if sys.platform == "darwin" else peak / 1024
+
+
+def _env_number(name: str) -> float | None:
+    value = os.environ.get(name, "")
+    return float(value) if value else None
+
+
+def _exit_with_parent() -> None:
+    """Exit as soon as the parent search process dies, however it dies."""
+    parent = int(os.environ.get("KERAS_ZOO_PARENT_PID", "0") or 0)
+    if not parent:
+        return
+    if sys.platform.startswith("linux"):
+        with contextlib.suppress(Exception):  # the kernel kills us when the parent thread dies
+            import ctypes
+
+            ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
+    if os.getppid() != parent:
+        os._exit(EXIT_ORPHANED)
+
+    def watch() -> None:  # everywhere else (and if prctl failed): a watch of the parent
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(EXIT_ORPHANED)
+
+    threading.Thread(target=watch, daemon=True, name="keras-zoo-parent-watch").start()
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    status = main()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(status)  # not waiting for gRPC's and TensorFlow's threads at interpreter exit

@@ -1,0 +1,132 @@
+"""The oracle as the chief of worker processes: served over gRPC, safe to supervise.
+
+:func:`serve_oracle` serves an oracle to Keras Tuner workers on a server the search starts and
+stops itself (Keras Tuner's own ``start_server`` decides alone when to exit, and polls every
+20 s). :class:`ServedOracleMixin` makes the oracle safe to serve:
+
+* Keras Tuner's ``@synchronized`` lock is not released when the call raises (it has no
+  ``finally``): an error inside ``end_trial`` on the server's thread (its stop after
+  consecutive failures, a full disk while saving) left the lock held, and the supervisor's next
+  call waited forever. Here such an error is recorded as :attr:`stop_error`, the oracle hands
+  out no more trials, and the supervisor raises it from its own thread.
+* A worker that died is released in one locked step (:meth:`release_worker`): its trial is done
+  if its ``result.json`` was written before the death (never trained again), recorded as failed
+  if it took down too many workers, or queued to run again; a worker's late ``end_trial`` for a
+  queued trial takes it off the queue.
+
+Keras Tuner 1.4.8 internals used here: ``keras_tuner.src.distribute.oracle_chief.OracleServicer``,
+``keras_tuner.src.protos.get_service_grpc()``, the oracle's ``ongoing_trials``, ``tuner_ids``,
+``_retry_queue``, ``end_order``, ``_save_trial`` and ``_get_trial_dir``.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Callable
+from typing import Any
+
+import keras_tuner as kt
+from keras_tuner.engine.trial import Trial, TrialStatus
+
+from keras_zoo.tuning import recovery
+from keras_zoo.tuning.results import read_json
+from keras_zoo.tuning.trial import RESULT_FILE
+
+log = logging.getLogger(__name__)
+
+
+def serve_oracle(oracle: kt.Oracle, host: str = "127.0.0.1") -> tuple[Any, int]:
+    """Serve ``oracle`` to Keras Tuner workers on ``host`` and a free port; returns the started
+    gRPC server (stop it with ``server.stop(grace).wait()``) and the port.
+
+    The port is chosen by the system when binding, with ``SO_REUSEPORT`` off (gRPC turns it on
+    by default, which would let two searches bind the same port and serve each other's workers).
+    """
+    from concurrent import futures
+
+    import grpc
+    from keras_tuner.src import protos
+    from keras_tuner.src.distribute.oracle_chief import OracleServicer
+
+    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1),
+                         options=[("grpc.so_reuseport", 0)])
+    protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
+    port = server.add_insecure_port(f"{host}:0")
+    if not port:
+        raise OSError(f"cannot listen on {host}")
+    server.start()
+    return server, port
+
+
+class ServedOracleMixin:
+    """Errors recorded instead of raised while serving, and releasing dead workers' trials."""
+
+    serving = False
+    """Set while the oracle answers worker processes: errors are recorded, not raised."""
+    stop_error: BaseException | None = None
+    """The first error the oracle met while serving (the search stops with it)."""
+
+    def _guarded(self, call: Callable[..., Any], *args: Any) -> Any:
+        if not self.serving:
+            return call(*args)
+        try:
+            return call(*args)
+        except Exception as err:  # noqa: BLE001 - recorded; the supervisor raises it
+            if self.stop_error is None:
+                self.stop_error = err
+            return None
+
+    @kt.synchronized
+    def create_trial(self, tuner_id):
+        trial = None if self.stop_error is not None else self._guarded(super().create_trial,
+                                                                        tuner_id)
+        if trial is None:  # the search stops: nothing more to hand out
+            self.tuner_ids.discard(tuner_id)
+            return Trial(self.hyperparameters.copy(), trial_id="stopped",
+                         status=TrialStatus.STOPPED)
+        return trial
+
+    @kt.synchronized
+    def update_trial(self, trial_id, metrics, step=0):
+        trial = self._guarded(super().update_trial, trial_id, metrics, step)
+        return trial if trial is not None else self.trials[trial_id]
+
+    @kt.synchronized
+    def end_trial(self, trial):
+        if trial.trial_id in self._retry_queue:  # its worker was seen dead, yet it ended
+            self._retry_queue.remove(trial.trial_id)
+        self._guarded(super().end_trial, trial)
+
+    @kt.synchronized
+    def release_worker(self, tuner_id: str,
+                       give_up: Callable[[Any], str | None] | None = None
+                       ) -> tuple[str | None, str]:
+        """Release a worker process that exited; returns its trial's id (``None`` when it had
+        none) and what became of it: ``"none"``, ``"done"`` (its result was written),
+        ``"failed"`` (``give_up(trial)`` returned an error message) or ``"queued"``."""
+        trial = self.ongoing_trials.pop(tuner_id, None)
+        self.tuner_ids.discard(tuner_id)
+        if trial is None:
+            return None, "none"
+        record = read_json(os.path.join(self._get_trial_dir(trial.trial_id), RESULT_FILE))
+        if recovery.final_result(record):  # finished before the worker died: never rerun
+            recovery.mark_done(self, trial, record)
+            if trial.trial_id not in self.end_order:
+                self.end_order.append(trial.trial_id)
+            self._save_trial(trial)
+            self.save()
+            return trial.trial_id, "done"
+        message = give_up(trial) if give_up is not None else None
+        if message:
+            trial.status, trial.message = TrialStatus.FAILED, message
+            self.ongoing_trials[tuner_id] = trial  # end_trial pops it again
+            self._guarded(super().end_trial, trial)
+            return trial.trial_id, "failed"
+        self._retry_queue.append(trial.trial_id)
+        self.save()
+        return trial.trial_id, "queued"
+
+    def queued_trials(self) -> list[str]:
+        """Ids of started trials waiting to run again (their worker died)."""
+        return list(self._retry_queue)
