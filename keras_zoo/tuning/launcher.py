@@ -212,6 +212,8 @@ class _Slot:
     started: set[str] = field(default_factory=set)
     standby: subprocess.Popen | None = None
     done: bool = False
+    spawned: float | None = None  # when the running process was started (None: a standby)
+    first_trial: float | None = None  # when it took its first trial
 
 
 class _Pool:
@@ -226,11 +228,12 @@ class _Pool:
         self.deaths: Counter[str] = Counter()  # trial id -> worker processes it took down
         self.crashes = 0
         self.startup_deaths = 0  # worker processes in a row that died before any trial
+        self.startup = 10.0  # seconds from starting a worker to its first trial (measured)
         self.max_crashes = 3 + 2 * n_workers
 
     def run(self) -> None:
         for slot in self.slots:
-            slot.proc = self._spawn(slot, start=True)
+            slot.proc, slot.spawned = self._spawn(slot, start=True), time.monotonic()
         while not all(slot.done for slot in self.slots):
             for slot in self.slots:
                 if not slot.done:
@@ -253,11 +256,15 @@ class _Pool:
         if ongoing is not None and ongoing.trial_id not in slot.started:
             slot.started.add(ongoing.trial_id)
             self.crashes = 0  # trials are being taken: the deaths so far were not a streak
+            if slot.first_trial is None:
+                slot.first_trial = time.monotonic()
+                if slot.spawned is not None:  # a process started cold: its start-up time
+                    self.startup = slot.first_trial - slot.spawned
         code = slot.proc.poll()
         if code is None:
-            if (self.recycle.trials is not None and slot.standby is None
-                    and len(slot.started) >= self.recycle.trials and not self._exhausted()):
-                slot.standby = self._spawn(slot, start=False)  # imports while the last trial runs
+            if (slot.standby is None and self._retiring_soon(slot)
+                    and not self._exhausted()):
+                slot.standby = self._spawn(slot, start=False)  # imports while trials run
             return
         if code == EXIT_DISK_FULL:
             self.oracle.release_worker(slot.tuner_id)  # queued: it runs again on resume
@@ -272,6 +279,17 @@ class _Pool:
                 self._kill_standby(slot)
                 return
         self._replace(slot)
+
+    def _retiring_soon(self, slot: _Slot) -> bool:
+        """Whether the slot's worker retires (by count) within about one start-up time: its
+        successor is started then, so that it is ready when the worker retires."""
+        if self.recycle.trials is None or slot.first_trial is None:
+            return False
+        left = self.recycle.trials - len(slot.started)  # trials after the running one
+        if left <= 0:
+            return True
+        per_trial = (time.monotonic() - slot.first_trial) / max(1, len(slot.started) - 1)
+        return len(slot.started) > 1 and left * per_trial < self.startup * 1.5
 
     def _exhausted(self) -> bool:
         """The oracle told a worker there is nothing left, and no trial waits for a rerun."""
@@ -325,13 +343,13 @@ class _Pool:
         atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
 
     def _replace(self, slot: _Slot) -> None:
-        slot.started = set()
+        slot.started, slot.first_trial = set(), None
         if slot.standby is not None and slot.standby.poll() is None:
-            slot.proc, slot.standby = slot.standby, None
+            slot.proc, slot.standby, slot.spawned = slot.standby, None, None
             _go(slot.proc)
         else:
             slot.standby = None
-            slot.proc = self._spawn(slot, start=True)
+            slot.proc, slot.spawned = self._spawn(slot, start=True), time.monotonic()
 
     def _kill_standby(self, slot: _Slot) -> None:
         if slot.standby is not None and slot.standby.poll() is None:
