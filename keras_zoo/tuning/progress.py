@@ -7,6 +7,7 @@ A thread watches the trial folders and writes one line per finished trial::
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 import threading
@@ -16,6 +17,8 @@ import keras
 
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.trial import RESULT_FILE
+
+log = logging.getLogger(__name__)
 
 
 class Progress:
@@ -84,6 +87,10 @@ class Progress:
         self.stream.write(f"{head}  {body}  ({record.get('seconds', 0):.1f}s, "
                           f"{record.get('device', '?')})  {params}\n")
         self.stream.flush()
+        if record.get("traceback"):  # shown with the CLI's -v; always in the trial's result.json
+            log.info("trial %s failed; its traceback (also in trial_%s/%s):\n%s",
+                     record.get("trial_id"), record.get("trial_id"), RESULT_FILE,
+                     record["traceback"].rstrip())
 
     def start(self) -> None:
         """Count what a resumed search already holds, then watch in a background thread."""

@@ -4,7 +4,10 @@ trial without Keras' "Invalid loss" line on stdout."""
 
 from __future__ import annotations
 
+import json
 import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -104,3 +107,19 @@ def test_a_failed_trial_prints_no_keras_line_and_integer_epochs(capsys, tmp_path
     assert board["status"].tolist() == ["completed", "failed"]
     assert "the loss became NaN/inf at epoch 1" in board["error"][1]
     assert mode(tmp_path / "d" / "search.json") == mode(tmp_path / "d" / "leaderboard.csv")
+
+
+def test_a_failed_trial_is_one_line_on_stderr_and_its_traceback_comes_with_v(capsys, tmp_path):
+    """Issue 10 item 14: Keras Tuner printed three chained tracebacks per failed trial."""
+    args = ["tune", "ann", "--dataset", "iris", "--set", "learning_rate=1e30", "--strategy",
+            "grid", "--epochs", "2", "--max-trials", "1"]
+    assert cli.main([*args, "--directory", str(tmp_path / "q")]) == 0
+    err = capsys.readouterr().err
+    assert "Traceback" not in err
+    assert len([line for line in err.splitlines() if "failed:" in line]) == 1
+    verbose = subprocess.run([sys.executable, "-m", "keras_zoo.cli", "-v", *args,
+                              "--directory", str(tmp_path / "v")],
+                             capture_output=True, text=True, timeout=300, check=True)
+    assert "Traceback (most recent call last)" in verbose.stderr
+    record = json.loads(next((tmp_path / "q" / "trials").glob("*/result.json")).read_text())
+    assert "Traceback" in record["traceback"]
