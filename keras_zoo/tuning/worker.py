@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import logging
 import os
 import pickle
 import signal
@@ -26,6 +27,8 @@ import time
 from collections.abc import Callable
 
 # The same as keras_zoo.tuning.launcher's (not imported: this module imports TensorFlow first).
+log = logging.getLogger(__name__)
+
 EXIT_DONE, EXIT_RETIRED, EXIT_ORPHANED, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 75, 70, 74, 71
 
 
@@ -34,6 +37,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("directory")
     args = parser.parse_args(argv)
     _exit_with_parent()
+    logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # its log
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
     import tensorflow as tf
@@ -69,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
                      device=reported, scope=scope)
     tuner.should_retire = _retirement(_env_number("KERAS_ZOO_RECYCLE_TRIALS"),
                                       _env_number("KERAS_ZOO_RECYCLE_MB"))
-    print(f"worker {os.getpid()} started at {time.strftime('%Y-%m-%d %H:%M:%S')}", flush=True)
+    log.info("worker %d started at %s", os.getpid(), time.strftime("%Y-%m-%d %H:%M:%S"))
     from keras_zoo.tuning.trial import disk_full
 
     try:
@@ -79,7 +83,7 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as err:
         if not disk_full(err):
             raise
-        print(f"worker {os.getpid()} stops: the disk is full ({err})", flush=True)
+        log.warning("worker %d stops: the disk is full (%s)", os.getpid(), err)
         return EXIT_DISK_FULL  # the search stops; the trial has no result and runs again
     return EXIT_RETIRED if tuner.retired else EXIT_DONE
 
@@ -95,12 +99,11 @@ def _retirement(trials: float | None, memory_mb: float | None) -> Callable[[], b
         if not first:
             first.append(rss)
         if trials and done[0] >= trials:
-            print(f"worker {os.getpid()} retires after {done[0]} trials", flush=True)
+            log.info("worker %d retires after %d trials", os.getpid(), done[0])
             return True
         if memory_mb and rss - first[0] > memory_mb:
-            print(f"worker {os.getpid()} retires after {done[0]} trials: its memory grew "
-                  f"{rss - first[0]:.0f} MB since its first trial (limit {memory_mb:g})",
-                  flush=True)
+            log.info("worker %d retires after %d trials: its memory grew %.0f MB since its first "
+                     "trial (limit %g)", os.getpid(), done[0], rss - first[0], memory_mb)
             return True
         return False
 
