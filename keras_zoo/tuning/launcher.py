@@ -120,7 +120,7 @@ def in_processes(job: TrialJob, placement: Placement, n_workers: int,
     if expected_trials is not None and expected_trials <= recycle.trials:
         return False
     try:
-        _check_portable(job)
+        _check_portable(job, data=False)  # the arrays always pickle: not serialised twice
     except InputValueError as err:
         log.warning("The trials run in this process, whose memory grows with every trial: %s "
                     "Define the factory in a module to have worker processes replaced every %d "
@@ -129,8 +129,9 @@ def in_processes(job: TrialJob, placement: Placement, n_workers: int,
     return True
 
 
-def _check_portable(job: TrialJob) -> bytes:
-    """The pickled job, or :class:`InputValueError` when another process cannot rebuild it."""
+def _check_portable(job: TrialJob, *, data: bool = True) -> bytes:
+    """The pickled job (without its dataset when ``data`` is false), or
+    :class:`InputValueError` when another process cannot rebuild it."""
     where = getattr(job.factory, "__module__", None)
     if where == "__main__":  # pickled by reference to a module another process lacks
         raise InputValueError(
@@ -138,7 +139,7 @@ def _check_portable(job: TrialJob) -> bytes:
             "importable: a function defined in a script's or a notebook's __main__ is not. "
             f"Received: {job.model_name} defined in __main__")
     try:
-        return pickle.dumps(job)
+        return pickle.dumps(job if data else (job.factory, job.fixed, job.space))
     except Exception as err:
         raise InputValueError(
             "Worker processes rebuild the search in new processes, so the factory and data must "
