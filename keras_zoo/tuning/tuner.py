@@ -251,18 +251,14 @@ class ZooTuner(BaseTuner):
         directory, project_name: Where the search lives (``directory/project_name``).
         device: The device name recorded with each trial.
         scope: Context manager factory placing a trial (``tf.device`` or a strategy scope).
-        on_idle: Called while the oracle has nothing to hand out (the parallel launcher
-            releases the trials of dead workers then).
         overwrite: Keras Tuner's: start the project directory afresh.
     """
 
     def __init__(self, oracle: kt.Oracle, job: TrialJob, *, directory: str, project_name: str,
-                 device: str, scope: Callable[[], Any],
-                 on_idle: Callable[[], None] | None = None, overwrite: bool = False):
+                 device: str, scope: Callable[[], Any], overwrite: bool = False):
         self.job = job
         self.device = device
         self.scope = scope
-        self.on_idle = on_idle
         self._reloaded = False
         with _quiet_stdout():
             super().__init__(oracle=oracle, hypermodel=None, directory=directory,
@@ -307,9 +303,7 @@ class ZooTuner(BaseTuner):
                 trial = self.oracle.create_trial(self.tuner_id)
                 if trial.status == TrialStatus.STOPPED:
                     break
-                if trial.status == TrialStatus.IDLE:
-                    if self.on_idle is not None:
-                        self.on_idle()
+                if trial.status == TrialStatus.IDLE:  # others' trials run: ask again shortly
                     time.sleep(0.2)
                     continue
                 self.on_trial_begin(trial)
