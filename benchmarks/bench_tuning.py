@@ -22,8 +22,18 @@ worker process four times a second, next to the number of finished trials; the r
 the search process and for the worker processes, the memory after the first 10 trials and the
 peak over the whole search, and the wall time of each.
 
+``--pruning`` measures pruning (issue 11): a 24-trial random search on digits (``ann``: learning
+rate 1e-5..1e-1 log-uniform, hidden layout, activation, batch size), up to 100 epochs a trial
+with the search's default early stopping (patience 10), run with ``pruner=None``, ``"median"``
+and ``"asha"`` for each of 3 seeds (the seed draws the same 24 configurations for the three
+runs). Each search runs in its own process, the three pruners taking turns seed by seed. The
+report gives each run's wall time, best validation accuracy and number of pruned trials, and per
+pruner the speed-up over the unpruned search (total time, and each seed's) and the gap of its
+best score to the unpruned best (target: >= 2x faster, best within 0.005).
+
 Run:  python benchmarks/bench_tuning.py [--repeats 2] [--rounds 1] [--epochs 20]
       python benchmarks/bench_tuning.py --long [--epochs 20]
+      python benchmarks/bench_tuning.py --pruning [--seeds 3] [--trials 24] [--epochs 100]
 """
 
 from __future__ import annotations
@@ -215,6 +225,69 @@ def long_main(epochs: int) -> None:
     print(json.dumps(report, indent=2))
 
 
+PRUNING_SPACE = {"learning_rate": {"min": 1e-5, "max": 1e-1, "sampling": "log"},
+                 "hidden_units": [(32,), (64, 32), (128,)], "activation": ["relu", "tanh"],
+                 "batch_size": [32, 128]}
+PRUNERS = ("none", "median", "asha")
+
+
+def pruning_child(pruner: str, seed: int, trials: int, epochs: int) -> None:
+    """One random search on digits with ``pruner``; prints its time and best score as JSON."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+    import keras_zoo as kz
+
+    data = kz.load("digits", seed=0)
+    with tempfile.TemporaryDirectory() as tmp:
+        start = time.perf_counter()
+        result = kz.tuning.search("ann", data, PRUNING_SPACE, strategy="random",
+                                  max_trials=trials, epochs=epochs, seed=seed,
+                                  pruner=None if pruner == "none" else pruner,
+                                  directory=os.path.join(tmp, "s"), keep_models="none",
+                                  verbose=0)
+        seconds = time.perf_counter() - start
+        board = result.leaderboard
+        print(json.dumps({
+            "seconds": round(seconds, 1), "best_val_accuracy": round(result.best_score, 4),
+            "trials": len(board), "pruned": int((board["status"] == "pruned").sum()),
+            "epochs_trained": int(board["epochs_run"].fillna(0).sum()),
+        }))
+
+
+def pruning_main(seeds: int, trials: int, epochs: int) -> None:
+    runs: dict[str, list[dict]] = {p: [] for p in PRUNERS}
+    start = time.perf_counter()
+    for seed in range(seeds):
+        for pruner in PRUNERS:
+            out = subprocess.run([sys.executable, __file__, "--pruning-run", pruner, "--seed",
+                                  str(seed), "--trials", str(trials), "--epochs", str(epochs)],
+                                 capture_output=True, text=True, check=True)
+            runs[pruner].append({"seed": seed,
+                                 **json.loads(out.stdout.strip().splitlines()[-1])})
+    report = {"space": {k: v if not isinstance(v, list) else [list(x) if isinstance(x, tuple)
+                                                              else x for x in v]
+                        for k, v in PRUNING_SPACE.items()},
+              "trials": trials, "epochs": epochs, "seeds": seeds, "cpus": os.cpu_count(),
+              "bench_wall_seconds": round(time.perf_counter() - start, 1), "runs": runs,
+              "summary": {}}
+    base = runs["none"]
+    for pruner in PRUNERS[1:]:
+        mine = runs[pruner]
+        gaps = [round(b["best_val_accuracy"] - m["best_val_accuracy"], 4)
+                for b, m in zip(base, mine)]
+        report["summary"][pruner] = {
+            "speedup_total": round(sum(r["seconds"] for r in base)
+                                   / sum(r["seconds"] for r in mine), 2),
+            "speedup_by_seed": [round(b["seconds"] / m["seconds"], 2) for b, m in zip(base, mine)],
+            "best_gap_by_seed": gaps,
+            "epochs_trained_ratio": round(sum(r["epochs_trained"] for r in mine)
+                                          / sum(r["epochs_trained"] for r in base), 3),
+            "target_met": bool(sum(r["seconds"] for r in base) >= 2 * sum(r["seconds"]
+                                                                         for r in mine)
+                               and max(gaps) <= 0.005),
+        }
+    print(json.dumps(report, indent=2))
+
+
 def child(contender: str, repeats: int, epochs: int) -> None:
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
     import keras_zoo as kz
@@ -236,13 +309,27 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="repetitions per process")
     parser.add_argument("--rounds", type=int, default=1, help="turns each contender takes")
-    parser.add_argument("--epochs", type=int, default=20)
+    parser.add_argument("--epochs", type=int, default=None,
+                        help="epochs a trial (default 20; --pruning: 100)")
     parser.add_argument("--contender", help=argparse.SUPPRESS)
     parser.add_argument("--only", nargs="+", choices=CONTENDERS, default=CONTENDERS)
     parser.add_argument("--long", action="store_true",
                         help="memory and time of a 120-trial search, recycled or not")
     parser.add_argument("--long-contender", help=argparse.SUPPRESS)
+    parser.add_argument("--pruning", action="store_true",
+                        help="a 24-trial random search on digits, pruner none/median/asha")
+    parser.add_argument("--seeds", type=int, default=3, help="--pruning: seeds")
+    parser.add_argument("--trials", type=int, default=24, help="--pruning: trials a search")
+    parser.add_argument("--pruning-run", choices=PRUNERS, help=argparse.SUPPRESS)
+    parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.pruning_run:
+        pruning_child(args.pruning_run, args.seed, args.trials, args.epochs)
+        return
+    if args.pruning:
+        pruning_main(args.seeds, args.trials, args.epochs or 100)
+        return
+    args.epochs = args.epochs or 20
     if args.long_contender:
         long_child(args.long_contender, args.epochs)
         return

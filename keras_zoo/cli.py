@@ -5,6 +5,7 @@
     keras-zoo components [KIND] [PATTERN]          activations, losses, optimizers, initializers
     keras-zoo train MODEL --dataset NAME [...]     train one model, print a metrics table
     keras-zoo tune CONFIG.yaml | MODEL --dataset NAME --set KEY=VALUES ...   search
+    keras-zoo worker HOST:PORT [--token-file F]    join a search served with tune --serve
     keras-zoo devices                              what a search would run on
 
 Every command has ``--help``.
@@ -38,6 +39,7 @@ from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
     parse_assignments,
     parse_value,
 )
+from keras_zoo.cli_worker import add_serve_flags, add_worker_parser, serve_options
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -179,8 +181,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
     result = tuning.search(model, data, space, verbose=0 if args.quiet else 1, **kwargs)
     board = result.completed()
     shown = board.head(args.top)
+    pruned = ["pruned_at_epoch"] if (shown["status"] == "pruned").any() else []
     columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, "epochs_run",
-                           "seconds", "device"] if c in shown.columns]
+                           *pruned, "seconds", "device"] if c in shown.columns]
     print(f"\n{result.summary()}")
     print(_table(shown[columns].to_dict("records"), columns))
     failed = result.leaderboard[result.leaderboard["status"] == "failed"]
@@ -222,7 +225,7 @@ def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {}
     for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
                    "executions_per_trial", "directory", "seed", "workers", "multi_device",
-                   "keep_models", "process_memory_mb"):
+                   "keep_models", "process_memory_mb", "pruner"):
         value = getattr(args, option, None)
         if value is not None:
             options[option] = value
@@ -236,6 +239,7 @@ def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
         options["resume"] = False
     if args.retry_failed:
         options["retry_failed"] = True
+    options.update(serve_options(args))
     return options
 
 
@@ -323,6 +327,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a searched or fixed argument (repeatable; overrides the config's space)")
     p.add_argument("--strategy", choices=["grid", "random", "bayesian", "hyperband"])
     p.add_argument("--objective", help="metric to optimise, e.g. val_accuracy, val_loss, val_r2")
+    p.add_argument("--pruner", choices=["median", "asha", "none"],
+                   help="stop unpromising trials early: median (worse than the median of the "
+                        "other trials at the same epoch) or asha (successive halving)")
     p.add_argument("--max-trials", type=int, dest="max_trials")
     p.add_argument("--epochs", type=int, help="epochs per trial (default 20)")
     p.add_argument("--batch-size", type=int, dest="batch_size")
@@ -350,7 +357,9 @@ def build_parser() -> argparse.ArgumentParser:
                         "trials are otherwise final)")
     p.add_argument("--top", type=int, default=10, help="leaderboard rows to print (default 10)")
     p.add_argument("--quiet", action="store_true", help="no per-trial progress lines")
+    add_serve_flags(p)
     p.set_defaults(func=cmd_tune)
+    add_worker_parser(sub)
 
     p = sub.add_parser("devices", help="show the devices a search would use",
                        description="Show TensorFlow's devices and how a search would place "
@@ -412,7 +421,9 @@ def _run(args: argparse.Namespace) -> int:
 
 def _is_search_error(err: BaseException) -> bool:
     tuning = sys.modules.get("keras_zoo.tuning.errors")  # only loaded by commands that search
-    return tuning is not None and isinstance(err, tuning.SearchError)
+    remote = sys.modules.get("keras_zoo.tuning.remote")
+    return ((tuning is not None and isinstance(err, tuning.SearchError))
+            or (remote is not None and isinstance(err, remote.WorkerError)))
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -29,34 +29,25 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.engine.trial import Trial, TrialStatus
 
-from keras_zoo.tuning import recovery
+from keras_zoo.tuning import kt_adapter, recovery
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.trial import RESULT_FILE
 
 log = logging.getLogger(__name__)
 
 
-def serve_oracle(oracle: kt.Oracle, host: str = "127.0.0.1") -> tuple[Any, int]:
-    """Serve ``oracle`` to Keras Tuner workers on ``host`` and a free port; returns the started
-    gRPC server (stop it with ``server.stop(grace).wait()``) and the port.
+def serve_oracle(oracle: kt.Oracle, host: str = "127.0.0.1", port: int = 0, *,
+                 interceptors: tuple[Any, ...] = (), handlers: tuple[Any, ...] = ()
+                 ) -> tuple[Any, int]:
+    """Serve ``oracle`` to Keras Tuner workers on ``host:port`` (port 0: a free one chosen when
+    binding); returns the started gRPC server (stop it with ``server.stop(grace).wait()``) and
+    the port. ``interceptors`` check every call (the token: :class:`~keras_zoo.tuning.wire.Gate`);
+    ``handlers`` serve more methods on the same port (:mod:`~keras_zoo.tuning.remote`).
 
-    The port is chosen by the system when binding, with ``SO_REUSEPORT`` off (gRPC turns it on
-    by default, which would let two searches bind the same port and serve each other's workers).
+    Raises:
+        OSError: The address cannot be listened on.
     """
-    from concurrent import futures
-
-    import grpc
-    from keras_tuner.src import protos
-    from keras_tuner.src.distribute.oracle_chief import OracleServicer
-
-    server = grpc.server(futures.ThreadPoolExecutor(max_workers=1),
-                         options=[("grpc.so_reuseport", 0)])
-    protos.get_service_grpc().add_OracleServicer_to_server(OracleServicer(oracle), server)
-    port = server.add_insecure_port(f"{host}:0")
-    if not port:
-        raise OSError(f"cannot listen on {host}")
-    server.start()
-    return server, port
+    return kt_adapter.serve(oracle, host, port, interceptors=interceptors, handlers=handlers)
 
 
 class ServedOracleMixin:
@@ -66,6 +57,8 @@ class ServedOracleMixin:
     """Set while the oracle answers worker processes: errors are recorded, not raised."""
     stop_error: BaseException | None = None
     """The first error the oracle met while serving (the search stops with it)."""
+    exhausted = False
+    """Set once the oracle told a worker that no trial is left."""
 
     def _guarded(self, call: Callable[..., Any], *args: Any) -> Any:
         if not self.serving:
@@ -83,8 +76,10 @@ class ServedOracleMixin:
                                                                         tuner_id)
         if trial is None:  # the search stops: nothing more to hand out
             self.tuner_ids.discard(tuner_id)
-            return Trial(self.hyperparameters.copy(), trial_id="stopped",
-                         status=TrialStatus.STOPPED)
+            trial = Trial(self.hyperparameters.copy(), trial_id="stopped",
+                          status=TrialStatus.STOPPED)
+        if trial.status == TrialStatus.STOPPED:
+            self.exhausted = True
         return trial
 
     @kt.synchronized

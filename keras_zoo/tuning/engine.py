@@ -9,6 +9,7 @@ read the results back (:mod:`~keras_zoo.tuning.results`).
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
@@ -17,9 +18,9 @@ from typing import Any
 import keras_tuner as kt
 
 from keras_zoo.base import atomic_write_json
-from keras_zoo.base.errors import InputTypeError
+from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning import checks, launcher, recovery
+from keras_zoo.tuning import checks, launcher, pruning, recovery, wire
 from keras_zoo.tuning import directory as search_dir
 from keras_zoo.tuning.devices import make_placement
 from keras_zoo.tuning.errors import SearchError
@@ -41,6 +42,7 @@ def search(
     *,
     strategy: str = "grid",
     objective: str | tuple[str, str] | kt.Objective | None = None,
+    pruner: str | pruning.Pruner | None = None,
     max_trials: int | None = None,
     epochs: int = 20,
     batch_size: int | None = None,
@@ -52,6 +54,10 @@ def search(
     devices: str | Sequence[str] | None = "auto",
     multi_device: str = "workers",
     workers: int | None = None,
+    serve: str | None = None,
+    token: str | None = None,
+    train: bool = True,
+    worker_timeout: float = 30.0,
     resume: bool = True,
     retry_failed: bool = False,
     overwrite: bool = False,
@@ -78,6 +84,17 @@ def search(
             regression, ``val_sequence_accuracy`` (exact match) for Seq2Seq pairs. The
             direction is inferred from the name (accuracy/auc/f1/r2 up, loss/error down) when
             not given.
+        pruner: Stop unpromising trials early, from their objective after each epoch
+            (``--pruner``; see :mod:`keras_zoo.tuning.pruning`): ``"median"`` stops a trial
+            whose score at epoch k is worse than the median of the other trials' scores at
+            epoch k, after a warm-up of 5 epochs and once 5 other trials reached epoch k;
+            ``"asha"`` (asynchronous successive halving) keeps, at 4, 12, 36 ... epochs, only
+            the best third of the trials that reached that epoch. Other settings: a
+            ``MedianPruner(warmup_epochs=..., warmup_trials=...)`` or
+            ``AshaPruner(min_epochs=..., reduction_factor=...)``. ``None`` (default): no
+            pruning. A pruned trial is recorded with status ``"pruned"``, the epoch it stopped
+            at and its score there, and competes on that score. Not with Hyperband. A resumed
+            search may change it (the trials already done stay as they are).
         max_trials: Trials to run (grid: the whole grid by default; random/Bayesian: 10;
             Hyperband: its brackets decide, from ``epochs`` and a factor of 3, and
             ``max_trials`` caps them). A resumed search with a larger ``max_trials`` runs the
@@ -93,6 +110,20 @@ def search(
             worker per device) or ``"mirrored"`` (each trial on all devices).
         workers: Parallel worker processes (default: one per device in ``"workers"`` mode);
             ``workers=2`` on a CPU runs two trials at a time.
+        serve: ``"HOST:PORT"``: serve the search to workers on other machines
+            (``--serve``), which join it with :func:`~keras_zoo.tuning.work`
+            (``keras-zoo worker HOST:PORT``). This process is then the chief: it keeps the
+            oracle, the directory, the progress and the leaderboard; every worker gets the job
+            as data from it and sends back each trial's result and model, so no filesystem is
+            shared. ``0.0.0.0:PORT`` listens on every interface. See "Searching on several
+            machines" in the README.
+        token: The token workers must present (default: the ``KERAS_ZOO_TOKEN`` environment
+            variable). Required to serve on an address other than 127.0.0.1; on 127.0.0.1
+            without one, a random token is written to ``<directory>/.keras-zoo-token``.
+        train: With ``serve``: whether this machine also runs ``workers`` worker processes
+            (default 1); ``False`` (``--no-train``): it only serves.
+        worker_timeout: With ``serve``: seconds without a heartbeat (sent every 5 s) after
+            which a remote worker counts as gone and its trial runs on another worker.
         resume: Continue a search interrupted or stopped in the same directory: a trial is
             done when its folder holds a valid ``result.json``. Done trials are kept and never
             run again (a trial killed after its result was written included); every other
@@ -151,18 +182,28 @@ def search(
         batch_size=batch_size, patience=patience, early_stopping=early_stopping,
         executions_per_trial=executions_per_trial, seed=seed, keep_models=keep_models,
         fixed=fixed)
+    pruner_rule = pruning.make_pruner(pruner, strategy)
+    if pruner_rule is not None:  # trials report every epoch; scored like the trial itself
+        job.pruner = pruner_rule.name
+        pruner_rule.running_best = job.early_stopping
     recycle = launcher.Recycle(trials_per_process, process_memory_mb)
     recycle.check()
     if not isinstance(retry_failed, bool):
         raise InputTypeError("`retry_failed` must be True or False. "
                              f"Received: retry_failed={retry_failed!r}")
+    serving = _serving(serve, token, train, worker_timeout)
     placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
+    if serving is not None and not train:
+        n_workers = 0
     checks.preflight(job, verbose=verbose)
 
     directory = directory or search_dir.default_directory(job.model_name, job.data.name,
                                                           strategy)
     spec = search_dir.search_spec(job, user_fixed, strategy=strategy, max_trials=max_trials)
     job.search_id = spec["search_id"]  # in every result.json
+    if serving is not None:  # refused now (a factory workers cannot import), not later
+        serving = dataclasses.replace(serving, encoded=wire.encode_job(job))
+    spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
     with search_dir.claim(directory):  # one owner at a time; released however we end
         resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
         _write_spec(directory, spec, stopping=False)
@@ -174,13 +215,15 @@ def search(
         before = recovery.result_times(project_dir)  # what this run writes is told apart
 
         expected = _expected_trials(strategy, max_trials, job.space)
-        processes = launcher.in_processes(job, placement, n_workers, expected, recycle)
+        processes = serving is not None or launcher.in_processes(job, placement, n_workers,
+                                                                   expected, recycle)
         kt_objective = kt.Objective(job.objective, job.direction)
 
         def make() -> kt.Oracle:
             return make_oracle(strategy, job.space, kt_objective, max_trials=max_trials, seed=seed,
                                max_epochs=job.epochs,
-                               max_consecutive_failures=max_consecutive_failures)
+                               max_consecutive_failures=max_consecutive_failures,
+                               pruner=pruner_rule)
 
         progress = Progress(project_dir, expected,
                             job.objective, job.direction, verbose)
@@ -189,7 +232,8 @@ def search(
         spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
         try:
             if processes:
-                launcher.run_workers(job, make(), directory, placement, n_workers, recycle)
+                launcher.run_workers(job, make(), directory, placement, n_workers, recycle,
+                                     serving)
             else:
                 launcher.run_single(job, make(), directory, placement)
             spec["state"] = "finished"
@@ -206,6 +250,31 @@ def search(
         _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
         result.to_csv()
     return result
+
+
+def _serving(serve: Any, token: Any, train: Any, worker_timeout: Any) -> launcher.Serve | None:
+    """The chief's address and token for ``serve="HOST:PORT"`` (``None``: not served).
+
+    Raises:
+        InputValueError: A bad address, ``train`` or ``worker_timeout``, or an address other
+            than 127.0.0.1 without a token.
+    """
+    if not isinstance(train, bool):
+        raise InputTypeError(f"`train` must be True or False. Received: train={train!r}")
+    if serve is None:
+        if not train:
+            raise InputValueError("train=False (--no-train) leaves the trials to remote "
+                                  "workers, so it needs serve='HOST:PORT'. Received: serve=None")
+        return None
+    host, port = wire.parse_address(serve)
+    if (isinstance(worker_timeout, bool) or not isinstance(worker_timeout, (int, float))
+            or not worker_timeout > 0):
+        raise InputValueError("`worker_timeout` must be a positive number of seconds. "
+                              f"Received: worker_timeout={worker_timeout!r}")
+    token = wire.read_token(token)
+    if token is None and not wire.is_loopback(host):
+        wire.chief_token(host, None, "")  # raises: another address needs a token
+    return launcher.Serve(host, port, token, remote=True, worker_timeout=float(worker_timeout))
 
 
 def _expected_trials(strategy: str, max_trials: int | None, space: Space) -> int | None:

@@ -3,6 +3,7 @@
 A thread watches the trial folders and writes one line per finished trial::
 
     [3/12] trial 2  val_accuracy 0.9649  best 0.9737  (1.2s, /CPU:0)  activation=relu
+    [4/12] trial 3  val_accuracy 0.8421  best 0.9737  pruned at epoch 5  (0.4s, /CPU:0)  ...
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 
 import keras
 
+from keras_zoo.tuning.recovery import SCORED
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.trial import RESULT_FILE
 
@@ -67,7 +69,7 @@ class Progress:
 
     def _update_best(self, record: dict[str, Any]) -> None:
         score = record.get("score")
-        if record.get("status") != "completed" or score is None:
+        if record.get("status") not in SCORED or score is None:
             return
         if self.best is None or (score > self.best if self.direction == "max"
                                  else score < self.best):
@@ -78,8 +80,10 @@ class Progress:
         # [done/total] counts finished trials; the id is the leaderboard's `trial` column and
         # the trials/trial_<id> folder.
         head = f"[{self.done}/{total}] trial {record.get('trial_id', '?')}"
-        if record.get("status") == "completed":
+        if record.get("status") in SCORED:
             body = f"{self.objective} {record['score']:.4f}  best {self.best:.4f}"
+            if record.get("status") == "pruned":
+                body += f"  pruned at epoch {record.get('pruned_at_epoch', '?')}"
         else:
             body = f"failed: {record.get('error', '')}"[:160]
         params = ", ".join(f"{k}={keras.tree.lists_to_tuples(v)}"

@@ -7,8 +7,9 @@ finished, when its result file says otherwise. Here the result files are the sin
 truth, and :class:`~keras_zoo.tuning.tuner.GridOracle` and the other oracles reconcile Keras
 Tuner's state with them on every resume:
 
-* A trial is **done** when its folder holds a valid ``result.json``: status ``"completed"`` with
-  a finite score, or ``"failed"``, and its parameters. A done trial never runs again: not one
+* A trial is **done** when its folder holds a valid ``result.json``: status ``"completed"`` (or
+  ``"pruned"``: stopped early by the search's pruner) with a finite score, or ``"failed"``, and
+  its parameters. A done trial never runs again: not one
   killed after its result was written but before Keras Tuner recorded its end, and not a failed
   one (a failed trial is final), unless the search is run with ``retry_failed=True``, which sets
   the failed results aside (renamed ``result.failed.json``) so that those trials run again.
@@ -53,6 +54,9 @@ log = logging.getLogger(__name__)
 TRIAL_STATE = "trial.json"
 ORACLE_STATE = "oracle.json"
 SET_ASIDE = "result.failed.json"
+SCORED = ("completed", "pruned")
+"""The statuses of a trial that ended with a score (a pruned trial is scored at the epoch it
+stopped)."""
 """Where ``retry_failed=True`` moves a failed trial's result, so that the trial runs again."""
 
 
@@ -84,14 +88,14 @@ def read_state(path: str) -> tuple[dict[str, Any] | None, str | None]:
 
 
 def final_result(record: Any) -> bool:
-    """Whether a ``result.json`` record makes its trial done: completed with a finite score, or
-    failed, with its parameters."""
+    """Whether a ``result.json`` record makes its trial done: completed (or pruned) with a
+    finite score, or failed, with its parameters."""
     if not isinstance(record, dict) or not isinstance(record.get("params"), dict):
         return False
     if record.get("status") == "failed":
         return True
     score = record.get("score")
-    return (record.get("status") == "completed" and isinstance(score, (int, float))
+    return (record.get("status") in SCORED and isinstance(score, (int, float))
             and not isinstance(score, bool) and math.isfinite(score))
 
 
@@ -215,8 +219,8 @@ def failures_in_a_row(project_dir: str, before: dict[str, int]) -> list[dict[str
 
 
 def completed_count(project_dir: str) -> int:
-    """The number of trials with a completed result."""
-    return sum(folder.result is not None and folder.result.get("status") == "completed"
+    """The number of trials with a completed (or pruned) result."""
+    return sum(folder.result is not None and folder.result.get("status") in SCORED
                for folder in scan_trials(project_dir).values())
 
 
@@ -433,10 +437,15 @@ def mark_done(oracle: Any, trial: Any, record: dict[str, Any]) -> None:
     from keras_tuner.engine.trial import TrialStatus
 
     trial.metrics = type(trial.metrics)()
-    if record["status"] == "completed":
+    if record["status"] in SCORED:
         name = oracle.objective.name
         trial.metrics.register(name, direction=oracle.objective.direction)
-        trial.metrics.update(name, float(record["score"]), step=0)
+        curve = (record.get("history") or {}).get(name)
+        if isinstance(curve, list) and curve:  # the objective by epoch, which pruners compare
+            for step, value in enumerate(curve):
+                trial.metrics.update(name, float(value), step=step)
+        else:
+            trial.metrics.update(name, float(record["score"]), step=0)
         trial.status, trial.score, trial.best_step = TrialStatus.COMPLETED, float(
             record["score"]), 0
     else:

@@ -13,7 +13,7 @@ import numpy as np
 import pandas as pd
 
 from keras_zoo.base.errors import InputFileError, InputValueError
-from keras_zoo.tuning.recovery import read_state
+from keras_zoo.tuning.recovery import SCORED, read_state
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 
 SPEC_FILE = "search.json"
@@ -53,9 +53,11 @@ class SearchResult:
         directory: The search directory.
         spec: The search's settings (``search.json``).
         objective: The objective's name; ``direction``: ``"max"`` or ``"min"``.
-        leaderboard: One row per trial: ``trial``, ``status`` (completed / failed / running /
-            interrupted), each searched parameter, the objective, every logged metric at the
-            scored epoch, ``epochs_run``, ``best_epoch``, ``seconds``, ``device``, ``worker``
+        leaderboard: One row per trial: ``trial``, ``status`` (completed / pruned / failed /
+            running / interrupted), each searched parameter, the objective (a pruned trial's
+            at the epoch it stopped), every logged metric at the scored epoch, ``epochs_run``,
+            ``best_epoch``, ``pruned_at_epoch`` (1-based; empty for a trial not pruned),
+            ``seconds``, ``device``, ``worker``
             (the Keras Tuner worker that ran it), ``error``. A training metric named like a
             searched parameter (``loss`` when the loss is searched) is ``train_<name>``, so the
             parameter keeps its column. Integer columns stay integers beside rows that lack
@@ -128,23 +130,23 @@ class SearchResult:
             for name in params:
                 value = (r.get("params") or {}).get(name)
                 row[name] = keras.tree.lists_to_tuples(value)  # JSON wrote tuples as lists
-            row[self.objective] = r.get("score", np.nan) if r.get("status") == "completed" \
+            row[self.objective] = r.get("score", np.nan) if r.get("status") in SCORED \
                 else np.nan
             for key, value in sorted((r.get("metrics") or {}).items()):
                 if key != self.objective:
                     row[f"train_{key}" if key in params else key] = value
             row.update({"epochs_run": r.get("epochs"), "best_epoch": r.get("best_epoch"),
-                        "seconds": r.get("seconds"), "device": r.get("device"),
+                        "pruned_at_epoch": r.get("pruned_at_epoch"), "seconds": r.get("seconds"), "device": r.get("device"),
                         "worker": r.get("worker"), "error": r.get("error")})
             rows.append(row)
         columns = ["trial", "status", *params, self.objective]
         frame = pd.DataFrame(rows)
         if frame.empty:
-            return pd.DataFrame(columns=[*columns, "epochs_run", "best_epoch", "seconds", "device",
-                                         "worker", "error"])
+            return pd.DataFrame(columns=[*columns, "epochs_run", "best_epoch", "pruned_at_epoch",
+                                         "seconds", "device", "worker", "error"])
         ordered = columns + [c for c in frame.columns if c not in columns]
         frame = frame[ordered].reset_index(drop=True)
-        for name in (*params, "epochs_run", "best_epoch"):
+        for name in (*params, "epochs_run", "best_epoch", "pruned_at_epoch"):
             if _integers(row.get(name) for row in rows):  # 20, not 20.0, beside missing rows
                 frame[name] = frame[name].astype("Int64")
         return frame
@@ -152,13 +154,14 @@ class SearchResult:
     # --- the best trial --------------------------------------------------------------------
 
     def completed(self) -> pd.DataFrame:
-        """Completed trials, best first."""
-        done = self.leaderboard[self.leaderboard["status"] == "completed"]
+        """The trials that ended with a score (completed, and pruned ones with their score at
+        the epoch they stopped), best first."""
+        done = self.leaderboard[self.leaderboard["status"].isin(SCORED)]
         return done.sort_values(self.objective, ascending=self.direction == "min",
                                 kind="stable")
 
     def _best_record(self) -> dict[str, Any]:
-        done = [r for r in self._records if r.get("status") == "completed"]
+        done = [r for r in self._records if r.get("status") in SCORED]
         if not done:
             failures = [r.get("error") for r in self._records if r.get("error")]
             detail = f" Last error: {failures[-1]}." if failures else ""
@@ -226,11 +229,15 @@ class SearchResult:
         rows = math.ceil(n / cols)
         fig, axes = plt.subplots(rows, cols, figsize=(4.5 * cols, 3.4 * rows), squeeze=False)
         axes = axes.ravel()
-        done = frame[frame["status"] == "completed"]
+        scored = frame["status"].isin(SCORED)
+        done = frame[scored]
         order = np.arange(len(frame))
         ax = axes[0]
-        ax.scatter(order[frame["status"] == "completed"], done[self.objective], s=18,
-                   label="trial")
+        ax.scatter(order[scored], done[self.objective], s=18, label="trial")
+        pruned = frame["status"] == "pruned"
+        if pruned.any():
+            ax.scatter(order[pruned], frame[pruned][self.objective], s=18, marker="v",
+                       color="orange", label="pruned")
         failed = frame["status"] == "failed"
         if failed.any():
             ax.scatter(order[failed], [np.nanmin(done[self.objective]) if len(done) else 0]
@@ -238,7 +245,7 @@ class SearchResult:
         if len(done):
             best = done[self.objective].cummax() if self.direction == "max" else \
                 done[self.objective].cummin()
-            ax.step(order[frame["status"] == "completed"], best, where="post", color="black",
+            ax.step(order[scored], best, where="post", color="black",
                     label="best so far")
         ax.set_xlabel("trial")
         ax.set_ylabel(self.objective)
@@ -273,7 +280,7 @@ class SearchResult:
         lines = [f"Search in {self.directory}: {len(self.leaderboard)} trials "
                  f"({', '.join(f'{v} {k}' for k, v in counts.items())}); objective "
                  f"{self.objective} ({self.direction})"]
-        if counts.get("completed"):
+        if counts.get("completed") or counts.get("pruned"):
             lines.append(f"best: trial {self.best_trial}  {self.objective}={self.best_score:.4g}  "
                          f"{self.best_params}")
         return "\n".join(lines)

@@ -96,6 +96,9 @@ class TrialJob:
             ``"all"`` or ``"none"``.
         search_id: The search's identity digest
             (:func:`~keras_zoo.tuning.directory.identity_digest`), recorded in each result.
+        pruner: The search's pruner name (``"median"``, ``"asha"``) or ``None``: with one, a
+            trial reports its objective to the oracle after every epoch of its first execution
+            and stops when the oracle answers so (see :mod:`~keras_zoo.tuning.pruning`).
     """
 
     model_name: str
@@ -113,6 +116,7 @@ class TrialJob:
     seed: int | None = 0
     keep_models: str = "best"
     search_id: str | None = None
+    pruner: str | None = None
 
     # --- building -------------------------------------------------------------------------
 
@@ -139,8 +143,16 @@ class TrialJob:
             worker: str = "tuner0",
             scope: Callable[[], Any], best_so_far: Callable[[], float | None],
             on_saved: Callable[[str, float], None] | None = None,
-            extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
+            extra: Mapping[str, Any] | None = None,
+            report: Callable[[int, Mapping[str, Any]], bool] | None = None) -> dict[str, Any]:
         """Train and score one configuration; writes ``result.json`` (and the model) atomically.
+
+        ``report(epoch, logs)`` (0-based epoch), when given, is called after every epoch of the
+        first execution; ``True`` stops the trial there: it is recorded as ``"pruned"`` (its
+        ``pruned_at_epoch``, 1-based, and its score at that epoch, scored as a completed trial
+        is: with early stopping the best epoch so far, whose weights are restored), and no
+        further execution runs. A pruned trial's model is kept by the same ``keep_models`` rule
+        as a completed one's.
 
         Returns the result record. Raises :class:`TrialFailed` (after recording the failure)
         when the trial cannot produce a score; an ``OSError`` of a full disk (:func:`disk_full`)
@@ -154,34 +166,29 @@ class TrialJob:
             "search_id": self.search_id,
         }
         try:
-            scores, metrics_runs, epochs_runs, best_epochs, models = [], [], [], [], []
-            for execution in range(self.executions_per_trial):
-                seed = None if self.seed is None else self.seed + execution
-                keras.backend.clear_session(free_memory=False)
-                with scope():
-                    model = self.build(params, seed)
-                    history = self._fit(model, params, seed, extra or {})
-                score, best_epoch, metrics = self._score(history)
-                scores.append(score)
-                metrics_runs.append(metrics)
-                epochs_runs.append(len(history["loss"]))
-                best_epochs.append(best_epoch)
-                models.append(model)
+            runs, pruned_at = self._executions(params, scope, extra or {}, report)
+            scores = [r[0] for r in runs]
             best_run = int(np.argmax(scores) if self.direction == "max" else np.argmin(scores))
             score = float(np.mean(scores))
+            metrics_runs = [r[2] for r in runs]
             record.update({
-                "status": "completed",
+                "status": "completed" if pruned_at is None else "pruned",
                 "score": score,
                 "metrics": {k: float(np.mean([m[k] for m in metrics_runs if k in m]))
                             for k in metrics_runs[0]},
-                "epochs": int(epochs_runs[best_run]),
-                "best_epoch": int(best_epochs[best_run]) + 1,
-                "executions": self.executions_per_trial,
+                "epochs": int(runs[best_run][3]),
+                "best_epoch": int(runs[best_run][1]) + 1,
+                "executions": len(runs),
+                "history": {self.objective: runs[0][5]},
             })
+            if pruned_at is not None:
+                record["pruned_at_epoch"] = pruned_at
+            model = runs[best_run][4]
+            runs = None
             if extra and "save_weights_to" in extra:  # Hyperband continues trials from these
-                models[best_run].save_weights(extra["save_weights_to"])
-            record["model_file"] = self._maybe_save(models[best_run], trial_dir, score,
-                                                   best_so_far, on_saved)
+                model.save_weights(extra["save_weights_to"])
+            record["model_file"] = self._maybe_save(model, trial_dir, score, best_so_far,
+                                                   on_saved)
         except Exception as err:  # recorded, then reported to Keras Tuner as a failed trial
             if disk_full(err):  # not the configuration's fault: the search stops, it reruns
                 raise
@@ -191,14 +198,37 @@ class TrialJob:
             atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
             raise TrialFailed(record["error"]) from err
         finally:
-            models = None
+            runs = model = None
             _release_memory()
         record["seconds"] = round(time.perf_counter() - start, 3)
         atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
         return record
 
+    def _executions(self, params: Mapping[str, Any], scope: Callable[[], Any],
+                    extra: Mapping[str, Any],
+                    report: Callable[[int, Mapping[str, Any]], bool] | None
+                    ) -> tuple[list[tuple[Any, ...]], int | None]:
+        """Train ``executions_per_trial`` times (only once when the first is pruned); returns
+        ``(score, best_epoch, metrics, epochs, model, objective_curve)`` per execution and the
+        1-based epoch the trial was pruned at (``None``: not pruned)."""
+        runs: list[tuple[Any, ...]] = []
+        for execution in range(self.executions_per_trial):
+            seed = None if self.seed is None else self.seed + execution
+            keras.backend.clear_session(free_memory=False)
+            reporter = _Report(report) if report is not None and execution == 0 else None
+            with scope():
+                model = self.build(params, seed)
+                history = self._fit(model, params, seed, extra, reporter)
+            score, best_epoch, metrics = self._score(history)
+            curve = [float(v) for v in history.get(self.objective, [])]
+            runs.append((score, best_epoch, metrics, len(history["loss"]), model, curve))
+            if reporter is not None and reporter.stopped_at is not None:
+                return runs, reporter.stopped_at
+        return runs, None
+
     def _fit(self, model: keras.Model, params: Mapping[str, Any], seed: int | None,
-             extra: Mapping[str, Any]) -> dict[str, list[float]]:
+             extra: Mapping[str, Any], reporter: keras.callbacks.Callback | None = None
+             ) -> dict[str, list[float]]:
         epochs = int(params.get("epochs", self.epochs))
         patience = params.get("patience", self.patience)
         if "initial_weights" in extra:  # Hyperband continues a trial: weights and optimizer state
@@ -213,7 +243,8 @@ class TrialJob:
             model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
             epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
             early_stopping=early, monitor=self.objective, seed=seed,
-            callbacks=[training.StopOnInvalidLoss()],  # silent: _score reports it
+            callbacks=[training.StopOnInvalidLoss(),  # silent: _score reports it
+                       *([reporter] if reporter is not None else [])],
         )
         return history.history
 
@@ -248,6 +279,25 @@ class TrialJob:
         if on_saved is not None:
             on_saved(path, score)
         return MODEL_FILE
+
+
+class _Report(keras.callbacks.Callback):
+    """Calls ``report(epoch, logs)`` after each epoch; ``True`` stops training there.
+
+    Attributes:
+        stopped_at: The 1-based epoch training was stopped at, or ``None``.
+    """
+
+    def __init__(self, report: Callable[[int, Mapping[str, Any]], bool]):
+        super().__init__()
+        self.report = report
+        self.stopped_at: int | None = None
+
+    def on_epoch_end(self, epoch, logs=None):
+        stop = self.report(epoch, dict(logs or {}))
+        if stop and not self.model.stop_training:  # not when it ends anyway (early stopping)
+            self.stopped_at = epoch + 1
+            self.model.stop_training = True
 
 
 _TRIALS_SINCE_FULL_GC = [0]

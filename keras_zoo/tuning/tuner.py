@@ -53,6 +53,7 @@ from keras_zoo.base import atomic_write_json
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning import recovery
 from keras_zoo.tuning.chief import ServedOracleMixin
+from keras_zoo.tuning.pruning import Pruner, PruningOracleMixin, make_pruner
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.space import Space
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialFailed, TrialJob, disk_full
@@ -148,7 +149,7 @@ class _SafeStateMixin:
                                    + (trial.message or ""))
 
 
-class GridOracle(ServedOracleMixin, _SafeStateMixin, kt.Oracle):
+class GridOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin, kt.Oracle):
     """Every configuration of the grid exactly once, in a fixed order; resumable and parallel-safe.
 
     A configuration counts as taken when a trial starts with it (Keras Tuner records it in the
@@ -172,11 +173,13 @@ class GridOracle(ServedOracleMixin, _SafeStateMixin, kt.Oracle):
         return {"status": TrialStatus.STOPPED, "values": None}
 
 
-class RandomOracle(ServedOracleMixin, _SafeStateMixin, kt.oracles.RandomSearchOracle):
+class RandomOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin,
+                   kt.oracles.RandomSearchOracle):
     """Keras Tuner's random search (seeded, resumable) with safe state files."""
 
 
-class BayesianOracle(ServedOracleMixin, _SafeStateMixin, kt.oracles.BayesianOptimizationOracle):
+class BayesianOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin,
+                     kt.oracles.BayesianOptimizationOracle):
     """Keras Tuner's Gaussian-process Bayesian optimisation with safe state files."""
 
 
@@ -197,15 +200,20 @@ STRATEGIES = ("grid", "random", "bayesian", "hyperband")
 
 
 def make_oracle(strategy: str, space: Space, objective: kt.Objective, *, max_trials: int | None,
-                seed: int | None, max_epochs: int, max_consecutive_failures: int) -> kt.Oracle:
-    """The oracle of ``strategy``, knowing ``space`` (a reload rebuilds trials from it).
+                seed: int | None, max_epochs: int, max_consecutive_failures: int,
+                pruner: Pruner | None = None) -> kt.Oracle:
+    """The oracle of ``strategy``, knowing ``space`` (a reload rebuilds trials from it), stopping
+    trials early when ``pruner`` (:mod:`~keras_zoo.tuning.pruning`) says so.
 
     Raises:
-        InputValueError: An unknown strategy.
+        InputValueError: An unknown strategy, or a pruner with Hyperband.
     """
+    if pruner is not None:
+        pruner = make_pruner(pruner, strategy)  # Hyperband has its own schedule: refused
     oracle = _new_oracle(strategy, space, objective, max_trials=max_trials, seed=seed,
                          max_epochs=max_epochs, max_consecutive_failures=max_consecutive_failures)
     oracle.zoo_space = space
+    oracle.pruner = pruner
     return oracle
 
 
@@ -339,6 +347,9 @@ class ZooTuner(BaseTuner):
         failed and go on; here the search stops (:class:`DiskFull`) and the trial, which has no
         result, runs again on resume."""
         try:
+            if self.job.pruner:  # the oracle holds the objective by epoch; it scores the trial
+                self.run_trial(trial, *fit_args, **fit_kwargs)  # from result.json (pruning.py)
+                return None
             return super()._run_and_update_trial(trial, *fit_args, **fit_kwargs)
         except kt.errors.FatalError:
             raise
@@ -356,12 +367,27 @@ class ZooTuner(BaseTuner):
             record = self.job.run(trial.trial_id, values, trial_dir, device=self.device,
                                   worker=self.tuner_id,
                                   scope=self.scope, best_so_far=self._best_score,
-                                  on_saved=self._drop_worse_models, extra=extra)
+                                  on_saved=self._drop_worse_models, extra=extra,
+                                  report=self._reporter(trial.trial_id) if self.job.pruner
+                                  else None)
         except TrialFailed as err:
             raise kt.errors.FailedTrialError(str(err)) from err
         metrics = dict(record["metrics"])
         metrics[self.job.objective] = record["score"]
         return metrics
+
+    def _reporter(self, trial_id: str) -> Callable[[int, Any], bool]:
+        """Report the objective after each epoch (Keras Tuner's ``update_trial``, over gRPC in
+        a worker); ``True`` when the oracle answers that the trial stops (it was pruned)."""
+        name = self.job.objective
+
+        def report(epoch: int, logs: Any) -> bool:
+            if logs.get(name) is None:
+                return False
+            answer = self.oracle.update_trial(trial_id, {name: float(logs[name])}, step=epoch)
+            return answer is not None and answer.status == TrialStatus.STOPPED
+
+        return report
 
     # --- model files -----------------------------------------------------------------------
 
@@ -373,18 +399,26 @@ class ZooTuner(BaseTuner):
         return best
 
     def _drop_worse_models(self, path: str, score: float) -> None:
-        """Keep disk use flat: delete saved models of completed trials this one beats."""
-        if self.job.keep_models != "best":
-            return
-        root = self.project_dir
-        for name in os.listdir(root):
-            model_path = os.path.join(root, name, MODEL_FILE)
-            if model_path == path or not os.path.exists(model_path):
-                continue
-            other = read_json(os.path.join(root, name, RESULT_FILE))
-            if other.get("status") == "completed" and self.job.better(score, other.get("score")):
-                with contextlib.suppress(OSError):
-                    os.remove(model_path)
+        drop_worse_models(self.project_dir, path, score, self.job)
+
+
+WEIGHTS_FILE = "weights.weights.h5"
+"""A Hyperband trial's weights, which the trials continuing it start from."""
+
+
+def drop_worse_models(project_dir: str, path: str, score: float | None, job: TrialJob) -> None:
+    """Keep disk use flat (``keep_models="best"``): delete the saved models of the scored
+    trials that the trial whose model is ``path`` (scoring ``score``) beats."""
+    if job.keep_models != "best" or score is None:
+        return
+    for name in os.listdir(project_dir):
+        model_path = os.path.join(project_dir, name, MODEL_FILE)
+        if model_path == path or not os.path.exists(model_path):
+            continue
+        other = read_json(os.path.join(project_dir, name, RESULT_FILE))
+        if other.get("status") in recovery.SCORED and job.better(score, other.get("score")):
+            with contextlib.suppress(OSError):
+                os.remove(model_path)
 
 
 def _has_state(project_dir: str) -> bool:
@@ -407,9 +441,8 @@ def _hyperband_extra(tuner: ZooTuner, trial) -> dict[str, Any]:
         values.get("tuner/initial_epoch", 0))}
     previous = values.get("tuner/trial_id")
     if previous:
-        weights = os.path.join(tuner.get_trial_dir(previous), "weights.weights.h5")
+        weights = os.path.join(tuner.get_trial_dir(previous), WEIGHTS_FILE)
         if os.path.exists(weights):
             extra["initial_weights"] = weights
-    extra["save_weights_to"] = os.path.join(tuner.get_trial_dir(trial.trial_id),
-                                            "weights.weights.h5")
+    extra["save_weights_to"] = os.path.join(tuner.get_trial_dir(trial.trial_id), WEIGHTS_FILE)
     return extra

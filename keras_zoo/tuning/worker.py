@@ -1,14 +1,17 @@
 """A worker process: ``python -m keras_zoo.tuning.worker DIRECTORY``.
 
 Started and supervised by :func:`keras_zoo.tuning.search` (see :mod:`keras_zoo.tuning.launcher`).
-It imports TensorFlow, reads the pickled trial job from the search directory, then waits for the
-line ``go`` on its standard input (a successor started ahead of a retirement waits there; end of
-input means "not needed": it exits), and asks the chief (``KERASTUNER_ORACLE_IP``/``_PORT``) for
+It imports TensorFlow, waits for the line ``go`` on its standard input (a successor started
+ahead of a retirement, or a process started before the search's job was ready, waits there; end
+of input means "not needed": it exits), reads the pickled trial job the search process wrote to
+its directory (on this machine: workers on other machines get the job as data, see
+:mod:`~keras_zoo.tuning.remote`), and asks the chief (``KERASTUNER_ORACLE_IP``/``_PORT``) for
 trials until the oracle has none left (exit 0) or it retires (exit 75: after
 ``KERAS_ZOO_RECYCLE_TRIALS`` trials, or once its memory grew by ``KERAS_ZOO_RECYCLE_MB`` since
 its first trial). It exits (status 70) within about a second when its parent
 (``KERAS_ZOO_PARENT_PID``) dies.
 
+Its calls carry the chief's token and session (``KERAS_ZOO_TOKEN``, ``KERAS_ZOO_SESSION``).
 ``KERAS_ZOO_WORKER_DEVICE`` is the device it reports and uses (``CUDA_VISIBLE_DEVICES`` already
 narrows a GPU worker to its card); ``KERAS_ZOO_WORKER_THREADS`` caps TensorFlow's CPU threads.
 """
@@ -36,7 +39,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m keras_zoo.tuning.worker")
     parser.add_argument("directory")
     args = parser.parse_args(argv)
-    _exit_with_parent()
+    exit_with_parent()
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # its log
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
@@ -51,15 +54,17 @@ def main(argv: list[str] | None = None) -> int:
     from keras_zoo.tuning.directory import JOB_FILE, PROJECT
     from keras_zoo.tuning.tuner import ZooTuner, make_oracle
 
+    if sys.stdin.readline().strip() != "go":
+        return EXIT_DONE  # a successor (or a process started early) that is not needed
     with open(os.path.join(args.directory, JOB_FILE), "rb") as handle:
-        job = pickle.load(handle)
+        job = pickle.load(handle)  # written by the search process on this machine
     reported = os.environ.get("KERAS_ZOO_WORKER_DEVICE", "/CPU:0")
     local = "/GPU:0" if reported.startswith("/GPU") else "/CPU:0"
     if local.startswith("/GPU") and not tf.config.list_physical_devices("GPU"):
         local = "/CPU:0"
-    if sys.stdin.readline().strip() != "go":
-        return EXIT_DONE  # a successor that is not needed after all
     import keras_tuner as kt
+
+    from keras_zoo.tuning import kt_adapter, wire
 
     # A stand-in: Keras Tuner replaces a worker's oracle by a client of the chief's.
     oracle = make_oracle("random", job.space, kt.Objective(job.objective, job.direction),
@@ -71,6 +76,10 @@ def main(argv: list[str] | None = None) -> int:
 
     tuner = ZooTuner(oracle, job, directory=args.directory, project_name=PROJECT,
                      device=reported, scope=scope)
+    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+    ids = {"worker": tuner.tuner_id, "session": os.environ.get("KERAS_ZOO_SESSION", "")}
+    kt_adapter.use_channel(tuner.oracle, wire.credentials_channel(
+        address, wire.read_token(), ids, timeout=3600.0))  # it exits with its parent anyway
     tuner.should_retire = _retirement(_env_number("KERAS_ZOO_RECYCLE_TRIALS"),
                                       _env_number("KERAS_ZOO_RECYCLE_MB"))
     log.info("worker %d started at %s", os.getpid(), time.strftime("%Y-%m-%d %H:%M:%S"))
@@ -127,7 +136,7 @@ def _env_number(name: str) -> float | None:
     return float(value) if value else None
 
 
-def _exit_with_parent() -> None:
+def exit_with_parent() -> None:
     """Exit as soon as the parent search process dies, however it dies."""
     parent = int(os.environ.get("KERAS_ZOO_PARENT_PID", "0") or 0)
     if not parent:
