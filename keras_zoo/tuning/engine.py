@@ -1,10 +1,17 @@
 """``search()``: grid, random, Bayesian or Hyperband search over any zoo factory.
 
-The steps, each in its own module: check the inputs and build the trial job
-(:mod:`~keras_zoo.tuning.checks`), claim the search directory
-(:mod:`~keras_zoo.tuning.directory`), run the trials here or on parallel workers
-(:mod:`~keras_zoo.tuning.launcher`) while :mod:`~keras_zoo.tuning.progress` reports them, and
-read the results back (:mod:`~keras_zoo.tuning.results`).
+This module only puts the steps in order; each lives in its own module:
+
+* the inputs are checked and the trial job built: :mod:`~keras_zoo.tuning.checks` (and
+  :mod:`~keras_zoo.tuning.pruning` for the pruner);
+* the search directory is claimed, and a resumed one reconciled with its results:
+  :mod:`~keras_zoo.tuning.directory`, :mod:`~keras_zoo.tuning.recovery`;
+* the trials run in this process, in worker processes, or on other machines:
+  :mod:`~keras_zoo.tuning.launcher`, :mod:`~keras_zoo.tuning.pool`,
+  :mod:`~keras_zoo.tuning.remote` (the oracle on Keras Tuner's engine:
+  :mod:`~keras_zoo.tuning.tuner`, :mod:`~keras_zoo.tuning.chief`);
+* :mod:`~keras_zoo.tuning.progress` reports them; :mod:`~keras_zoo.tuning.outcome` records how
+  the run ended; :mod:`~keras_zoo.tuning.results` reads the results back.
 """
 
 from __future__ import annotations
@@ -17,17 +24,15 @@ from typing import Any
 
 import keras_tuner as kt
 
-from keras_zoo.base import atomic_write_json
-from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.base.errors import InputTypeError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning import checks, launcher, pruning, recovery, wire
+from keras_zoo.tuning import checks, launcher, outcome, pruning, recovery, wire
 from keras_zoo.tuning import directory as search_dir
 from keras_zoo.tuning.devices import make_placement
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.progress import Progress
-from keras_zoo.tuning.results import SPEC_FILE, SearchResult
+from keras_zoo.tuning.results import SearchResult
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.trial import disk_full
 from keras_zoo.tuning.tuner import DiskFull, make_oracle
 
 __all__ = ["SearchError", "search"]
@@ -191,7 +196,7 @@ def search(
     if not isinstance(retry_failed, bool):
         raise InputTypeError("`retry_failed` must be True or False. "
                              f"Received: retry_failed={retry_failed!r}")
-    serving = _serving(serve, token, train, worker_timeout)
+    serving = launcher.serving(serve, token, train, worker_timeout)
     placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
     if serving is not None and not train:
         n_workers = 0
@@ -206,7 +211,7 @@ def search(
     spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
     with search_dir.claim(directory):  # one owner at a time; released however we end
         resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
-        _write_spec(directory, spec, stopping=False)
+        outcome.write_spec(directory, spec, stopping=False)
         project_dir = os.path.join(directory, search_dir.PROJECT)
         if resumed:
             log.info("Resuming the search in %s", directory)
@@ -245,36 +250,11 @@ def search(
             spec["state"] = "stopped"
         finally:
             progress.stop()
-            _write_spec(directory, spec, stopping=True)
+            outcome.write_spec(directory, spec, stopping=True)
         result = SearchResult.load(directory)
-        _raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
+        outcome.raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
         result.to_csv()
     return result
-
-
-def _serving(serve: Any, token: Any, train: Any, worker_timeout: Any) -> launcher.Serve | None:
-    """The chief's address and token for ``serve="HOST:PORT"`` (``None``: not served).
-
-    Raises:
-        InputValueError: A bad address, ``train`` or ``worker_timeout``, or an address other
-            than 127.0.0.1 without a token.
-    """
-    if not isinstance(train, bool):
-        raise InputTypeError(f"`train` must be True or False. Received: train={train!r}")
-    if serve is None:
-        if not train:
-            raise InputValueError("train=False (--no-train) leaves the trials to remote "
-                                  "workers, so it needs serve='HOST:PORT'. Received: serve=None")
-        return None
-    host, port = wire.parse_address(serve)
-    if (isinstance(worker_timeout, bool) or not isinstance(worker_timeout, (int, float))
-            or not worker_timeout > 0):
-        raise InputValueError("`worker_timeout` must be a positive number of seconds. "
-                              f"Received: worker_timeout={worker_timeout!r}")
-    token = wire.read_token(token)
-    if token is None and not wire.is_loopback(host):
-        wire.chief_token(host, None, "")  # raises: another address needs a token
-    return launcher.Serve(host, port, token, remote=True, worker_timeout=float(worker_timeout))
 
 
 def _expected_trials(strategy: str, max_trials: int | None, space: Space) -> int | None:
@@ -284,66 +264,3 @@ def _expected_trials(strategy: str, max_trials: int | None, space: Space) -> int
     if strategy in ("random", "bayesian"):
         return max_trials or 10
     return max_trials  # Hyperband's brackets decide the number of trials; max_trials caps it
-
-
-def _write_spec(directory: str, spec: dict[str, Any], *, stopping: bool) -> None:
-    """Write ``search.json``; on a full disk, raise :class:`SearchError` before the trials, or
-    keep the previous file when the search is stopping (it resumes all the same)."""
-    try:
-        atomic_write_json(os.path.join(directory, SPEC_FILE), spec)
-    except OSError as err:
-        if not disk_full(err):
-            raise
-        if not stopping:
-            raise SearchError(_disk_full_message(err, directory)) from err
-        log.warning("Could not record the search's state in %s (%s).", SPEC_FILE, err)
-
-
-def _disk_full_message(err: BaseException, directory: str) -> str:
-    cause = err
-    while cause is not None and not isinstance(cause, OSError):
-        cause = cause.__cause__ or cause.__context__
-    kept = recovery.completed_count(os.path.join(directory, search_dir.PROJECT))
-    return (f"The search in {directory!r} stopped: the disk is full ({cause or err}). Its "
-            f"{kept} completed trial(s) are kept; free some space and run the same search again "
-            "to resume (the trial that was running runs again).")
-
-
-def _raise_if_stopped(failure: BaseException | None, project_dir: str, directory: str,
-                      max_consecutive_failures: int, before: dict[str, int]) -> None:
-    """Raise :class:`SearchError` for a run that stopped: on a full disk, after too many
-    failures in a row in this run (``before``: :func:`recovery.result_times` at its start), or
-    on another error.
-
-    Raises:
-        SearchError: The search stopped; the message says why and how to go on.
-    """
-    if failure is not None and disk_full(failure):
-        raise SearchError(_disk_full_message(failure, directory)) from failure
-    tail = recovery.failures_in_a_row(project_dir, before)
-    if len(tail) >= max_consecutive_failures:
-        listed = "; ".join(f"trial {r['trial_id']} ({_params_text(r)}): {_short(r.get('error'))}"
-                           for r in tail)
-        raise SearchError(
-            f"The search stopped: {len(tail)} trial(s) failed in a row (limit "
-            f"{max_consecutive_failures}): {listed}. Completed trials are kept in "
-            f"{directory!r}. Fix the cause and run the same search again: the failed trials stay "
-            "recorded as failed (they are not run again) and the search goes on with the "
-            "configurations not yet tried; retry_failed=True (--retry-failed) runs the failed "
-            "ones again."
-        ) from failure
-    if failure is not None:
-        raise SearchError(
-            f"The search stopped: {type(failure).__name__}: {failure}. Completed trials are kept "
-            f"in {directory!r}; fix the cause and run the same search again to resume."
-        ) from failure
-
-
-def _params_text(record: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in (record.get("params") or {}).items())
-
-
-def _short(error: str | None, limit: int = 160) -> str:
-    lines = (error or "").strip().splitlines()
-    line = lines[0] if lines else "unknown error"
-    return line if len(line) <= limit else line[:limit - 3] + "..."

@@ -35,13 +35,14 @@ import logging
 import os
 import pickle
 import secrets
+import socket
 from dataclasses import dataclass
 from typing import Any
 
 import keras_tuner as kt
 
 from keras_zoo.base import atomic_write_bytes
-from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.tuning import wire
 from keras_zoo.tuning.chief import serve_oracle
 from keras_zoo.tuning.devices import Placement
@@ -115,6 +116,31 @@ class Serve:
     def local_host(self) -> str:
         """The address this machine's worker processes connect to."""
         return "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
+
+
+def serving(serve: Any, token: Any, train: Any, worker_timeout: Any) -> Serve | None:
+    """The chief's address and token for ``serve="HOST:PORT"`` (``None``: not served).
+
+    Raises:
+        InputValueError: A bad address, ``train`` or ``worker_timeout``, or an address other
+            than 127.0.0.1 without a token.
+    """
+    if not isinstance(train, bool):
+        raise InputTypeError(f"`train` must be True or False. Received: train={train!r}")
+    if serve is None:
+        if not train:
+            raise InputValueError("train=False (--no-train) leaves the trials to remote "
+                                  "workers, so it needs serve='HOST:PORT'. Received: serve=None")
+        return None
+    host, port = wire.parse_address(serve)
+    if (isinstance(worker_timeout, bool) or not isinstance(worker_timeout, (int, float))
+            or not worker_timeout > 0):
+        raise InputValueError("`worker_timeout` must be a positive number of seconds. "
+                              f"Received: worker_timeout={worker_timeout!r}")
+    token = wire.read_token(token)
+    if token is None and not wire.is_loopback(host):
+        wire.chief_token(host, None, "")  # raises: another address needs a token
+    return Serve(host, port, token, remote=True, worker_timeout=float(worker_timeout))
 
 
 def plan_workers(placement: Placement, workers: int | None) -> tuple[Placement, int]:
@@ -232,8 +258,9 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
 def _announce(serve: Serve, port: int, directory: str) -> None:
     token = (f"--token-file {os.path.join(directory, wire.TOKEN_FILE)}" if not serve.token
              else f"the search's token (--token-file FILE or {wire.TOKEN_ENV})")
+    host = socket.gethostname() if serve.host in ("0.0.0.0", "::", "") else serve.host
     log.warning("Serving the search at %s:%d; join it from any machine with: keras-zoo worker "
-                "%s:%d with %s", serve.host, port, serve.host, port, token)
+                "%s:%d with %s", serve.host, port, host, port, token)
 
 
 def _check_complete(oracle: Any) -> None:
