@@ -14,9 +14,9 @@ stops itself (Keras Tuner's own ``start_server`` decides alone when to exit, and
   if it took down too many workers, or queued to run again; a worker's late ``end_trial`` for a
   queued trial takes it off the queue.
 
-Keras Tuner 1.4.8 internals used here: ``keras_tuner.src.distribute.oracle_chief.OracleServicer``,
-``keras_tuner.src.protos.get_service_grpc()``, the oracle's ``ongoing_trials``, ``tuner_ids``,
-``_retry_queue``, ``end_order``, ``_save_trial`` and ``_get_trial_dir``.
+The Keras Tuner internals this needs (its gRPC servicer; the oracle's running trials, tuner ids,
+retry queue and end order; where a trial's files are) are reached through
+:mod:`~keras_zoo.tuning.kt_adapter`.
 """
 
 from __future__ import annotations
@@ -75,7 +75,7 @@ class ServedOracleMixin:
         trial = None if self.stop_error is not None else self._guarded(super().create_trial,
                                                                         tuner_id)
         if trial is None:  # the search stops: nothing more to hand out
-            self.tuner_ids.discard(tuner_id)
+            kt_adapter.tuner_ids(self).discard(tuner_id)
             trial = Trial(self.hyperparameters.copy(), trial_id="stopped",
                           status=TrialStatus.STOPPED)
         if trial.status == TrialStatus.STOPPED:
@@ -89,8 +89,7 @@ class ServedOracleMixin:
 
     @kt.synchronized
     def end_trial(self, trial):
-        if trial.trial_id in self._retry_queue:  # its worker was seen dead, yet it ended
-            self._retry_queue.remove(trial.trial_id)
+        kt_adapter.unqueue(self, trial.trial_id)  # its worker was seen dead, yet it ended
         self._guarded(super().end_trial, trial)
 
     @kt.synchronized
@@ -100,28 +99,27 @@ class ServedOracleMixin:
         """Release a worker process that exited; returns its trial's id (``None`` when it had
         none) and what became of it: ``"none"``, ``"done"`` (its result was written),
         ``"failed"`` (``give_up(trial)`` returned an error message) or ``"queued"``."""
-        trial = self.ongoing_trials.pop(tuner_id, None)
-        self.tuner_ids.discard(tuner_id)
+        trial = kt_adapter.ongoing(self).pop(tuner_id, None)
+        kt_adapter.tuner_ids(self).discard(tuner_id)
         if trial is None:
             return None, "none"
-        record = read_json(os.path.join(self._get_trial_dir(trial.trial_id), RESULT_FILE))
+        record = read_json(os.path.join(kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))
         if recovery.final_result(record):  # finished before the worker died: never rerun
             recovery.mark_done(self, trial, record)
-            if trial.trial_id not in self.end_order:
-                self.end_order.append(trial.trial_id)
-            self._save_trial(trial)
+            kt_adapter.record_ended(self, trial.trial_id)
+            kt_adapter.save_trial(self, trial)
             self.save()
             return trial.trial_id, "done"
         message = give_up(trial) if give_up is not None else None
         if message:
             trial.status, trial.message = TrialStatus.FAILED, message
-            self.ongoing_trials[tuner_id] = trial  # end_trial pops it again
+            kt_adapter.ongoing(self)[tuner_id] = trial  # end_trial pops it again
             self._guarded(super().end_trial, trial)
             return trial.trial_id, "failed"
-        self._retry_queue.append(trial.trial_id)
+        kt_adapter.queue_retry(self, trial.trial_id)
         self.save()
         return trial.trial_id, "queued"
 
     def queued_trials(self) -> list[str]:
         """Ids of started trials waiting to run again (their worker died)."""
-        return list(self._retry_queue)
+        return list(kt_adapter.retry_queue(self))

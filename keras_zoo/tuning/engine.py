@@ -200,61 +200,67 @@ def search(
     placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
     if serving is not None and not train:
         n_workers = 0
-    checks.preflight(job, verbose=verbose)
+    expected = _expected_trials(strategy, max_trials, job.space)
+    processes = serving is not None or launcher.in_processes(job, placement, n_workers,
+                                                               expected, recycle)
+    # Worker processes import TensorFlow while the checks below run (~7 s on 2 cores saved
+    # from the first trial's wait); those not taken by the search are stopped.
+    early = launcher.prestart(placement, n_workers if processes else 0)
+    try:
+        checks.preflight(job, verbose=verbose)
 
-    directory = directory or search_dir.default_directory(job.model_name, job.data.name,
-                                                          strategy)
-    spec = search_dir.search_spec(job, user_fixed, strategy=strategy, max_trials=max_trials)
-    job.search_id = spec["search_id"]  # in every result.json
-    if serving is not None:  # refused now (a factory workers cannot import), not later
-        serving = dataclasses.replace(serving, encoded=wire.encode_job(job))
-    spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
-    with search_dir.claim(directory):  # one owner at a time; released however we end
-        resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
-        outcome.write_spec(directory, spec, stopping=False)
-        project_dir = os.path.join(directory, search_dir.PROJECT)
-        if resumed:
-            log.info("Resuming the search in %s", directory)
-            if retry_failed:
-                recovery.set_aside_failed(project_dir)
-        before = recovery.result_times(project_dir)  # what this run writes is told apart
+        directory = directory or search_dir.default_directory(job.model_name, job.data.name,
+                                                              strategy)
+        spec = search_dir.search_spec(job, user_fixed, strategy=strategy, max_trials=max_trials)
+        job.search_id = spec["search_id"]  # in every result.json
+        if serving is not None:  # refused now (a factory workers cannot import), not later
+            serving = dataclasses.replace(serving, encoded=wire.encode_job(job))
+        spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
+        with search_dir.claim(directory):  # one owner at a time; released however we end
+            resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
+            outcome.write_spec(directory, spec, stopping=False)
+            project_dir = os.path.join(directory, search_dir.PROJECT)
+            if resumed:
+                log.info("Resuming the search in %s", directory)
+                if retry_failed:
+                    recovery.set_aside_failed(project_dir)
+            before = recovery.result_times(project_dir)  # what this run writes is told apart
 
-        expected = _expected_trials(strategy, max_trials, job.space)
-        processes = serving is not None or launcher.in_processes(job, placement, n_workers,
-                                                                   expected, recycle)
-        kt_objective = kt.Objective(job.objective, job.direction)
+            kt_objective = kt.Objective(job.objective, job.direction)
 
-        def make() -> kt.Oracle:
-            return make_oracle(strategy, job.space, kt_objective, max_trials=max_trials, seed=seed,
-                               max_epochs=job.epochs,
-                               max_consecutive_failures=max_consecutive_failures,
-                               pruner=pruner_rule)
+            def make() -> kt.Oracle:
+                return make_oracle(strategy, job.space, kt_objective, max_trials=max_trials, seed=seed,
+                                   max_epochs=job.epochs,
+                                   max_consecutive_failures=max_consecutive_failures,
+                                   pruner=pruner_rule)
 
-        progress = Progress(project_dir, expected,
-                            job.objective, job.direction, verbose)
-        progress.start()
-        failure: BaseException | None = None
-        spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
-        try:
-            if processes:
-                launcher.run_workers(job, make(), directory, placement, n_workers, recycle,
-                                     serving)
-            else:
-                launcher.run_single(job, make(), directory, placement)
-            spec["state"] = "finished"
-        except SearchError:
-            spec["state"] = "stopped"
-            raise
-        except (RuntimeError, OSError, DiskFull) as err:  # Keras Tuner's consecutive-failure
-            failure = err                                   # stop, a full disk, gRPC errors
-            spec["state"] = "stopped"
-        finally:
-            progress.stop()
-            outcome.write_spec(directory, spec, stopping=True)
-        result = SearchResult.load(directory)
-        outcome.raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
-        result.to_csv()
-    return result
+            progress = Progress(project_dir, expected,
+                                job.objective, job.direction, verbose)
+            progress.start()
+            failure: BaseException | None = None
+            spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
+            try:
+                if processes:
+                    launcher.run_workers(job, make(), directory, placement, n_workers, recycle,
+                                         serving, early=early)
+                else:
+                    launcher.run_single(job, make(), directory, placement)
+                spec["state"] = "finished"
+            except SearchError:
+                spec["state"] = "stopped"
+                raise
+            except (RuntimeError, OSError, DiskFull) as err:  # Keras Tuner's consecutive-failure
+                failure = err                                   # stop, a full disk, gRPC errors
+                spec["state"] = "stopped"
+            finally:
+                progress.stop()
+                outcome.write_spec(directory, spec, stopping=True)
+            result = SearchResult.load(directory)
+            outcome.raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
+            result.to_csv()
+        return result
+    finally:
+        launcher.discard(early)
 
 
 def _expected_trials(strategy: str, max_trials: int | None, space: Space) -> int | None:

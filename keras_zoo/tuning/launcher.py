@@ -36,6 +36,8 @@ import os
 import pickle
 import secrets
 import socket
+import subprocess
+import sys
 from dataclasses import dataclass
 from typing import Any
 
@@ -43,7 +45,7 @@ import keras_tuner as kt
 
 from keras_zoo.base import atomic_write_bytes
 from keras_zoo.base.errors import InputTypeError, InputValueError
-from keras_zoo.tuning import wire
+from keras_zoo.tuning import kt_adapter, wire
 from keras_zoo.tuning.chief import serve_oracle
 from keras_zoo.tuning.devices import Placement
 from keras_zoo.tuning.directory import JOB_FILE, PROJECT
@@ -196,6 +198,35 @@ def _check_portable(job: TrialJob, *, data: bool = True) -> bytes:
         ) from err
 
 
+def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
+    """Start the worker processes of the placement's CPU slots now, before the search's own
+    checks: they import TensorFlow meanwhile, then wait for their settings
+    (:meth:`Pool.adopt <keras_zoo.tuning.pool.Pool>`). A GPU slot's process must see only its
+    card from its start, so it is started by the pool. :func:`discard` stops those not taken.
+    """
+    cpu_slots = sum(1 for i in range(n_workers) if not placement.device_for(i).startswith("/GPU"))
+    env = {**os.environ, "KERAS_ZOO_PARENT_PID": str(os.getpid()),
+           "KERAS_ZOO_WORKER_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, n_workers))),
+           "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+    return [subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.worker"], env=env,
+                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL) for _ in range(cpu_slots)]
+
+
+def discard(procs: list[subprocess.Popen]) -> None:
+    """Stop the processes :func:`prestart` started that no search took (they trained nothing)."""
+    for proc in procs:
+        if proc.poll() is None:
+            with contextlib.suppress(OSError):
+                proc.stdin.close()  # end of input: a waiting worker exits by itself
+            try:
+                proc.wait(timeout=0.5)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+    procs.clear()
+
+
 def run_single(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Placement) -> None:
     """Every trial in this process, on the placement's first device."""
     tuner = ZooTuner(oracle, job, directory=directory, project_name=PROJECT,
@@ -204,7 +235,8 @@ def run_single(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Plac
 
 
 def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Placement,
-                n_workers: int, recycle: Recycle, serve: Serve | None = None) -> None:
+                n_workers: int, recycle: Recycle, serve: Serve | None = None, *,
+                early: list[subprocess.Popen] | None = None) -> None:
     """Serve ``oracle`` and supervise ``n_workers`` worker processes (and, with
     ``serve.remote``, the workers that join from other machines) until the search is done.
 
@@ -215,8 +247,7 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
         OSError: The address cannot be listened on.
     """
     serve = serve or Serve()
-    with _environ(KERASTUNER_ORACLE_IP=serve.local_host, KERASTUNER_ORACLE_PORT="0",
-                  KERASTUNER_TUNER_ID="chief"):  # Keras Tuner's chief: it keeps the oracle
+    with _environ(**kt_adapter.chief_environ(serve.local_host)):  # it keeps the oracle
         chief = ZooTuner(oracle, job, directory=directory, project_name=PROJECT,
                          device="chief", scope=contextlib.nullcontext)
     oracle = chief.oracle
@@ -243,7 +274,7 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
         pool = Pool(job, oracle, directory, placement, n_workers, recycle,
                      f"{serve.local_host}:{port}", gate, service, serve.worker_timeout)
         try:
-            pool.run()
+            pool.run(early if early is not None else [])
         finally:
             pool.stop()
     finally:
@@ -267,7 +298,7 @@ def _check_complete(oracle: Any) -> None:
     """Raise the oracle's own stop, or :class:`SearchError` for trials left undone."""
     if oracle.stop_error is not None:
         raise oracle.stop_error
-    undone = oracle.queued_trials() + [t.trial_id for t in oracle.ongoing_trials.values()]
+    undone = oracle.queued_trials() + [t.trial_id for t in kt_adapter.ongoing(oracle).values()]
     if undone:
         raise SearchError(f"The search ended with trial(s) {', '.join(sorted(undone))} not "
                           "done. Completed trials are kept; run the same search again to run "

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import errno
+import json
 import logging
 import os
 import subprocess
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keras_zoo.base import atomic_write_json
-from keras_zoo.tuning import wire
+from keras_zoo.tuning import kt_adapter, wire
 from keras_zoo.tuning.directory import PROJECT, WORKERS_DIR
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.space import jsonable
@@ -74,9 +75,16 @@ class Pool:
         self.startup = 10.0  # seconds from starting a worker to its first trial (measured)
         self.max_crashes = 3 + 2 * max(1, n_workers)
 
-    def run(self) -> None:
+    def run(self, early: list[subprocess.Popen] | None = None) -> None:
+        """Run the search's worker processes until it is done; ``early`` holds processes
+        started ahead (:func:`~keras_zoo.tuning.launcher.prestart`): CPU slots take them."""
+        early = early if early is not None else []
         for slot in self.slots:
-            slot.proc, slot.spawned = self._spawn(slot, start=True), time.monotonic()
+            proc = early.pop() if early and not slot.device.startswith("/GPU") else None
+            if proc is not None and self.adopt(slot, proc):
+                slot.proc, slot.spawned = proc, None  # its start-up was not waited for
+            else:
+                slot.proc, slot.spawned = self._spawn(slot, start=True), time.monotonic()
         while not self._finished():
             for slot in self.slots:
                 if not slot.done:
@@ -97,7 +105,7 @@ class Pool:
             return False
         if self.service is None:
             return True
-        return (self.oracle.exhausted and not self.oracle.ongoing_trials
+        return (self.oracle.exhausted and not kt_adapter.ongoing(self.oracle)
                 and not self.oracle.queued_trials())
 
     def _watch_remote(self) -> None:
@@ -130,7 +138,7 @@ class Pool:
     # --- one slot ----------------------------------------------------------------------
 
     def _watch(self, slot: _Slot) -> None:
-        ongoing = self.oracle.ongoing_trials.get(slot.tuner_id)
+        ongoing = kt_adapter.ongoing(self.oracle).get(slot.tuner_id)
         if ongoing is not None and ongoing.trial_id not in slot.started:
             slot.started.add(ongoing.trial_id)
             self.crashes = 0  # trials are being taken: the deaths so far were not a streak
@@ -240,16 +248,23 @@ class Pool:
             slot.standby.wait()
         slot.standby = None
 
+    def adopt(self, slot: _Slot, proc: subprocess.Popen) -> bool:
+        """Give a process started ahead its slot's settings (one JSON line on its input);
+        ``False`` when it died meanwhile."""
+        if proc.poll() is not None:
+            return False
+        env = {k: v for k, v in self._env(slot).items() if os.environ.get(k) != v}
+        settings = {"directory": self.directory, "env": env,
+                    "log": os.path.join(self.logs_dir, f"{slot.tuner_id}.log")}
+        try:
+            proc.stdin.write(json.dumps(settings).encode() + b"\n")
+            proc.stdin.close()
+        except OSError:
+            return False
+        return True
+
     def _spawn(self, slot: _Slot, *, start: bool) -> subprocess.Popen:
-        host, _, port = self.address.rpartition(":")
-        env = {**os.environ, "KERASTUNER_ORACLE_IP": host,
-               "KERASTUNER_ORACLE_PORT": port, "KERASTUNER_TUNER_ID": slot.tuner_id,
-               wire.TOKEN_ENV: self.gate.token.decode(), "KERAS_ZOO_SESSION": self.gate.session,
-               "KERAS_ZOO_WORKER_DEVICE": slot.device, "KERAS_ZOO_WORKER_THREADS": self.threads,
-               "KERAS_ZOO_PARENT_PID": str(os.getpid()),
-               "KERAS_ZOO_RECYCLE_TRIALS": str(self.recycle.trials or ""),
-               "KERAS_ZOO_RECYCLE_MB": str(self.recycle.memory_mb or ""),
-               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+        env = self._env(slot)
         if slot.device.startswith("/GPU:"):
             env["CUDA_VISIBLE_DEVICES"] = slot.device.split(":")[1]
         with open(os.path.join(self.logs_dir, f"{slot.tuner_id}.log"), "ab") as log_file:
@@ -259,6 +274,16 @@ class Pool:
         if start:
             _go(proc)
         return proc
+
+    def _env(self, slot: _Slot) -> dict[str, str]:
+        host, _, port = self.address.rpartition(":")
+        return {**os.environ, **kt_adapter.worker_environ(host, port, slot.tuner_id),
+               wire.TOKEN_ENV: self.gate.token.decode(), "KERAS_ZOO_SESSION": self.gate.session,
+               "KERAS_ZOO_WORKER_DEVICE": slot.device, "KERAS_ZOO_WORKER_THREADS": self.threads,
+               "KERAS_ZOO_PARENT_PID": str(os.getpid()),
+               "KERAS_ZOO_RECYCLE_TRIALS": str(self.recycle.trials or ""),
+               "KERAS_ZOO_RECYCLE_MB": str(self.recycle.memory_mb or ""),
+               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
 
 
 def _last_line(log_path: str) -> str:

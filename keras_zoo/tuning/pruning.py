@@ -27,8 +27,9 @@ its score at that epoch, and it competes on that score (it is the best trial whe
 it). Keras Tuner records it as COMPLETED with that score, so Bayesian search learns from it.
 Hyperband has its own schedule of epochs and is not combined with a pruner.
 
-Keras Tuner 1.4.8 internals used here: ``Oracle.trials``, ``score_trial``, ``_get_trial_dir``
-and the trial's ``MetricsTracker`` history.
+Keras Tuner's extension points used here are ``Oracle.update_trial`` and ``Oracle.score_trial``,
+with ``Oracle.trials`` and a trial's ``MetricsTracker`` history; a trial's folder comes from
+:func:`~keras_zoo.tuning.kt_adapter.trial_dir`.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.tuning import kt_adapter
 from keras_zoo.tuning.recovery import final_result
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.trial import RESULT_FILE
@@ -266,7 +268,7 @@ class PruningOracleMixin:
         super().score_trial(trial)
         if self.pruner is None:
             return
-        record = read_json(os.path.join(self._get_trial_dir(trial.trial_id), RESULT_FILE))
+        record = read_json(os.path.join(kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))
         if final_result(record) and record.get("status") != "failed":
             trial.score = float(record["score"])
             trial.best_step = max(int(record.get("best_epoch") or 1) - 1, 0)

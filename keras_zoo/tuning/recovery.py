@@ -26,17 +26,14 @@ Tuner's state with them on every resume:
   values); otherwise :class:`~keras_zoo.base.errors.InputValueError` names it. Advice never
   includes deleting completed trials.
 
-:func:`reload_oracle` applies this to Keras Tuner's oracle (it replaces ``Oracle.reload``). With
-:mod:`~keras_zoo.tuning.tuner`, this is the module that uses Keras Tuner 1.4.8 internals: the
-oracle's ``trials``, ``start_order``, ``end_order``, ``ongoing_trials``, ``_retry_queue``,
-``_tried_so_far``, ``_id_to_hash``, ``_seed_state``, ``_run_times``, Hyperband's ``_brackets``,
-``_record_values``, ``_save_trial``, ``_get_oracle_fname``, ``_project_dir``, ``set_state``, and
-``Trial.from_state``.
+:func:`reload_oracle` applies this to Keras Tuner's oracle (it replaces ``Oracle.reload``). The
+oracle's bookkeeping it rebuilds (start and end orders, the retry queue, the tried values, the
+seed, Hyperband's brackets, ``oracle.json``'s format) is Keras Tuner's internals, reached through
+:mod:`~keras_zoo.tuning.kt_adapter`; trials are read with Keras Tuner's ``Trial.from_state``.
 """
 
 from __future__ import annotations
 
-import collections
 import json
 import logging
 import math
@@ -46,6 +43,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.tuning import kt_adapter
 from keras_zoo.tuning.space import Space, jsonable
 from keras_zoo.tuning.trial import RESULT_FILE
 
@@ -311,7 +309,7 @@ def reload_oracle(oracle: Any, space: Space | None, *, hyperband: bool = False) 
             brackets refer to, is missing or damaged; or a valid result holds parameters that
             are not a configuration of this search. The message names the file.
     """
-    project_dir = oracle._project_dir
+    project_dir = kt_adapter.project_dir(oracle)
     folders = scan_trials(project_dir)
     oracle.trials = {}
     for trial_id, folder in folders.items():
@@ -357,16 +355,13 @@ def _trial(oracle: Any, folder: TrialFolder, space: Space | None) -> Any:
 
 def _load_state(oracle: Any, directory: str, hyperband: bool) -> dict[str, Any] | None:
     """Apply ``oracle.json``; ``None`` when it is missing or unreadable (then rebuilt)."""
-    path = oracle._get_oracle_fname()
+    path = kt_adapter.oracle_file(oracle)
     state, problem = read_state(path)
     if state is not None:
-        fresh = (oracle.hyperparameters, oracle._seed_state)
         try:
-            oracle.set_state({**state, "ongoing_trials": {}})  # every unfinished trial reruns
+            kt_adapter.apply_state(oracle, state)  # none running: every unfinished trial reruns
             return state
         except (KeyError, TypeError, ValueError, AttributeError) as err:
-            oracle.hyperparameters, oracle._seed_state = fresh
-            oracle._run_times = collections.defaultdict(int)
             problem = f"does not hold a Keras Tuner oracle state ({type(err).__name__}: {err})"
     if hyperband:
         raise damaged_state_error(path, problem, "Hyperband's brackets (which trial continues "
@@ -374,16 +369,13 @@ def _load_state(oracle: Any, directory: str, hyperband: bool) -> dict[str, Any] 
     if problem is not None or oracle.trials:
         log.warning("%r %s; rebuilt from the trial results.", path, problem or "is missing")
     # Random and Bayesian search draw on past the values the recorded trials used.
-    oracle._seed_state += len(oracle.hyperparameters.space) * len(oracle.trials)
+    kt_adapter.advance_seed(oracle, len(oracle.hyperparameters.space) * len(oracle.trials))
     return None
 
 
 def _check_brackets(oracle: Any, folders: dict[str, TrialFolder], project_dir: str) -> None:
     """Hyperband: every trial its state refers to must have a readable ``trial.json``."""
-    referenced = set(oracle.start_order)
-    for bracket in oracle._brackets:
-        for round_info in bracket["rounds"]:
-            referenced |= {info[k] for info in round_info for k in ("id", "past_id") if info[k]}
+    referenced = kt_adapter.hyperband_references(oracle)
     for trial_id in sorted(referenced - set(oracle.trials), key=_id_key):
         folder = folders.get(trial_id)
         path = os.path.join(project_dir, f"trial_{trial_id}", TRIAL_STATE)
@@ -400,7 +392,8 @@ def _reconcile(oracle: Any, folders: dict[str, TrialFolder], state: dict[str, An
                ) -> None:
     trials = oracle.trials
     done = {t for t in trials if folders[t].done}
-    order = state["start_order"] if state is not None else sorted(trials, key=_id_key)
+    order, ended = (kt_adapter.state_orders(state) if state is not None
+                    else (sorted(trials, key=_id_key), []))
     started = [t for t in dict.fromkeys(order) if t in trials]  # a deleted folder is forgotten
     for trial_id in sorted(set(trials) - set(started), key=_id_key):
         if trial_id in done:  # its result was written: done, whatever Keras Tuner recorded
@@ -415,19 +408,12 @@ def _reconcile(oracle: Any, folders: dict[str, TrialFolder], state: dict[str, An
         mark_done(oracle, trials[trial_id], folders[trial_id].result)
     for trial_id in rerun:
         _mark_pending(trials[trial_id])
-    ended = state["end_order"] if state is not None else []
-    oracle.start_order = started
-    oracle.end_order = list(dict.fromkeys(
-        [t for t in ended if t in done] + sorted(done, key=_id_key)))
-    oracle._retry_queue = list(reversed(rerun))  # popped from the end: the first started first
-    oracle.ongoing_trials = {}
-    oracle._tried_so_far = set()
-    oracle._id_to_hash = collections.defaultdict(lambda: None)
-    for trial_id in started:
-        oracle._record_values(trials[trial_id])
-    oracle._ended_before = set(oracle.end_order)  # not counted by the consecutive-failure stop
+    kt_adapter.reset_bookkeeping(oracle, started=started, rerun=rerun, ended=list(dict.fromkeys(
+        [t for t in ended if t in done] + sorted(done, key=_id_key))))
+    # not counted by the consecutive-failure stop (tuner.py's check_consecutive_failures)
+    oracle.zoo_ended_before = set(kt_adapter.end_order(oracle))
     for trial in trials.values():
-        oracle._save_trial(trial)
+        kt_adapter.save_trial(oracle, trial)
     oracle.save()
     if rerun:
         log.info("Trials run again (no valid result): %s", ", ".join(rerun))

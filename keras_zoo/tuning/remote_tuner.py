@@ -168,8 +168,7 @@ def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int
     job = wire.decode_job(info["job"], payload)
     log.info("joined the search at %s as %s (%s)", address, ids["worker"], local)
     host, port = wire.parse_address(address, "address")
-    os.environ.update(KERASTUNER_ORACLE_IP=host, KERASTUNER_ORACLE_PORT=str(port),
-                      KERASTUNER_TUNER_ID=ids["worker"])
+    os.environ.update(kt_adapter.worker_environ(host, port, ids["worker"]))
     directory = os.path.join(work_dir, job.search_id or "search")
     os.makedirs(directory, exist_ok=True)
     tuner = remote_tuner(job, directory=directory, project_name=PROJECT,

@@ -25,13 +25,10 @@ What Keras Tuner 1.4.8 does that a search here must not:
   at the end of a trial, and only while it is the best so far (``keep_models="best"``).
 * Workers busy-loop while the oracle has nothing to give; here they wait 0.2 s between asks.
 
-This module and :mod:`~keras_zoo.tuning.recovery` are the places that use Keras Tuner internals
-(names with a leading underscore: ``Oracle._get_oracle_fname``, ``_get_trial_dir``,
-``_project_dir``, ``_retry_queue``, ``_duplicate``, ``_record_values``, ``_display``,
-``_check_consecutive_failures``; ``BaseTuner._try_run_and_update_trial``,
-``_run_and_update_trial``, ``_is_worker``, ``_get_tuner_fname``; ``create_trial`` is restated;
-and :mod:`~keras_zoo.tuning.chief` for serving the oracle to worker processes) and its ``keras_tuner.engine`` modules. Known to work with keras-tuner 1.4.8; check them when
-upgrading it.
+This module uses Keras Tuner's public API (``Oracle.populate_space``, ``BaseTuner.run_trial``
+and the tuner's hooks, ``oracle.update_trial``); the internals it needs (where the state files
+are, the restated ``create_trial``, the private methods overridden) are in
+:mod:`~keras_zoo.tuning.kt_adapter`, the one module to check when upgrading Keras Tuner.
 """
 
 from __future__ import annotations
@@ -47,11 +44,11 @@ from typing import Any
 
 import keras_tuner as kt
 from keras_tuner.engine.base_tuner import BaseTuner
-from keras_tuner.engine.trial import Trial, TrialStatus
+from keras_tuner.engine.trial import TrialStatus
 
 from keras_zoo.base import atomic_write_json
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import recovery
+from keras_zoo.tuning import kt_adapter, recovery
 from keras_zoo.tuning.chief import ServedOracleMixin
 from keras_zoo.tuning.pruning import Pruner, PruningOracleMixin, make_pruner
 from keras_zoo.tuning.results import read_json
@@ -65,14 +62,14 @@ class DiskFull(kt.errors.FatalError):
     """A trial met a full disk (or quota): the search stops instead of failing the trial."""
 
 
-class _SafeStateMixin:
+class _SafeStateMixin(kt_adapter.OracleHooks):
     """Atomic state files, reloads reconciled with the result files, ids of one width."""
 
     def save(self):
-        atomic_write_json(self._get_oracle_fname(), self.get_state())
+        atomic_write_json(kt_adapter.oracle_file(self), self.get_state())
 
-    def _save_trial(self, trial):
-        atomic_write_json(os.path.join(self._get_trial_dir(trial.trial_id), "trial.json"),
+    def write_trial(self, trial):
+        atomic_write_json(os.path.join(kt_adapter.trial_dir(self, trial.trial_id), "trial.json"),
                           trial.get_state())
 
     def reload(self):
@@ -94,36 +91,7 @@ class _SafeStateMixin:
         forgotten on resume (its folder deleted) made the next id collide with an existing one.
         Here a new trial takes the smallest free number, padded like the search's first trials.
         """
-        if tuner_id in self.ongoing_trials:
-            return self.ongoing_trials[tuner_id]
-        self.tuner_ids.add(tuner_id)
-        if self._retry_queue:  # started trials to run again come first
-            trial = self.trials[self._retry_queue.pop()]
-            trial.status = TrialStatus.RUNNING
-            self.ongoing_trials[tuner_id] = trial
-            self.save()
-            self._display.on_trial_begin(trial)
-            return trial
-        trial_id = self._next_trial_id()
-        if self.max_trials and len(self.trials) >= self.max_trials:
-            response = {"status": TrialStatus.STOPPED, "values": None}
-        else:
-            response = self.populate_space(trial_id)
-        hyperparameters = self.hyperparameters.copy()
-        hyperparameters.values = response.get("values") or {}
-        trial = Trial(hyperparameters=hyperparameters, trial_id=trial_id,
-                      status=response["status"])
-        if trial.status == TrialStatus.RUNNING:
-            self._record_values(trial)
-            self.ongoing_trials[tuner_id] = trial
-            self.trials[trial_id] = trial
-            self.start_order.append(trial_id)
-            self._save_trial(trial)
-            self.save()
-            self._display.on_trial_begin(trial)
-        if trial.status == TrialStatus.STOPPED:
-            self.tuner_ids.discard(tuner_id)
-        return trial
+        return kt_adapter.create_trial(self, tuner_id, self._next_trial_id)
 
     def _next_trial_id(self) -> str:
         numbers = {int(t) for t in self.trials if str(t).isdigit()}
@@ -132,21 +100,11 @@ class _SafeStateMixin:
         number = next(n for n in itertools.count() if n not in numbers)
         return f"{number:0{width}d}"
 
-    def _check_consecutive_failures(self):
+    def check_consecutive_failures(self):
         """Keras Tuner's stop after ``max_consecutive_failed_trials`` failed trials in a row,
         counting only trials that ended in this run: the failed trials of an earlier run are
         final and kept, but do not stop a rerun before it tried the rest."""
-        earlier = getattr(self, "_ended_before", set())
-        in_a_row = 0
-        for trial_id in self.end_order:
-            if trial_id in earlier:
-                continue
-            trial = self.trials[trial_id]
-            in_a_row = in_a_row + 1 if trial.status == TrialStatus.FAILED else 0
-            if in_a_row == self.max_consecutive_failed_trials:
-                raise RuntimeError("Number of consecutive failures exceeded the limit of "
-                                   f"{self.max_consecutive_failed_trials}.\n"
-                                   + (trial.message or ""))
+        kt_adapter.check_consecutive_failures(self, skip=getattr(self, "zoo_ended_before", ()))
 
 
 class GridOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin, kt.Oracle):
@@ -166,9 +124,9 @@ class GridOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin, kt.Orac
 
     def populate_space(self, trial_id):
         for values in self._grid:
-            if not self._duplicate(values):
+            if not kt_adapter.is_duplicate(self, values):
                 return {"status": TrialStatus.RUNNING, "values": dict(values)}
-        if self.ongoing_trials:
+        if kt_adapter.ongoing(self):
             return {"status": TrialStatus.IDLE, "values": None}
         return {"status": TrialStatus.STOPPED, "values": None}
 
@@ -274,7 +232,7 @@ class ZooTuner(BaseTuner):
             # Keras Tuner reloads only when this tuner id's own file exists; a search started in
             # another mode (single process vs workers), or whose tuner file is gone, must still
             # resume from the oracle's file or, without one, from the trial folders.
-            if (not self._reloaded and not self._is_worker() and not overwrite
+            if (not self._reloaded and not kt_adapter.is_worker(self) and not overwrite
                     and _has_state(self.project_dir)):
                 self.oracle.reload()
 
@@ -289,51 +247,54 @@ class ZooTuner(BaseTuner):
                 :mod:`~keras_zoo.tuning.recovery`).
         """
         self._reloaded = True
-        if not self._is_worker():
+        if not kt_adapter.is_worker(self):
             self.oracle.reload()
 
     def save(self):
-        if not self._is_worker():
+        if not kt_adapter.is_worker(self):
             self.oracle.save()
-        atomic_write_json(self._get_tuner_fname(), self.get_state())
+        atomic_write_json(kt_adapter.tuner_file(self), self.get_state())
 
     # --- the search loop (Keras Tuner's, with a pause while the oracle is idle) ---------------
 
     def search(self, *fit_args, **fit_kwargs):
-        from keras_tuner.engine import base_tuner
-
-        if not self._is_worker():
+        """Keras Tuner's search loop, over its public hooks, waiting 0.2 s while the oracle has
+        no trial to give and ending when :attr:`should_retire` says so; in Keras Tuner's chief
+        (``KERASTUNER_TUNER_ID=chief``), Keras Tuner's own ``search`` (it serves the oracle)."""
+        worker = kt_adapter.is_worker(self)
+        if not worker:
             self.oracle.verbose = 0  # Keras Tuner's own per-trial printout; we log instead
-        if self._is_worker() or not _has_chief():
-            self.on_search_begin()
-            while True:
-                self.pre_create_trial()
-                trial = self.oracle.create_trial(self.tuner_id)
-                if trial.status == TrialStatus.STOPPED:
-                    break
-                if trial.status == TrialStatus.IDLE:  # others' trials run: ask again shortly
-                    time.sleep(0.2)
-                    continue
-                self.on_trial_begin(trial)
-                self._try_run_and_update_trial(trial, *fit_args, **fit_kwargs)
-                self.on_trial_end(trial)
-                if self.should_retire is not None and self.should_retire():
-                    self.retired = True  # a worker process replaced by a fresh one
-                    break
-            self.on_search_end()
+        if kt_adapter.has_chief() and not worker:
+            super().search(*fit_args, **fit_kwargs)  # the chief: serve the oracle
             return
-        base_tuner.BaseTuner.search(self, *fit_args, **fit_kwargs)  # the chief: serve the oracle
+        self.on_search_begin()
+        while True:
+            self.pre_create_trial()
+            trial = self.oracle.create_trial(self.tuner_id)
+            if trial.status == TrialStatus.STOPPED:
+                break
+            if trial.status == TrialStatus.IDLE:  # others' trials run: ask again shortly
+                time.sleep(0.2)
+                continue
+            self.on_trial_begin(trial)
+            self._run_one(trial, *fit_args, **fit_kwargs)
+            self.on_trial_end(trial)
+            if self.should_retire is not None and self.should_retire():
+                self.retired = True  # a worker process replaced by a fresh one
+                break
+        self.on_search_end()
 
     should_retire: Callable[[], bool] | None = None
     """Asked after each trial; ``True`` ends this tuner's loop (a worker that retires)."""
     retired = False
 
-    def _try_run_and_update_trial(self, trial, *fit_args, **fit_kwargs):
-        """Keras Tuner's, without printing the traceback (its ``config.DEBUG`` is on by
-        default): a failed trial is one line of the progress output, its traceback is in its
-        ``result.json``, and ``trial.message`` is the one-line error."""
+    def _run_one(self, trial, *fit_args, **fit_kwargs):
+        """Run ``trial`` and report it, setting its status, as Keras Tuner's loop does, without
+        printing the traceback (its ``config.DEBUG`` is on by default): a failed trial is one
+        line of the progress output, its traceback is in its ``result.json``, and
+        ``trial.message`` is the one-line error."""
         try:
-            self._run_and_update_trial(trial, *fit_args, **fit_kwargs)
+            self._run_and_report(trial, *fit_args, **fit_kwargs)
             trial.status = TrialStatus.COMPLETED
         except kt.errors.FatalError:
             raise
@@ -342,15 +303,18 @@ class ZooTuner(BaseTuner):
             trial.status = TrialStatus.FAILED if failed else TrialStatus.INVALID
             trial.message = str(err) if failed else f"{type(err).__name__}: {err}"
 
-    def _run_and_update_trial(self, trial, *fit_args, **fit_kwargs):
-        """Keras Tuner's, with a full disk made fatal: Keras Tuner would record the trial as
-        failed and go on; here the search stops (:class:`DiskFull`) and the trial, which has no
-        result, runs again on resume."""
+    def _run_and_report(self, trial, *fit_args, **fit_kwargs):
+        """Run the trial and report its metrics to the oracle (``update_trial``), with a full
+        disk made fatal: Keras Tuner would record the trial as failed and go on; here the
+        search stops (:class:`DiskFull`) and the trial, which has no result, runs again on
+        resume. With a pruner, the oracle already holds the objective by epoch; it scores the
+        trial from its ``result.json`` (:mod:`~keras_zoo.tuning.pruning`)."""
         try:
-            if self.job.pruner:  # the oracle holds the objective by epoch; it scores the trial
-                self.run_trial(trial, *fit_args, **fit_kwargs)  # from result.json (pruning.py)
-                return None
-            return super()._run_and_update_trial(trial, *fit_args, **fit_kwargs)
+            metrics = self.run_trial(trial, *fit_args, **fit_kwargs)
+            name = self.oracle.objective.name
+            if not self.job.pruner and not self.oracle.get_trial(
+                    trial.trial_id).metrics.exists(name):  # as Keras Tuner: reported once
+                self.oracle.update_trial(trial.trial_id, metrics, step=0)
         except kt.errors.FatalError:
             raise
         except Exception as err:
@@ -425,10 +389,6 @@ def _has_state(project_dir: str) -> bool:
     """Whether a previous run left an oracle file or trial folders to resume from."""
     return os.path.exists(os.path.join(project_dir, recovery.ORACLE_STATE)) or any(
         name.startswith("trial_") for name in os.listdir(project_dir))
-
-
-def _has_chief() -> bool:
-    return "KERASTUNER_ORACLE_IP" in os.environ
 
 
 def _hyperband_extra(tuner: ZooTuner, trial) -> dict[str, Any]:

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import logging
 import os
 import pickle
@@ -37,7 +38,8 @@ EXIT_DONE, EXIT_RETIRED, EXIT_ORPHANED, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 75
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m keras_zoo.tuning.worker")
-    parser.add_argument("directory")
+    parser.add_argument("directory", nargs="?",
+                        help="the search directory (or given on its input by the search)")
     args = parser.parse_args(argv)
     exit_with_parent()
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # its log
@@ -54,9 +56,10 @@ def main(argv: list[str] | None = None) -> int:
     from keras_zoo.tuning.directory import JOB_FILE, PROJECT
     from keras_zoo.tuning.tuner import ZooTuner, make_oracle
 
-    if sys.stdin.readline().strip() != "go":
+    directory = _wait_for_start(args.directory)
+    if directory is None:
         return EXIT_DONE  # a successor (or a process started early) that is not needed
-    with open(os.path.join(args.directory, JOB_FILE), "rb") as handle:
+    with open(os.path.join(directory, JOB_FILE), "rb") as handle:
         job = pickle.load(handle)  # written by the search process on this machine
     reported = os.environ.get("KERAS_ZOO_WORKER_DEVICE", "/CPU:0")
     local = "/GPU:0" if reported.startswith("/GPU") else "/CPU:0"
@@ -74,9 +77,10 @@ def main(argv: list[str] | None = None) -> int:
     def scope():
         return tf.device(local)
 
-    tuner = ZooTuner(oracle, job, directory=args.directory, project_name=PROJECT,
+    tuner = ZooTuner(oracle, job, directory=directory, project_name=PROJECT,
                      device=reported, scope=scope)
-    address = f"{os.environ['KERASTUNER_ORACLE_IP']}:{os.environ['KERASTUNER_ORACLE_PORT']}"
+    address = (f"{os.environ[kt_adapter.ORACLE_IP_ENV]}:"
+               f"{os.environ[kt_adapter.ORACLE_PORT_ENV]}")
     ids = {"worker": tuner.tuner_id, "session": os.environ.get("KERAS_ZOO_SESSION", "")}
     kt_adapter.use_channel(tuner.oracle, wire.credentials_channel(
         address, wire.read_token(), ids, timeout=3600.0))  # it exits with its parent anyway
@@ -95,6 +99,27 @@ def main(argv: list[str] | None = None) -> int:
         log.warning("worker %d stops: the disk is full (%s)", os.getpid(), err)
         return EXIT_DISK_FULL  # the search stops; the trial has no result and runs again
     return EXIT_RETIRED if tuner.retired else EXIT_DONE
+
+
+def _wait_for_start(directory: str | None) -> str | None:
+    """Wait for the line that starts this process: ``go`` (its settings are in its environment
+    and arguments), or a JSON object (a process started before the search knew them: its
+    directory, its environment and its log file, where its output goes from now on). Returns
+    the search directory; ``None`` at end of input (not needed)."""
+    line = sys.stdin.readline().strip()
+    if line == "go":
+        return directory
+    if not line.startswith("{"):
+        return None
+    settings = json.loads(line)
+    os.environ.update(settings.get("env") or {})
+    if settings.get("log"):
+        fd = os.open(settings["log"], os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+        sys.stdout.flush()
+        os.dup2(fd, 1)
+        os.dup2(fd, 2)
+        os.close(fd)
+    return settings["directory"]
 
 
 def _retirement(trials: float | None, memory_mb: float | None) -> Callable[[], bool]:

@@ -10,6 +10,7 @@ import threading
 import keras_tuner as kt
 from keras_tuner.engine.trial import TrialStatus
 
+from keras_zoo.tuning import kt_adapter
 from keras_zoo.tuning.space import Space
 from keras_zoo.tuning.tuner import make_oracle
 
@@ -18,7 +19,7 @@ def _oracle(tmp_path, failures=3):
     space = Space.parse({"learning_rate": [0.01, 0.02, 0.03]}, "grid")
     oracle = make_oracle("grid", space, kt.Objective("val_accuracy", "max"), max_trials=None,
                          seed=0, max_epochs=1, max_consecutive_failures=failures)
-    oracle._set_project_dir(str(tmp_path), "trials")
+    kt_adapter.set_project_dir(oracle, str(tmp_path), "trials")
     oracle.serving = True
     return oracle
 
@@ -49,7 +50,7 @@ def test_a_lost_trial_is_queued_then_failed_when_the_supervisor_gives_up(tmp_pat
     assert oracle.release_worker("worker1", lambda t: "took down 2 workers") == (
         trial.trial_id, "failed")
     assert oracle.trials[trial.trial_id].status == TrialStatus.FAILED
-    assert oracle.queued_trials() == [] and not oracle.ongoing_trials
+    assert oracle.queued_trials() == [] and not kt_adapter.ongoing(oracle)
 
 
 def test_a_late_end_of_a_queued_trial_takes_it_off_the_queue(tmp_path):

@@ -137,7 +137,7 @@ def test_calls_without_the_right_token_are_refused_and_change_nothing(tmp_path):
     space = Space.parse({"units": [1, 2, 3]}, "grid")
     oracle = make_oracle("grid", space, kt.Objective("val_loss", "min"), max_trials=None,
                          seed=0, max_epochs=1, max_consecutive_failures=3)
-    oracle._set_project_dir(str(tmp_path), "trials")  # where Keras Tuner's tuner puts it
+    kt_adapter.set_project_dir(oracle, str(tmp_path), "trials")  # as Keras Tuner's tuner does
     oracle.serving = True
     gate = wire.Gate("right-token", "session-1")
     server, port = kt_adapter.serve(oracle, "127.0.0.1", 0, interceptors=(gate.interceptor,))
@@ -154,7 +154,7 @@ def test_calls_without_the_right_token_are_refused_and_change_nothing(tmp_path):
             with pytest.raises(grpc.RpcError) as refused:
                 create(token)
             assert refused.value.code() == grpc.StatusCode.UNAUTHENTICATED
-        assert oracle.trials == {} and oracle.ongoing_trials == {}  # nothing changed
+        assert oracle.trials == {} and kt_adapter.ongoing(oracle) == {}  # nothing changed
         with pytest.raises(grpc.RpcError) as stale:  # a worker of a chief that restarted
             create("right-token", session="session-0")
         assert stale.value.code() == grpc.StatusCode.FAILED_PRECONDITION
