@@ -55,6 +55,10 @@ def add_worker_parser(sub: Any) -> None:
     p.add_argument("--work-dir", dest="work_dir", metavar="DIR",
                    help="where trials train before their results go to the chief (default: a "
                         "temporary folder, deleted at the end)")
+    p.add_argument("--allow-import", action="append", default=[], dest="allow_imports",
+                   metavar="MODULE",
+                   help="a module or package whose functions the chief may name as the factory "
+                        "(repeatable); by default a worker runs registered zoo models only")
     p.add_argument("--reconnect-timeout", type=float, default=60.0, dest="reconnect_timeout",
                    metavar="S", help="seconds to wait for a chief that cannot be reached (not "
                                      "started yet, restarting) before giving up (default 60)")
@@ -66,5 +70,5 @@ def cmd_worker(args: argparse.Namespace) -> int:
 
     devices = args.devices if not args.devices or len(args.devices) > 1 else args.devices[0]
     work(args.address, token_file=args.token_file, devices=devices, work_dir=args.work_dir,
-         reconnect_timeout=args.reconnect_timeout)
+         reconnect_timeout=args.reconnect_timeout, allow_imports=args.allow_imports)
     return 0

@@ -59,6 +59,10 @@ class ServedOracleMixin:
     """The first error the oracle met while serving (the search stops with it)."""
     exhausted = False
     """Set once the oracle told a worker that no trial is left."""
+    require_results = False
+    """Set while workers on other machines may report: a trial ends only once its
+    ``result.json`` is in the search directory (a late ``end_trial`` of a worker that was
+    released, whose result was refused, is ignored: the trial's new worker ends it)."""
 
     def _guarded(self, call: Callable[..., Any], *args: Any) -> Any:
         if not self.serving:
@@ -89,8 +93,29 @@ class ServedOracleMixin:
 
     @kt.synchronized
     def end_trial(self, trial):
+        if self.require_results and trial.trial_id in kt_adapter.end_order(self):
+            return  # ended already (by the worker it was handed to after a release)
+        if self.require_results and not recovery.final_result(read_json(os.path.join(
+                kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))):
+            log.warning("Ignored the end of trial %s: its result was not taken (its worker was "
+                        "released); it ends with the worker that runs it now.", trial.trial_id)
+            return
         kt_adapter.unqueue(self, trial.trial_id)  # its worker was seen dead, yet it ended
         self._guarded(super().end_trial, trial)
+
+    @kt.synchronized
+    def accept_result(self, worker: str, trial_id: str, write: Callable[[], str | None]
+                      ) -> str | None:
+        """Let a remote worker's result of ``trial_id`` be written (``write()``, under the
+        oracle's lock, so that no release comes in between) only if the trial is that worker's;
+        returns why it was refused, or ``None``."""
+        trial = kt_adapter.ongoing(self).get(worker)
+        if trial is None or trial.trial_id != trial_id:
+            return "not this worker's trial (it was released)"
+        try:
+            return write()
+        except OSError as err:
+            return f"the chief could not write it: {err}"
 
     @kt.synchronized
     def release_worker(self, tuner_id: str,
@@ -107,8 +132,8 @@ class ServedOracleMixin:
         if recovery.final_result(record):  # finished before the worker died: never rerun
             recovery.mark_done(self, trial, record)
             kt_adapter.record_ended(self, trial.trial_id)
-            kt_adapter.save_trial(self, trial)
-            self.save()
+            self._guarded(kt_adapter.save_trial, self, trial)  # an error: recorded, not held
+            self._guarded(self.save)
             return trial.trial_id, "done"
         message = give_up(trial) if give_up is not None else None
         if message:
@@ -116,8 +141,9 @@ class ServedOracleMixin:
             kt_adapter.ongoing(self)[tuner_id] = trial  # end_trial pops it again
             self._guarded(super().end_trial, trial)
             return trial.trial_id, "failed"
+        trial.metrics = type(trial.metrics)()  # its rerun reports its epochs afresh (pruning)
         kt_adapter.queue_retry(self, trial.trial_id)
-        self.save()
+        self._guarded(self.save)
         return trial.trial_id, "queued"
 
     def queued_trials(self) -> list[str]:

@@ -93,8 +93,8 @@ def search(
             (``--pruner``; see :mod:`keras_zoo.tuning.pruning`): ``"median"`` stops a trial
             whose score at epoch k is worse than the median of the other trials' scores at
             epoch k, after a warm-up of 5 epochs and once 5 other trials reached epoch k;
-            ``"asha"`` (asynchronous successive halving) keeps, at 4, 12, 36 ... epochs, only
-            the best third of the trials that reached that epoch. Other settings: a
+            ``"asha"`` (asynchronous successive halving) keeps, at 4, 16, 64 ... epochs, only
+            the best quarter of the trials that reached that epoch. Other settings: a
             ``MedianPruner(warmup_epochs=..., warmup_trials=...)`` or
             ``AshaPruner(min_epochs=..., reduction_factor=...)``. ``None`` (default): no
             pruning. A pruned trial is recorded with status ``"pruned"``, the epoch it stopped
@@ -126,7 +126,7 @@ def search(
             variable). Required to serve on an address other than 127.0.0.1; on 127.0.0.1
             without one, a random token is written to ``<directory>/.keras-zoo-token``.
         train: With ``serve``: whether this machine also runs ``workers`` worker processes
-            (default 1); ``False`` (``--no-train``): it only serves.
+            (default: one per device); ``False`` (``--no-train``): it only serves.
         worker_timeout: With ``serve``: seconds without a heartbeat (sent every 5 s) after
             which a remote worker counts as gone and its trial runs on another worker.
         resume: Continue a search interrupted or stopped in the same directory: a trial is

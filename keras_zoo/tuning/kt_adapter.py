@@ -4,8 +4,8 @@ keras-zoo builds on Keras Tuner's engine (its oracles, its chief/worker protocol
 bookkeeping). The rest of :mod:`keras_zoo.tuning` uses Keras Tuner's public API only: the
 extension points ``Oracle.populate_space`` (the grid), ``Oracle.update_trial`` (pruning: the
 answer's status ``STOPPED``), ``Oracle.score_trial`` (a pruned trial's score), the public
-methods ``Oracle.create_trial``/``update_trial``/``end_trial``/``save``/``reload`` overridden
-under ``keras_tuner.synchronized``, ``BaseTuner.run_trial`` (a trial is a
+methods ``Oracle.create_trial``/``update_trial``/``end_trial`` overridden under
+``keras_tuner.synchronized`` and ``save``/``reload`` overridden, ``BaseTuner.run_trial`` (a trial is a
 :class:`~keras_zoo.tuning.trial.TrialJob` run) and the ``BaseTuner`` hooks ``on_search_begin``,
 ``pre_create_trial``, ``on_trial_begin``, ``on_trial_end``, ``on_search_end`` (the tuner's own
 search loop), the ``keras_tuner.engine`` modules (``Trial``, ``TrialStatus``, ``BaseTuner``: Keras

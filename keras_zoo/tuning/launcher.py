@@ -252,6 +252,7 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
                          device="chief", scope=contextlib.nullcontext)
     oracle = chief.oracle
     oracle.verbose = 0
+    oracle.require_results = serve.remote
     gate = wire.Gate(wire.chief_token(serve.host, serve.token, directory) if serve.remote
                      else (serve.token or secrets.token_hex(16)), secrets.token_hex(8))
     service = None
@@ -272,13 +273,14 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
         if service is not None:
             _announce(serve, port, directory)
         pool = Pool(job, oracle, directory, placement, n_workers, recycle,
-                     f"{serve.local_host}:{port}", gate, service, serve.worker_timeout)
+                     wire.join_address(serve.local_host, port), gate, service,
+                     serve.worker_timeout)
         try:
             pool.run(early if early is not None else [])
         finally:
             pool.stop()
     finally:
-        oracle.serving = False
+        oracle.serving = oracle.require_results = False
         if server is not None:
             server.stop(0).wait()
         with contextlib.suppress(OSError):

@@ -79,6 +79,8 @@ class Pool:
         """Run the search's worker processes until it is done; ``early`` holds processes
         started ahead (:func:`~keras_zoo.tuning.launcher.prestart`): CPU slots take them."""
         early = early if early is not None else []
+        if not self.slots and self.service is not None:
+            self._probe()
         for slot in self.slots:
             proc = early.pop() if early and not slot.device.startswith("/GPU") else None
             if proc is not None and self.adopt(slot, proc):
@@ -99,6 +101,14 @@ class Pool:
             time.sleep(0.1)
         if self.service is not None:
             self._linger()
+
+    def _probe(self) -> None:
+        """With no local worker (``--no-train``): ask the oracle for a trial once, so that a
+        search with nothing left (resumed after it finished) ends at once instead of waiting
+        for a worker to ask; a trial it hands out goes to the queue for the first worker."""
+        trial = self.oracle.create_trial("keras-zoo-probe")
+        if trial.status == "RUNNING":
+            self.oracle.release_worker("keras-zoo-probe")
 
     def _finished(self) -> bool:
         if not all(slot.done for slot in self.slots):

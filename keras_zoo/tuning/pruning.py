@@ -152,12 +152,12 @@ class AshaPruner(Pruner):
     Args:
         min_epochs: The first rung: no trial stops before this many epochs.
         reduction_factor: The ratio between rungs, and the fraction (its inverse) that continues
-            at each.
+            at each. 4 by default, as in Ray Tune's ASHA and Optuna's successive halving.
     """
 
     name = "asha"
 
-    def __init__(self, min_epochs: int = 4, reduction_factor: int = 3):
+    def __init__(self, min_epochs: int = 4, reduction_factor: int = 4):
         super().__init__()
         self.min_epochs = _positive("min_epochs", min_epochs)
         self.reduction_factor = _positive("reduction_factor", reduction_factor, least=2)

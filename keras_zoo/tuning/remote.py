@@ -43,11 +43,16 @@ log = logging.getLogger(__name__)
 
 HEARTBEAT_S = 5.0
 """Seconds between a worker's heartbeats (less when ``worker_timeout`` is short)."""
-EXIT_REJOIN, EXIT_REFUSED, EXIT_CHIEF_LOST = 76, 77, 69
-"""A joining worker process's exit statuses: the chief restarted (join again), the token was
-refused, the chief could not be reached for ``reconnect_timeout`` seconds."""
+EXIT_REJOIN, EXIT_REFUSED, EXIT_CHIEF_LOST, EXIT_BAD_JOB, EXIT_RETIRED = 76, 77, 69, 78, 75
+"""A joining worker process's exit statuses: the chief restarted or released it (join again),
+the token was refused (or the server did not know it), the chief could not be reached for
+``reconnect_timeout`` seconds, a job this machine cannot or may not run, retired after its
+share of trials (a fresh process joins)."""
 MAX_REJOINS = 20
-_SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+"""Rejoins in a row (without a process that ran a while) before a worker gives up."""
+SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
+"""What a trial, worker or search id may look like (they become folder names)."""
+_SETTLED_S = 120.0
 
 
 class WorkerError(RuntimeError):
@@ -90,12 +95,13 @@ class ChiefService:
         info, _ = wire.unpack(request)
         host = re.sub(r"[^A-Za-z0-9_.-]", "-", str(info.get("host") or "worker"))[:40]
         worker = f"{host}-{next(self._numbers)}"
-        with self._lock:
+        with self.gate.lock:  # counted from now; its heartbeats start before it reads the job
             self.remote.add(worker)
             self.gate.last_seen[worker] = time.monotonic()
         log.info("Worker %s joined (pid %s, device %s)", worker, info.get("pid"),
                  info.get("device"))
         return wire.pack({"worker": worker, "session": self.gate.session,
+                          "proof": wire.proof(self.gate.token, str(info.get("nonce", ""))),
                           "heartbeat_s": self.heartbeat_s, "job": self.header}, self.payload)
 
     def heartbeat(self, request: bytes, context: Any) -> bytes:
@@ -111,16 +117,18 @@ class ChiefService:
         from keras_zoo.tuning.tuner import WEIGHTS_FILE, drop_worse_models
 
         info, payload = wire.unpack(request)
+        worker = dict(context.invocation_metadata() or ()).get(wire.WORKER_KEY, "")
         trial_id, record = str(info.get("trial_id")), info.get("record")
-        if not _SAFE_ID.match(trial_id) or not isinstance(record, dict):
+        if not SAFE_ID.match(trial_id) or not isinstance(record, dict):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"bad trial id {trial_id!r}")
         if record.get("search_id") != self.job.search_id or trial_id not in self.oracle.trials:
             return wire.pack({"accepted": False, "reason": "not a trial of this search"})
         trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")
         result_path = os.path.join(trial_dir, RESULT_FILE)
-        with self._lock:
+
+        def write() -> str | None:  # under the oracle's lock, as the release of a worker is
             if recovery.final_result(read_json(result_path)):
-                return wire.pack({"accepted": False, "reason": "already done"})
+                return "already done"
             os.makedirs(trial_dir, exist_ok=True)
             model_size, weights_size = int(info.get("model_size", 0)), int(
                 info.get("weights_size", 0))
@@ -133,6 +141,11 @@ class ChiefService:
             if model_size and self.job.keep_models == "best":
                 drop_worse_models(self.project_dir, os.path.join(trial_dir, MODEL_FILE),
                                   record.get("score"), self.job)
+            return None
+
+        refused = self.oracle.accept_result(worker, trial_id, write)
+        if refused:
+            return wire.pack({"accepted": False, "reason": refused})
         return wire.pack({"accepted": True})
 
     def get_file(self, request: bytes, context: Any) -> bytes:
@@ -143,7 +156,7 @@ class ChiefService:
         info, _ = wire.unpack(request)
         trial_id = str(info.get("trial_id"))
         path = os.path.join(self.project_dir, f"trial_{trial_id}", WEIGHTS_FILE)
-        if not _SAFE_ID.match(trial_id) or not os.path.exists(path):
+        if not SAFE_ID.match(trial_id) or not os.path.exists(path):
             context.abort(grpc.StatusCode.NOT_FOUND, f"no weights for trial {trial_id!r}")
         with open(path, "rb") as handle:
             return wire.pack({}, handle.read())
@@ -152,7 +165,7 @@ class ChiefService:
         """Remote workers not heard from for ``timeout`` seconds; they are released (refused
         from now on) and returned once."""
         now = time.monotonic()
-        with self._lock:
+        with self.gate.lock:
             gone = [w for w in self.remote
                     if w not in self.gate.released
                     and now - self.gate.last_seen.get(w, now) > timeout]
@@ -162,8 +175,9 @@ class ChiefService:
     def live(self, within: float) -> int:
         """Remote workers heard from in the last ``within`` seconds."""
         now = time.monotonic()
-        return sum(1 for w in self.remote if w not in self.gate.released
-                   and now - self.gate.last_seen.get(w, 0.0) <= within)
+        with self.gate.lock:
+            return sum(1 for w in self.remote if w not in self.gate.released
+                       and now - self.gate.last_seen.get(w, 0.0) <= within)
 
 
 # === The worker's side ===
@@ -179,12 +193,15 @@ def _failure(code: int, address: str, reconnect_timeout: float) -> str:
                 "stopped.")
     if code == EXIT_REJOIN:
         return f"The chief at {address} restarted more than {MAX_REJOINS} times; giving up."
+    if code == EXIT_BAD_JOB:
+        return ("The search's job cannot run on this machine (see the message above); the "
+                "worker stopped.")
     return f"Worker processes kept crashing (last status {code}); see the messages above."
 
 
 def work(address: str, *, token: str | None = None, token_file: str | None = None,
          devices: str | Sequence[str] | None = None, work_dir: str | None = None,
-         reconnect_timeout: float = 60.0) -> None:
+         reconnect_timeout: float = 60.0, allow_imports: Sequence[str] = ()) -> None:
     """Join the search served at ``address`` and run its trials until it is done.
 
     Args:
@@ -198,6 +215,11 @@ def work(address: str, *, token: str | None = None, token_file: str | None = Non
             temporary folder, deleted at the end). Nothing in it is needed afterwards.
         reconnect_timeout: Seconds a worker waits for a chief it cannot reach (one not started
             yet, or restarting) before it gives up.
+        allow_imports: Modules (or packages) whose functions the chief may name as the factory
+            (``--allow-import mypkg``). A worker runs a registered zoo model by default and
+            imports nothing else the chief names: a search's job names code to run, and the
+            worker decides which code it trusts. The server must also prove it knows the token
+            before anything it sends is used.
 
     Raises:
         WorkerError: The chief refused the token, could not be reached, or the worker processes
@@ -213,8 +235,10 @@ def work(address: str, *, token: str | None = None, token_file: str | None = Non
     temporary = work_dir is None
     root = tempfile.mkdtemp(prefix="keras-zoo-worker-") if temporary else work_dir
     os.makedirs(root, exist_ok=True)
+    modules = [allow_imports] if isinstance(allow_imports, str) else list(allow_imports)
     try:
-        _supervise(f"{host}:{port}", token, targets, root, float(reconnect_timeout))
+        _supervise(wire.join_address(host, port), token, targets, root,
+                   float(reconnect_timeout), modules)
     finally:
         if temporary:
             shutil.rmtree(root, ignore_errors=True)
@@ -238,16 +262,37 @@ def _devices(devices: str | Sequence[str] | None) -> list[str | None]:
     return out or [None]
 
 
+def _again(code: int, i: int, rejoins: list[int], crashes: list[int]) -> bool:
+    """Whether worker process ``i``, which exited with ``code``, is started again."""
+    if code == EXIT_RETIRED:
+        return True
+    if code == EXIT_REJOIN:
+        rejoins[i] += 1
+        return rejoins[i] <= MAX_REJOINS
+    if code in (0, EXIT_REFUSED, EXIT_CHIEF_LOST, EXIT_BAD_JOB):
+        return False
+    crashes[i] += 1  # killed or crashed: its trial runs again (the chief releases it)
+    if crashes[i] > 2:
+        return False
+    log.warning("A worker process exited with status %s; starting another.", code)
+    return True
+
+
 def _supervise(address: str, token: str | None, targets: list[str | None], root: str,
-               reconnect_timeout: float) -> None:
+               reconnect_timeout: float, allow_imports: list[str]) -> None:
     procs: dict[int, subprocess.Popen] = {}
+    started = [0.0] * len(targets)
     rejoins = [0] * len(targets)
     crashes = [0] * len(targets)
     errors: list[str] = []
 
     def spawn(i: int) -> subprocess.Popen:
+        if time.monotonic() - started[i] > _SETTLED_S:  # the last one ran a while: a new count
+            rejoins[i] = crashes[i] = 0
+        started[i] = time.monotonic()
         env = {**os.environ, "KERAS_ZOO_PARENT_PID": str(os.getpid()),
-               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+               wire.ALLOW_ENV: ",".join(allow_imports)}
         env[wire.TOKEN_ENV] = token or ""
         if targets[i] is not None:
             env["CUDA_VISIBLE_DEVICES"] = targets[i]
@@ -264,16 +309,7 @@ def _supervise(address: str, token: str | None, targets: list[str | None], root:
                 if code is None:
                     continue
                 del procs[i]
-                again = code == EXIT_REJOIN and rejoins[i] < MAX_REJOINS
-                crashed = code not in (0, EXIT_REJOIN, EXIT_REFUSED, EXIT_CHIEF_LOST)
-                if again:
-                    rejoins[i] += 1
-                elif crashed and crashes[i] < 2:  # its trial runs again (the chief releases it)
-                    crashes[i] += 1
-                    log.warning("A worker process exited with status %s; starting another.",
-                                code)
-                    again = True
-                if again:
+                if _again(code, i, rejoins, crashes):
                     procs[i] = spawn(i)
                 elif code:
                     errors.append(_failure(code, address, reconnect_timeout))

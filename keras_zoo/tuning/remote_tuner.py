@@ -14,6 +14,7 @@ import argparse
 import contextlib
 import logging
 import os
+import secrets
 import socket
 import sys
 import threading
@@ -25,16 +26,18 @@ import keras_tuner as kt
 
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning import kt_adapter, wire
-from keras_zoo.tuning.remote import EXIT_CHIEF_LOST, EXIT_REFUSED, EXIT_REJOIN
+from keras_zoo.tuning.remote import (
+    EXIT_BAD_JOB,
+    EXIT_CHIEF_LOST,
+    EXIT_REFUSED,
+    EXIT_REJOIN,
+    EXIT_RETIRED,
+    SAFE_ID,
+)
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialJob
-from keras_zoo.tuning.tuner import WEIGHTS_FILE, ZooTuner, make_oracle
+from keras_zoo.tuning.tuner import WEIGHTS_FILE, ChiefUnreachable, ZooTuner, make_oracle
 
 log = logging.getLogger(__name__)
-
-
-class ChiefUnreachable(kt.errors.FatalError):
-    """A result could not be sent to the chief: the worker stops (its ``__cause__`` is the
-    gRPC error), and the trial runs again at the chief."""
 
 
 class RemoteTuner(ZooTuner):
@@ -42,19 +45,22 @@ class RemoteTuner(ZooTuner):
     model file when kept, Hyperband's weights) are sent to the chief after each trial, and which
     fetches from the chief the weights a Hyperband trial continues from."""
 
-    def __init__(self, *args: Any, channel: Any, **kwargs: Any):
+    def __init__(self, *args: Any, channel: Any, timeout: float = 60.0, **kwargs: Any):
         super().__init__(*args, **kwargs)
         kt_adapter.use_channel(self.oracle, channel)
         self._put = channel.unary_unary(f"/{wire.SERVICE}/PutResult")
         self._get = channel.unary_unary(f"/{wire.SERVICE}/GetFile")
+        self._timeout = timeout  # a chief restarting is waited for this long
 
     def run_trial(self, trial, *args, **kwargs):
-        self._fetch_weights(trial)
+        if not SAFE_ID.match(str(trial.trial_id)):
+            raise kt.errors.FatalError(f"the chief sent a bad trial id {trial.trial_id!r}")
         trial_dir = self.get_trial_dir(trial.trial_id)
         result = os.path.join(trial_dir, RESULT_FILE)
         with contextlib.suppress(FileNotFoundError):  # a rerun here: not the old result
             os.remove(result)
         try:
+            self._fetch_weights(trial, result)
             return super().run_trial(trial, *args, **kwargs)
         finally:
             if os.path.exists(result):
@@ -77,40 +83,66 @@ class RemoteTuner(ZooTuner):
         header = {"trial_id": trial_id, "record": record, "model_size": len(blobs[0]),
                   "weights_size": len(blobs[1])}
         try:
-            self._put(wire.pack(header, blobs[0] + blobs[1]))
+            reply, _ = wire.unpack(self._put(wire.pack(header, blobs[0] + blobs[1]),
+                                             wait_for_ready=True, timeout=self._timeout))
         except grpc.RpcError as err:
             raise ChiefUnreachable(f"cannot send trial {trial_id}'s result to the chief: "
                                    f"{err.details()}") from err
+        if not reply.get("accepted"):
+            log.info("the chief did not take trial %s's result (%s)", trial_id,
+                     reply.get("reason"))
         with contextlib.suppress(OSError):  # the chief keeps the model; weights stay for Hyperband
             os.remove(files[0])
 
-    def _fetch_weights(self, trial) -> None:
+    def _fetch_weights(self, trial, result: str) -> None:
+        """Fetch from the chief the weights a Hyperband trial continues from (trained by
+        another worker); without them the trial is recorded as failed (Keras Tuner too fails a
+        trial whose weights it cannot load), never trained from scratch for fewer epochs."""
         import grpc
 
-        previous = trial.hyperparameters.values.get("tuner/trial_id")
+        previous = str(trial.hyperparameters.values.get("tuner/trial_id") or "")
         if not previous:
             return
         path = os.path.join(self.get_trial_dir(previous), WEIGHTS_FILE)
         if os.path.exists(path):
             return
         try:
-            _, payload = wire.unpack(self._get(wire.pack({"trial_id": previous})))
-        except grpc.RpcError:
-            return  # trained from scratch, as Keras Tuner does without the weights
+            _, payload = wire.unpack(self._get(wire.pack({"trial_id": previous}),
+                                               wait_for_ready=True, timeout=self._timeout))
+        except grpc.RpcError as err:
+            if err.code() != grpc.StatusCode.NOT_FOUND:
+                raise ChiefUnreachable(f"cannot fetch trial {previous}'s weights: "
+                                       f"{err.details()}") from err
+            message = (f"the weights of trial {previous}, which this Hyperband trial continues, "
+                       "are not on the chief")
+            self._record_failed(trial, result, message)
+            raise kt.errors.FailedTrialError(message) from err
         os.makedirs(os.path.dirname(path), exist_ok=True)
         with open(path, "wb") as handle:
             handle.write(payload)
 
+    def _record_failed(self, trial, result: str, message: str) -> None:
+        from keras_zoo.base import atomic_write_json
+        from keras_zoo.tuning.space import jsonable
+
+        values = {k: v for k, v in trial.hyperparameters.values.items()
+                  if not k.startswith("tuner/")}
+        atomic_write_json(result, {
+            "trial_id": trial.trial_id, "params": jsonable(self.job.space.decode(values)),
+            "objective": self.job.objective, "direction": self.job.direction,
+            "status": "failed", "error": message, "device": self.device,
+            "worker": self.tuner_id, "search_id": self.job.search_id})
+
 
 def remote_tuner(job: TrialJob, *, directory: str, project_name: str, device: str,
-                 scope: Callable[[], Any], channel: Any) -> RemoteTuner:
+                 scope: Callable[[], Any], channel: Any, timeout: float) -> RemoteTuner:
     """A :class:`RemoteTuner` for ``job`` (Keras Tuner swaps its stand-in oracle for a client
     of the chief's: ``KERASTUNER_*`` must be set)."""
     oracle = make_oracle("random", job.space, kt.Objective(job.objective, job.direction),
                          max_trials=None, seed=job.seed, max_epochs=job.epochs,
                          max_consecutive_failures=3)
     return RemoteTuner(oracle, job, directory=directory, project_name=project_name,
-                       device=device, scope=scope, channel=channel)
+                       device=device, scope=scope, channel=channel, timeout=timeout)
 
 
 # --- one worker process ---------------------------------------------------------------------
@@ -132,8 +164,15 @@ def _process_main(argv: list[str] | None = None) -> int:
         return _join_and_work(args.address, args.work_dir, args.reconnect_timeout)
     except grpc.RpcError as err:
         return _exit_for(err)
-    except InputValueError as err:
+    except ChiefUnreachable as err:
+        return _exit_for(err.__cause__)
+    except InputValueError as err:  # a job this worker cannot or will not run
         log.error("%s", err)
+        return EXIT_BAD_JOB
+    except KeyboardInterrupt:
+        return 71  # its trial, if any, runs again elsewhere
+    except BaseException:  # reported; the process exits without hanging at shutdown
+        log.exception("this worker stops on an unexpected error")
         return 1
 
 
@@ -147,6 +186,16 @@ def _exit_for(err: Any) -> int:
     if code == grpc.StatusCode.FAILED_PRECONDITION:
         log.info("%s", err.details())
         return EXIT_REJOIN
+    if code == grpc.StatusCode.RESOURCE_EXHAUSTED:
+        log.error("A message was larger than the %d MB gRPC limit (%s)", wire.MAX_MESSAGE >> 20,
+                  err.details())
+        return EXIT_BAD_JOB
+    if code not in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+        log.error("The chief answered with an error: %s %s", code, err.details())
+        return 1
+    if _BEAT["done"]:
+        log.info("the search is over: this worker leaves")
+        return 0
     log.error("Lost the chief: %s", err.details() if hasattr(err, "details") else err)
     return EXIT_CHIEF_LOST
 
@@ -156,29 +205,42 @@ def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int
 
     import keras_zoo  # noqa: F401  (quiet TensorFlow start-up, registered layers)
     from keras_zoo.tuning.directory import PROJECT
+    from keras_zoo.tuning.worker import retirement
 
     ids = {"worker": "", "session": ""}
-    channel = wire.credentials_channel(address, wire.read_token(), ids, reconnect_timeout)
+    token = wire.read_token()
+    channel = wire.credentials_channel(address, token, ids, reconnect_timeout)
     local = "/GPU:0" if tf.config.list_physical_devices("GPU") else "/CPU:0"
+    nonce = secrets.token_hex(16)
     reply = channel.unary_unary(wire.JOIN)(
-        wire.pack({"host": socket.gethostname(), "pid": os.getpid(), "device": local}),
+        wire.pack({"host": socket.gethostname(), "pid": os.getpid(), "device": local,
+                   "nonce": nonce, "format": wire.FORMAT}),
         wait_for_ready=True, timeout=reconnect_timeout)
     info, payload = wire.unpack(reply)
+    if not wire.proof_ok(token, nonce, info.get("proof")):  # before anything it sent is used
+        log.error("The server at %s does not know the token: it is not the search's chief; "
+                  "nothing it sent is used.", address)
+        return EXIT_REFUSED
+    if not SAFE_ID.match(str(info.get("worker"))):
+        raise InputValueError(f"the chief sent a bad worker id {info.get('worker')!r}")
     ids.update(worker=info["worker"], session=info["session"])
-    job = wire.decode_job(info["job"], payload)
+    _start_heartbeat(channel, float(info["heartbeat_s"]), reconnect_timeout)
+    job = wire.decode_job(info["job"], payload, allowed=wire.allowed_imports())
     log.info("joined the search at %s as %s (%s)", address, ids["worker"], local)
     host, port = wire.parse_address(address, "address")
+    host = f"[{host}]" if ":" in host else host  # Keras Tuner joins them with a colon
     os.environ.update(kt_adapter.worker_environ(host, port, ids["worker"]))
-    directory = os.path.join(work_dir, job.search_id or "search")
+    directory = os.path.join(work_dir, job.search_id if SAFE_ID.match(str(job.search_id))
+                             else "search")
     os.makedirs(directory, exist_ok=True)
     tuner = remote_tuner(job, directory=directory, project_name=PROJECT,
-                                    device=f"{socket.gethostname()}{local}",
-                                    scope=lambda: tf.device(local), channel=channel)
-    _start_heartbeat(channel, float(info["heartbeat_s"]), reconnect_timeout)
-    try:
-        tuner.search(verbose=0)
-    except ChiefUnreachable as err:
-        return _exit_for(err.__cause__)
+                         device=f"{socket.gethostname()}{local}",
+                         scope=lambda: tf.device(local), channel=channel,
+                         timeout=reconnect_timeout)
+    tuner.should_retire = retirement(25, 200.0)  # memory stays flat, as with local workers
+    tuner.search(verbose=0)
+    if tuner.retired:
+        return EXIT_RETIRED  # a fresh process joins in its place
     log.info("the search has no trial left: %s leaves", ids["worker"])
     return 0
 
@@ -193,21 +255,28 @@ def _start_heartbeat(channel: Any, every: float, reconnect_timeout: float) -> No
     def beat() -> None:
         last_ok = time.monotonic()
         while True:
-            time.sleep(every)
             try:
-                call(wire.pack({}), timeout=max(every, 1.0))
+                reply, _ = wire.unpack(call(wire.pack({}), timeout=max(every, 1.0)))
                 last_ok = time.monotonic()
+                _BEAT["done"] = _BEAT["done"] or bool(reply.get("done"))
             except grpc.RpcError as err:
                 if err.code() in (grpc.StatusCode.FAILED_PRECONDITION,
                                   grpc.StatusCode.UNAUTHENTICATED):
                     _flush_exit(_exit_for(err))
+                if _BEAT["done"]:  # the chief said the search was over, then went away
+                    _flush_exit(0)
                 if time.monotonic() - last_ok > reconnect_timeout:
                     log.error("The chief has not answered for %.0f s; this worker stops (its "
                               "trial, if any, runs again when the search resumes).",
                               reconnect_timeout)
                     _flush_exit(EXIT_CHIEF_LOST)
+            time.sleep(every)
 
     threading.Thread(target=beat, daemon=True, name="keras-zoo-heartbeat").start()
+
+
+_BEAT = {"done": False}
+"""What the heartbeat heard: ``done`` once the chief said the search is over."""
 
 
 def _flush_exit(code: int) -> None:

@@ -190,8 +190,8 @@ class TrialJob:
             record["model_file"] = self._maybe_save(model, trial_dir, score, best_so_far,
                                                    on_saved)
         except Exception as err:  # recorded, then reported to Keras Tuner as a failed trial
-            if disk_full(err):  # not the configuration's fault: the search stops, it reruns
-                raise
+            if disk_full(err) or getattr(err, "not_the_trial", False):
+                raise  # not the configuration's fault (a full disk, a lost chief): it reruns
             record.update({"status": "failed", "error": _short_error(err),
                            "traceback": traceback.format_exc(limit=8)})
             record["seconds"] = round(time.perf_counter() - start, 3)
@@ -295,7 +295,8 @@ class _Report(keras.callbacks.Callback):
 
     def on_epoch_end(self, epoch, logs=None):
         stop = self.report(epoch, dict(logs or {}))
-        if stop and not self.model.stop_training:  # not when it ends anyway (early stopping)
+        last = epoch + 1 >= (self.params or {}).get("epochs", float("inf"))
+        if stop and not last and not self.model.stop_training:  # not when it ends anyway
             self.stopped_at = epoch + 1
             self.model.stop_training = True
 

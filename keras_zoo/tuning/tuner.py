@@ -58,6 +58,24 @@ from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialFailed, TrialJo
 log = logging.getLogger(__name__)
 
 
+class ChiefUnreachable(kt.errors.FatalError):
+    """A worker could not talk to the chief during a trial (its ``__cause__`` is the gRPC
+    error): not the configuration's fault, so the trial is not recorded as failed; the worker
+    stops and the trial runs again at the chief."""
+
+    not_the_trial = True
+
+
+def chief_call(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``call(*args, **kwargs)``, a gRPC error raised as :class:`ChiefUnreachable`."""
+    try:
+        return call(*args, **kwargs)
+    except Exception as err:
+        if type(err).__module__.startswith("grpc"):
+            raise ChiefUnreachable(f"the chief did not answer: {err}") from err
+        raise
+
+
 class DiskFull(kt.errors.FatalError):
     """A trial met a full disk (or quota): the search stops instead of failing the trial."""
 
@@ -348,7 +366,8 @@ class ZooTuner(BaseTuner):
         def report(epoch: int, logs: Any) -> bool:
             if logs.get(name) is None:
                 return False
-            answer = self.oracle.update_trial(trial_id, {name: float(logs[name])}, step=epoch)
+            answer = chief_call(self.oracle.update_trial, trial_id, {name: float(logs[name])},
+                                step=epoch)
             return answer is not None and answer.status == TrialStatus.STOPPED
 
         return report
@@ -357,7 +376,7 @@ class ZooTuner(BaseTuner):
 
     def _best_score(self) -> float | None:
         best = None
-        for trial in self.oracle.get_best_trials(1):
+        for trial in chief_call(self.oracle.get_best_trials, 1):
             if trial.status == TrialStatus.COMPLETED and trial.score is not None:
                 best = trial.score
         return best

@@ -19,6 +19,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import dataclasses
+import hashlib
 import hmac
 import importlib
 import io
@@ -26,16 +27,21 @@ import ipaddress
 import json
 import os
 import secrets
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 
 from keras_zoo.base.errors import InputValueError
 
+FORMAT = 1
+"""The version of what travels; a chief and a worker of different versions refuse each other."""
 TOKEN_ENV = "KERAS_ZOO_TOKEN"
 """The environment variable a chief and its workers read the token from."""
+ALLOW_ENV = "KERAS_ZOO_ALLOW_IMPORT"
+"""The modules a joining worker process may import a factory from (comma-separated)."""
 TOKEN_FILE = ".keras-zoo-token"
 """Where a chief serving on 127.0.0.1 without a given token writes the one it made."""
 TOKEN_KEY, WORKER_KEY, SESSION_KEY = "x-keras-zoo-token", "x-keras-zoo-worker", "x-keras-zoo-session"
@@ -58,6 +64,11 @@ def parse_address(address: Any, what: str = "serve") -> tuple[str, int]:
         raise InputValueError(f"`{what}` must be an address HOST:PORT (e.g. 127.0.0.1:7000, "
                               f"0.0.0.0:7000 for every interface). Received: {what}={address!r}")
     return host, int(port)
+
+
+def join_address(host: str, port: int | str) -> str:
+    """``host:port``, an IPv6 host in brackets (``[::1]:7000``)."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
 
 
 def is_loopback(host: str) -> bool:
@@ -93,8 +104,9 @@ def read_token(token: str | None = None, token_file: str | None = None) -> str |
 
 
 def chief_token(host: str, token: str | None, directory: str) -> str:
-    """The token a chief on ``host`` checks: the one given, or on 127.0.0.1 a new random one
-    written to ``directory/.keras-zoo-token`` (mode 0600) for workers on this machine.
+    """The token a chief on ``host`` checks: the one given, or on 127.0.0.1 the one in
+    ``directory/.keras-zoo-token`` (mode 0600): written at random the first time, reused when
+    the search is resumed, so that its workers stay accepted.
 
     Raises:
         InputValueError: Serving on an address other than 127.0.0.1 without a token.
@@ -108,8 +120,13 @@ def chief_token(host: str, token: str | None, directory: str) -> str:
             f"or set {TOKEN_ENV}, and the same to every worker. Create one with: "
             "python -c \"import secrets; print(secrets.token_hex(16))\" > token.txt. "
             f"Received: serve on {host} without a token")
-    token = secrets.token_hex(16)
     path = os.path.join(directory, TOKEN_FILE)
+    with contextlib.suppress(OSError, ValueError):
+        with open(path, encoding="utf-8") as handle:
+            kept = handle.read().strip()
+        if kept:
+            return kept
+    token = secrets.token_hex(16)
     with contextlib.suppress(FileNotFoundError):
         os.remove(path)
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
@@ -141,6 +158,7 @@ class Gate:
         self.session = session
         self.last_seen: dict[str, float] = {}
         self.released: set[str] = set()
+        self.lock = threading.Lock()  # last_seen and released (the supervisor reads them)
 
         def refuse(code: Any, message: str) -> Any:
             def abort(request: Any, context: Any) -> Any:
@@ -164,10 +182,11 @@ class Gate:
         worker = metadata.get(WORKER_KEY, "")
         if method != JOIN and metadata.get(SESSION_KEY) != self.session:
             return self._restarted
-        if worker in self.released:
-            return self._released
-        if worker:
-            self.last_seen[worker] = time.monotonic()
+        with self.lock:  # checked and marked seen in one step: a release cannot come between
+            if worker in self.released:
+                return self._released
+            if worker:
+                self.last_seen[worker] = time.monotonic()
         return None
 
 
@@ -210,6 +229,22 @@ def credentials_channel(address: str, token: str | None, ids: Mapping[str, str],
 
     channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
     return grpc.intercept_channel(channel, _Credentials())
+
+
+def proof(token: bytes | str, nonce: str) -> str:
+    """What a chief answers a joining worker's ``nonce`` with: an HMAC of it under the token, so
+    the worker knows it reached a server that knows the token before it uses anything sent."""
+    key = token.encode() if isinstance(token, str) else token
+    return hmac.new(key, nonce.encode(), hashlib.sha256).hexdigest()
+
+
+def proof_ok(token: str | None, nonce: str, answer: Any) -> bool:
+    return isinstance(answer, str) and hmac.compare_digest(proof(token or "", nonce), answer)
+
+
+def allowed_imports() -> list[str]:
+    """The modules this worker process may import a factory from (:data:`ALLOW_ENV`)."""
+    return [m.strip() for m in os.environ.get(ALLOW_ENV, "").split(",") if m.strip()]
 
 
 # === Messages ===
@@ -330,7 +365,7 @@ def encode_job(job: Any) -> tuple[dict[str, Any], bytes]:
         except InputValueError:
             continue  # a loader's extra (a tokenizer ...): trials do not read it
     header = {
-        "format": 1,
+        "format": FORMAT,
         "factory": factory_reference(job.model_name, job.factory),
         "model_name": job.model_name,
         "fixed": _encode(job.fixed, "a fixed keyword"),
@@ -345,13 +380,18 @@ def encode_job(job: Any) -> tuple[dict[str, Any], bytes]:
     return header, buffer.getvalue()
 
 
-def decode_job(header: Mapping[str, Any], payload: bytes) -> Any:
-    """The :class:`~keras_zoo.tuning.trial.TrialJob` :func:`encode_job` sent.
+def decode_job(header: Mapping[str, Any], payload: bytes, allowed: Sequence[str] = ()) -> Any:
+    """The :class:`~keras_zoo.tuning.trial.TrialJob` :func:`encode_job` sent; a factory by
+    import path only from a module in ``allowed`` (or under a package in it).
 
     Raises:
-        InputValueError: A factory this machine cannot import, or a dataset that arrived
-            different from the chief's.
+        InputValueError: Another format, a factory this machine may not or cannot import, or a
+            dataset that arrived different from the chief's.
     """
+    if header.get("format") != FORMAT:
+        raise InputValueError(f"The chief sends jobs in format {header.get('format')!r}, this "
+                              f"worker reads format {FORMAT}: run the same keras-zoo version on "
+                              "the chief and the workers.")
     from keras_zoo.datasets.core import Dataset
     from keras_zoo.tuning.directory import fingerprint
     from keras_zoo.tuning.space import Axis, Space
@@ -362,6 +402,12 @@ def decode_job(header: Mapping[str, Any], payload: bytes) -> Any:
     if "registered" in reference:
         factory = registry.model_info(reference["registered"]).factory
     else:
+        module = str(reference.get("import", "")).partition(":")[0]
+        if not any(module == m or module.startswith(m + ".") for m in allowed):
+            raise InputValueError(
+                f"The chief asks this worker to import the factory {reference.get('import')!r}. "
+                "A worker imports only what it was allowed to: start it with --allow-import "
+                f"{module.split('.')[0]} (allow_imports=[...] in Python) if you trust that code.")
         try:
             factory = _import(reference["import"])
         except (ImportError, AttributeError) as err:

@@ -84,7 +84,7 @@ def main(argv: list[str] | None = None) -> int:
     ids = {"worker": tuner.tuner_id, "session": os.environ.get("KERAS_ZOO_SESSION", "")}
     kt_adapter.use_channel(tuner.oracle, wire.credentials_channel(
         address, wire.read_token(), ids, timeout=3600.0))  # it exits with its parent anyway
-    tuner.should_retire = _retirement(_env_number("KERAS_ZOO_RECYCLE_TRIALS"),
+    tuner.should_retire = retirement(_env_number("KERAS_ZOO_RECYCLE_TRIALS"),
                                       _env_number("KERAS_ZOO_RECYCLE_MB"))
     log.info("worker %d started at %s", os.getpid(), time.strftime("%Y-%m-%d %H:%M:%S"))
     from keras_zoo.tuning.trial import disk_full
@@ -122,7 +122,7 @@ def _wait_for_start(directory: str | None) -> str | None:
     return settings["directory"]
 
 
-def _retirement(trials: float | None, memory_mb: float | None) -> Callable[[], bool]:
+def retirement(trials: float | None, memory_mb: float | None) -> Callable[[], bool]:
     """Asked after each trial: whether this process has done its share."""
     done = [0]
     first: list[float] = []

@@ -294,6 +294,9 @@ def test_a_restarted_chief_resumes_and_workers_rejoin_or_join_late(tmp_path, tok
         code_a, _, err_a = _finish(a)
         assert code_a == 0 and "restarted" in err_a  # rejoined the new chief, then done
         assert _finish(late)[0] == 0
+        again = _chief(directory, address, token_file, epochs=40)  # nothing left: no waiting
+        assert _finish(again, 120)[0] == 0
+        assert len(_results(directory)) == 12
     finally:
         _kill_all(chief, restarted, a, late)
 
@@ -356,3 +359,30 @@ def test_chief_and_worker_on_two_hosts(tmp_path, token_file, two_hosts):
         assert _finish(worker)[0] == 0
     finally:
         _kill_all(chief, worker)
+
+
+def test_a_worker_trusts_only_a_chief_that_knows_the_token_and_imports_only_what_it_allows():
+    from keras_zoo.tuning import checks
+
+    assert wire.proof_ok("tok", "n1", wire.proof("tok", "n1"))
+    assert not wire.proof_ok("tok", "n1", wire.proof("other", "n1"))
+    assert not wire.proof_ok("tok", "n1", None)
+    job, _ = checks.build_job(
+        plain_factory, "iris", {"units": [4, 8]}, strategy="grid", objective=None, epochs=1,
+        batch_size=None, patience=1, early_stopping=True, executions_per_trial=1, seed=0,
+        keep_models="best", fixed={})
+    header, payload = wire.encode_job(job)
+    assert header["factory"] == {"import": f"{__name__}:plain_factory"}
+    module = __name__.partition(".")[0]
+    with pytest.raises(InputValueError, match="--allow-import"):
+        wire.decode_job(header, payload)  # the chief names code: refused unless allowed
+    assert wire.decode_job(header, payload, allowed=[module]).factory is plain_factory
+    with pytest.raises(InputValueError, match="same keras-zoo version"):
+        wire.decode_job({**header, "format": 99}, payload, allowed=[module])
+
+
+def plain_factory(input_dim=None, *, task=None, num_classes=None, normalization=None,
+                  units=4, seed=None):
+    """A factory of this test module (by import path, not registered)."""
+    return kz.zoo.ann(input_dim, task=task, num_classes=num_classes,
+                      normalization=normalization, hidden_units=(units,), seed=seed)

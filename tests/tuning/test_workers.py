@@ -184,9 +184,9 @@ def test_a_short_search_runs_in_this_process(data, tmp_path):
 def test_the_retirement_rule_counts_trials_and_memory_growth(monkeypatch):
     readings = iter([700.0, 720.0, 760.0, 800.0])
     monkeypatch.setattr(worker, "rss_mb", lambda: next(readings))
-    by_memory = worker._retirement(trials=None, memory_mb=50)
+    by_memory = worker.retirement(trials=None, memory_mb=50)
     assert [by_memory() for _ in range(3)] == [False, False, True]  # 760 - 700 > 50
-    by_count = worker._retirement(trials=2, memory_mb=None)
+    by_count = worker.retirement(trials=2, memory_mb=None)
     monkeypatch.setattr(worker, "rss_mb", lambda: 700.0)
     assert [by_count(), by_count()] == [False, True]
 
