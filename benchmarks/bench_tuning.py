@@ -31,7 +31,14 @@ report gives each run's wall time, best validation accuracy and number of pruned
 pruner the speed-up over the unpruned search (total time, and each seed's) and the gap of its
 best score to the unpruned best (target: >= 2x faster, best within 0.005).
 
+``--cli`` measures what a user of the command waits for (issue 11): the wall time of the whole
+``keras-zoo tune`` command on the grid above (its TensorFlow import, the checks, the trials, the
+leaderboard and the plot), with ``--workers 1`` (the trials in the command's process) and
+``--workers 2`` (two worker processes, started before the command imports TensorFlow), taking
+turns ``--repeats`` times.
+
 Run:  python benchmarks/bench_tuning.py [--repeats 2] [--rounds 1] [--epochs 20]
+      python benchmarks/bench_tuning.py --cli [--repeats 3] [--epochs 20]
       python benchmarks/bench_tuning.py --long [--epochs 20]
       python benchmarks/bench_tuning.py --pruning [--seeds 3] [--trials 24] [--epochs 100]
 """
@@ -305,6 +312,32 @@ def child(contender: str, repeats: int, epochs: int) -> None:
                       "best_val_accuracy": best}))
 
 
+def cli_main(repeats: int, epochs: int) -> None:
+    """The ``keras-zoo tune`` command, one worker against two, from the shell's point of view."""
+    command = os.path.join(os.path.dirname(sys.executable), "keras-zoo")
+    sets = [f"activation={','.join(SPACE['activation'])}",
+            f"learning_rate={','.join(map(str, SPACE['learning_rate']))}",
+            f"batch_size={','.join(map(str, SPACE['batch_size']))}", "hidden_units=[32,16]"]
+    times: dict[int, list[float]] = {1: [], 2: []}
+    with tempfile.TemporaryDirectory() as tmp:
+        for rep in range(repeats):
+            for workers in (1, 2):
+                args = [command, "tune", "ann", "--dataset", "breast_cancer", "--epochs",
+                        str(epochs), "--patience", str(epochs),  # no early stop: same work
+                        "--directory", os.path.join(tmp, f"w{workers}-{rep}"), "--workers",
+                        str(workers), "--quiet"]
+                for value in sets:
+                    args += ["--set", value]
+                start = time.perf_counter()
+                subprocess.run(args, check=True, capture_output=True)
+                times[workers].append(round(time.perf_counter() - start, 2))
+    one, two = statistics.median(times[1]), statistics.median(times[2])
+    print(json.dumps({"epochs": epochs, "trials": 12, "cpus": os.cpu_count(),
+                      "seconds_by_repetition": {"workers=1": times[1], "workers=2": times[2]},
+                      "median_seconds": {"workers=1": one, "workers=2": two},
+                      "workers2_speedup_over_one": round(one / two, 2)}, indent=2))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=2, help="repetitions per process")
@@ -322,7 +355,12 @@ def main() -> None:
     parser.add_argument("--trials", type=int, default=24, help="--pruning: trials a search")
     parser.add_argument("--pruning-run", choices=PRUNERS, help=argparse.SUPPRESS)
     parser.add_argument("--seed", type=int, default=0, help=argparse.SUPPRESS)
+    parser.add_argument("--cli", action="store_true",
+                        help="the keras-zoo tune command's wall time, --workers 1 against 2")
     args = parser.parse_args()
+    if args.cli:
+        cli_main(args.repeats if args.repeats != 2 else 3, args.epochs or 20)
+        return
     if args.pruning_run:
         pruning_child(args.pruning_run, args.seed, args.trials, args.epochs)
         return

@@ -12,6 +12,10 @@ Importing ``keras_zoo`` registers its custom layers and losses, so saved models 
 
 import os as _os
 
+from keras_zoo import _prestart
+
+_prestart.from_command_line()  # `keras-zoo tune --workers N`: workers import while we do
+
 # TensorFlow's C++ start-up chatter (CUDA probing on CPU machines) hides real messages; users can
 # still set their own level before importing.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")

@@ -43,6 +43,7 @@ from typing import Any
 
 import keras_tuner as kt
 
+from keras_zoo import _prestart
 from keras_zoo.base import atomic_write_bytes
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.tuning import kt_adapter, wire
@@ -205,12 +206,26 @@ def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
     card from its start, so it is started by the pool. :func:`discard` stops those not taken.
     """
     cpu_slots = sum(1 for i in range(n_workers) if not placement.device_for(i).startswith("/GPU"))
+    early = []
+    threads = str(max(1, (os.cpu_count() or 1) // max(1, n_workers)))
+    while _prestart.PRESTARTED and len(early) < cpu_slots:  # started by the keras-zoo command
+        proc = _prestart.PRESTARTED.pop()
+        if proc.poll() is None and threads == _threads_of(proc):
+            early.append(proc)
+        else:
+            discard([proc])
     env = {**os.environ, "KERAS_ZOO_PARENT_PID": str(os.getpid()),
            "KERAS_ZOO_WORKER_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, n_workers))),
            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    return [subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.worker"], env=env,
-                             stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
-                             stderr=subprocess.DEVNULL) for _ in range(cpu_slots)]
+    return early + [subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.worker"], env=env,
+                                     stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                     stderr=subprocess.DEVNULL)
+                    for _ in range(cpu_slots - len(early))]
+
+
+def _threads_of(proc: subprocess.Popen) -> str | None:
+    """The CPU threads a process started ahead was given (its environment's)."""
+    return getattr(proc, "keras_zoo_threads", None)
 
 
 def discard(procs: list[subprocess.Popen]) -> None:

@@ -318,3 +318,25 @@ def test_the_consecutive_failure_stop_ends_a_search_in_worker_processes(tmp_path
     assert (board["status"] == "failed").sum() == 3
     with open(os.path.join(directory, "search.json")) as handle:
         assert json.load(handle)["state"] == "stopped"
+
+
+def test_the_command_line_starts_its_workers_before_importing_tensorflow(data, tmp_path):
+    """``keras-zoo tune --workers 2``: the two worker processes started first (by
+    ``keras_zoo/__init__.py``) are the ones that run the trials; a search takes them over."""
+    from keras_zoo import _prestart
+
+    assert _prestart._workers(["/x/keras-zoo", "-v", "tune", "ann", "--workers", "2"]) == 2
+    assert _prestart._workers(["/x/keras-zoo", "tune", "cfg.yaml", "--workers=3"]) == 3
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "1"]) == 0
+    assert _prestart._workers(["/x/keras-zoo", "train", "ann", "--workers", "2"]) == 0
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--devices",
+                               "/GPU:0", "/GPU:1"]) == 0
+    assert _prestart._workers(["python", "tune", "--workers", "2"]) == 0  # not the command
+    _prestart.from_command_line(["/venv/bin/keras-zoo", "tune", "ann", "--workers", "2"])
+    early = {p.pid for p in _prestart.PRESTARTED}
+    assert len(early) == 2
+    directory = tmp_path / "s"
+    result = tuning.search("ann", data, {"activation": ["relu", "tanh", "elu"]}, epochs=2,
+                           hidden_units=(4,), workers=2, directory=str(directory), verbose=0)
+    assert (result.leaderboard["status"] == "completed").all() and len(result.leaderboard) == 3
+    assert set(_started(directory)) == early and not _prestart.PRESTARTED
