@@ -129,6 +129,15 @@ class TrialJob:
     def build(self, params: Mapping[str, Any], seed: int | None = None) -> keras.Model:
         return self.factory(**self.factory_kwargs(params, seed))
 
+    def _model(self, params: Mapping[str, Any], seed: int | None) -> keras.Model:
+        """The trial's model: the one an earlier trial of the same structure built (restored
+        as built, see :mod:`~keras_zoo.tuning.reuse`), or a new one."""
+        from keras_zoo.tuning import reuse
+
+        kwargs = self.factory_kwargs(params, seed)
+
+        return reuse.model_for(self.factory, kwargs, lambda: self.factory(**kwargs))
+
     def better(self, a: float | None, b: float | None) -> bool:
         """Whether score ``a`` beats ``b`` (``None`` loses)."""
         if a is None or (isinstance(a, float) and math.isnan(a)):
@@ -214,10 +223,10 @@ class TrialJob:
         runs: list[tuple[Any, ...]] = []
         for execution in range(self.executions_per_trial):
             seed = None if self.seed is None else self.seed + execution
-            keras.backend.clear_session(free_memory=False)
+            keras.backend.clear_session(free_memory=False)  # outside a strategy's scope
             reporter = _Report(report) if report is not None and execution == 0 else None
             with scope():
-                model = self.build(params, seed)
+                model = self._model(params, seed)
                 history = self._fit(model, params, seed, extra, reporter)
             score, best_epoch, metrics = self._score(history)
             curve = [float(v) for v in history.get(self.objective, [])]

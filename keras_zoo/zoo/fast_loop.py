@@ -56,9 +56,11 @@ falls back to plain ``model.fit`` (the path ``fast=False`` takes: same arguments
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import logging
 import math
 import threading
+import weakref
 from typing import Any
 
 import keras
@@ -254,8 +256,17 @@ def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
     swt = tf.constant(np.asarray(sample_weight, dtype="float32")) if sample_weight is not None \
         else None
     build_training_state(model, (xt, yt, swt))
-    epoch_fn = _epoch_function(model, xt, yt, swt, n, batch_size)
-    validate = _compiled_validation(model, validation_data, sw_val) if validation_data else None
+    traced = _TRACED.setdefault(model, {})  # a model trained again on the same data: no retrace
+    key = ("epoch", n, batch_size, _digest(x), _digest(y), _digest(sample_weight))
+    if key not in traced:
+        traced[key] = _epoch_function(model, xt, yt, swt, n, batch_size)
+    epoch_fn = traced[key]
+    validate = None
+    if validation_data:
+        vkey = ("val", _digest(validation_data[0]), _digest(validation_data[1]), _digest(sw_val))
+        if vkey not in traced:
+            traced[vkey] = _compiled_validation(model, validation_data, sw_val)
+        validate = traced[vkey]
 
     cbs = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                        verbose=verbose, epochs=epochs, steps=steps, model=model)
@@ -279,6 +290,27 @@ def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
     model.optimizer.finalize_variable_values(model.trainable_weights)
     cbs.on_train_end(logs=epoch_logs)
     return model.history
+
+
+_TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+"""Model -> its traced epoch and validation functions, by the data they were traced on (each
+closes over its data as constants): a model trained again on the same arrays, as the tuning
+engine does when a trial reuses the previous trial's model, is not traced again."""
+
+
+def _digest(a: Any) -> Any:
+    """What identifies training data for :data:`_TRACED`: shapes, dtypes and a hash of the
+    bytes (a dict of inputs: per key)."""
+    if a is None:
+        return None
+    if isinstance(a, dict):
+        return tuple((k, _digest(v)) for k, v in sorted(a.items()))
+    arr = np.ascontiguousarray(a)
+    if arr.dtype.kind == "O":
+        return (arr.shape, "O", hashlib.blake2b(repr(arr.tolist()).encode(), digest_size=16)
+                .hexdigest())
+    return (arr.shape, arr.dtype.str,
+            hashlib.blake2b(arr.view(np.uint8).reshape(-1), digest_size=16).hexdigest())
 
 
 def _metric_logs(model: keras.Model, prefix: str = "") -> dict[str, float]:
