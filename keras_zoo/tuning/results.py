@@ -169,7 +169,12 @@ class SearchResult:
                                   f"it has no best trial.{detail} "
                                   f"Received: {len(self._records)} trial(s), none completed")
         key = (lambda r: r["score"])
-        return max(done, key=key) if self.direction == "max" else min(done, key=key)
+        best = (max(done, key=key) if self.direction == "max" else min(done, key=key))["score"]
+        tied = [r for r in done if r["score"] == best]
+        # Among equal scores, the trial whose model the search kept (parallel workers finish
+        # out of order: the first to finish kept its model, the others did not beat it).
+        kept = [r for r in tied if os.path.exists(os.path.join(r["_dir"], MODEL_FILE))]
+        return (kept or tied)[0]
 
     @property
     def best_trial(self) -> str:

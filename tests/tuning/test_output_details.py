@@ -123,3 +123,24 @@ def test_a_failed_trial_is_one_line_on_stderr_and_its_traceback_comes_with_v(cap
     assert "Traceback (most recent call last)" in verbose.stderr
     record = json.loads(next((tmp_path / "q" / "trials").glob("*/result.json")).read_text())
     assert "Traceback" in record["traceback"]
+
+
+def test_among_tied_best_scores_the_trial_whose_model_was_kept_is_best(tmp_path):
+    """Parallel workers finish out of order: of two trials with the best score, the first to
+    finish kept its model (the other did not beat it); that one is the best trial."""
+    from keras_zoo.tuning.results import SearchResult
+
+    (tmp_path / "search.json").write_text(json.dumps(
+        {"objective": "val_accuracy", "direction": "max", "axes": {"units": [1, 2, 3]},
+         "state": "finished", "project_name": "trials"}))
+    for trial_id, score, kept in (("0", 0.9, False), ("1", 0.95, False), ("2", 0.95, True)):
+        folder = tmp_path / "trials" / f"trial_{trial_id}"
+        folder.mkdir(parents=True)
+        (folder / "result.json").write_text(json.dumps(
+            {"trial_id": trial_id, "params": {"units": int(trial_id) + 1}, "status": "completed",
+             "score": score, "metrics": {"val_accuracy": score}}))
+        if kept:
+            (folder / "model.keras").write_bytes(b"a kept model")
+    result = SearchResult.load(str(tmp_path))
+    assert result.best_trial == "2" and result.best_score == 0.95
+    assert result.best_model_path.endswith(os.path.join("trial_2", "model.keras"))
