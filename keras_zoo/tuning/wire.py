@@ -118,7 +118,7 @@ def chief_token(host: str, token: str | None, directory: str) -> str:
             f"Serving a search on {host} (reachable from other machines) requires a token, so "
             "that only your workers can reach it: give --token-file FILE (token=... in Python) "
             f"or set {TOKEN_ENV}, and the same to every worker. Create one with: "
-            "python -c \"import secrets; print(secrets.token_hex(16))\" > token.txt. "
+            "openssl rand -hex 16 > token.txt. "
             f"Received: serve on {host} without a token")
     path = os.path.join(directory, TOKEN_FILE)
     with contextlib.suppress(OSError, ValueError):
