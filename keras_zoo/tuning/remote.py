@@ -31,7 +31,6 @@ import shutil
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 from collections.abc import Sequence
 from typing import Any
@@ -81,7 +80,6 @@ class ChiefService:
         self.remote: set[str] = set()
         self.finished = False
         self._numbers = itertools.count()
-        self._lock = threading.Lock()
 
     def handler(self) -> Any:
         import grpc
