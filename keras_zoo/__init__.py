@@ -4,6 +4,7 @@ Subpackages:
     keras_zoo.base      the neutral layer: task and label rules, text rules, checks, error types
     keras_zoo.zoo       model factories (ann, ...), the component catalog, task heads, registry
     keras_zoo.datasets  loaders -> ``Dataset`` (splits, task, tf.data pipelines)
+    keras_zoo.diagnostics  training health: gradients, dead/saturated units, findings and cures
     keras_zoo.tuning    grid/random/hyperband/bayesian search over any factory
 
 Importing ``keras_zoo`` registers its custom layers and losses, so saved models reload with
@@ -30,11 +31,11 @@ with _quiet():
 
         _tf.config.list_physical_devices()
 
-from keras_zoo import base, datasets, tuning, zoo
+from keras_zoo import base, datasets, diagnostics, tuning, zoo
 from keras_zoo.base.errors import InputError, InputFileError, InputTypeError, InputValueError
 from keras_zoo.datasets import load
 from keras_zoo.tuning import search
 
 __version__ = "0.1.0"
 __all__ = ["InputError", "InputFileError", "InputTypeError", "InputValueError", "__version__",
-           "base", "datasets", "load", "search", "tuning", "zoo"]
+           "base", "datasets", "diagnostics", "load", "search", "tuning", "zoo"]

@@ -11,9 +11,11 @@ ROOT = Path(__file__).resolve().parents[1] / "keras_zoo"
 
 # package -> the keras_zoo packages it must never import (at module level or inside functions)
 FORBIDDEN = {
-    "base": ("keras_zoo.zoo", "keras_zoo.datasets", "keras_zoo.tuning", "keras_zoo.cli"),
-    "datasets": ("keras_zoo.zoo", "keras_zoo.tuning", "keras_zoo.cli"),
-    "zoo": ("keras_zoo.datasets", "keras_zoo.tuning", "keras_zoo.cli"),
+    "base": ("keras_zoo.zoo", "keras_zoo.datasets", "keras_zoo.diagnostics", "keras_zoo.tuning",
+             "keras_zoo.cli"),
+    "datasets": ("keras_zoo.zoo", "keras_zoo.diagnostics", "keras_zoo.tuning", "keras_zoo.cli"),
+    "zoo": ("keras_zoo.datasets", "keras_zoo.diagnostics", "keras_zoo.tuning", "keras_zoo.cli"),
+    "diagnostics": ("keras_zoo.datasets", "keras_zoo.tuning", "keras_zoo.cli"),
     "tuning": ("keras_zoo.cli",),
 }
 

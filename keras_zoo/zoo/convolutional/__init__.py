@@ -45,9 +45,10 @@ from keras_zoo.zoo.convolutional.augment import AUGMENTATION_STEPS, augmentation
 from keras_zoo.zoo.convolutional.backbones import efficientnet_b0, mobilenet_v2, resnet50
 from keras_zoo.zoo.convolutional.checks import PADDINGS, POOLINGS, READOUTS
 from keras_zoo.zoo.convolutional.network import cnn
+from keras_zoo.zoo.convolutional.plan import conv_plan
 from keras_zoo.zoo.convolutional.presets import lenet5, vgg_small
 from keras_zoo.zoo.convolutional.sizes import conv_output_size
 
 __all__ = ["AUGMENTATION_STEPS", "PADDINGS", "POOLINGS", "READOUTS", "augmentation", "cnn",
-           "conv_output_size", "efficientnet_b0", "lenet5",
+           "conv_output_size", "conv_plan", "efficientnet_b0", "lenet5",
            "mobilenet_v2", "resnet50", "vgg_small"]

@@ -253,6 +253,12 @@ class Seq2Seq(keras.Model):
         inputs = self._shift(self.target_vectorizer(y))[0]
         return (self.source_vectorizer(x), inputs), outputs, weights
 
+    def diagnostic_batch(self, data):
+        """``(source texts, target texts[, weights])`` -> ``((source ids, decoder inputs), output
+        ids, per-token weights)``: the batch one training step sees (``kz.diagnostics.Monitor``
+        takes its gradients on it)."""
+        return self._teacher_forcing_batch(data)
+
     def train_step(self, data):
         return super().train_step(self._teacher_forcing_batch(data))
 

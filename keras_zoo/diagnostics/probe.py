@@ -1,0 +1,155 @@
+"""One compiled pass over the probe sample: gradients, weights, activations, per recorded layer.
+
+The pass runs the model in inference mode (``training=False``: dropout off, batch normalization on
+its moving statistics), so it reads the model and changes nothing: no weight, optimizer slot,
+moving statistic, metric or random-generator state moves. Everything for one record comes back
+as a few tensors from one traced function call, so a record costs about one forward and one
+backward pass over the probe sample.
+
+The gradient is taken with TensorFlow's ``GradientTape``: the one backend-specific part of the
+package.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+from keras_zoo.diagnostics.layers import SATURATING, Row
+
+# Columns of the per-row statistics the probe returns, in order.
+STATS = ("grad_norm", "bias_grad_norm", "weight_norm", "update_ratio", "dead_fraction",
+         "saturated_fraction", "activation_mean", "activation_std")
+SATURATION_TOLERANCE = 0.01  # "within 1% of the asymptote": sigmoid below 0.01 or above 0.99,
+#                              tanh beyond +-0.99
+SATURATED_SAMPLES = 0.5      # a unit is saturated when it is so on most (> half) of the probe
+
+
+def _graph(model: keras.Model, rows: list[Row], embedding: Any | None) -> keras.Model | None:
+    """A functional model returning every recorded activation (and the embedding's input and
+    output) beside the model's output; ``None`` for a model without a layer graph."""
+    try:
+        outputs = [row.activation_layer.output for row in rows]
+        if embedding is not None:
+            outputs += [embedding.input, embedding.output]
+        return keras.Model(model.inputs, outputs + [model.outputs[0]])
+    except (AttributeError, ValueError, TypeError, IndexError):
+        return None
+
+
+def time_embedding(model: keras.Model, rows: list[Row]) -> Any | None:
+    """The embedding whose output feeds a recurrent layer: the input of each time step."""
+    for i, row in enumerate(rows):
+        if row.kind == "Embedding" and any(r.recurrent for r in rows[i + 1:]):
+            return row.layer
+    return None
+
+
+class Probe:
+    """The traced pass for one model and one probe sample."""
+
+    def __init__(self, model: keras.Model, rows: list[Row], x: Any, y: Any, sample_weight: Any,
+                 *, seed: int = 0):
+        import tensorflow as tf
+
+        self.model, self.rows = model, rows
+        self.embedding = time_embedding(model, rows)
+        self.graph = _graph(model, rows, self.embedding)
+        if self.graph is None:
+            self.embedding = None
+        batch = getattr(model, "diagnostic_batch", None)
+        if batch is not None:  # e.g. Seq2Seq: texts -> teacher-forced ids, targets, weights
+            x, y, sample_weight = batch((x, y, sample_weight))
+        self._x = keras.tree.map_structure(tf.convert_to_tensor, x)
+        self._y = tf.convert_to_tensor(y)
+        self._sw = None if sample_weight is None else tf.convert_to_tensor(sample_weight)
+        rng = np.random.default_rng(seed)
+        self._projections = [tf.constant(rng.standard_normal(int(np.prod(r.kernel.shape[:-1])))
+                                         .astype("float32")) for r in rows]
+        self._before = [tf.Variable(tf.zeros(r.kernel.shape, tf.float32), trainable=False)
+                        for r in rows]
+        bounds = [SATURATING.get(r.activation, (np.nan, np.nan)) for r in rows]
+        self._bounds = tf.constant(np.asarray(bounds, dtype="float32").reshape(len(rows), 2))
+        # Closures, not bound methods: TensorFlow counts traces per Python function, and every
+        # Probe traces its own (a search builds many), which is not the retracing it warns of.
+        self._run = tf.function(lambda: self._pass())
+        self._keep = tf.function(lambda: self._snapshot())
+
+    @property
+    def has_activations(self) -> bool:
+        return self.graph is not None
+
+    def _snapshot(self):
+        for before, row in zip(self._before, self.rows):
+            before.assign(keras.ops.cast(row.kernel, "float32"))
+
+    def snapshot(self) -> None:
+        """Remember the kernels now: the next record's update is measured from here."""
+        self._keep()
+
+    def _forward(self):
+        if self.graph is None:
+            return [], None, None, self.model(self._x, training=False)
+        outs = self.graph(self._x, training=False)
+        n = len(self.rows)
+        acts, y_pred = outs[:n], outs[-1]
+        ids, emb = (outs[n], outs[n + 1]) if self.embedding is not None else (None, None)
+        return acts, ids, emb, y_pred
+
+    def _pass(self):
+        import tensorflow as tf
+
+        with tf.GradientTape() as tape:
+            acts, ids, emb, y_pred = self._forward()
+            loss = self.model.compute_loss(x=self._x, y=self._y, y_pred=y_pred,
+                                           sample_weight=self._sw, training=False)
+        kernels = [r.kernel for r in self.rows]
+        biases = [r.bias for r in self.rows if r.bias is not None]
+        wrt = kernels + biases + ([emb] if emb is not None else [])
+        grads = tape.gradient(loss, wrt, unconnected_gradients=tf.UnconnectedGradients.ZERO)
+        kernel_grads, rest = grads[:len(kernels)], grads[len(kernels):]
+        bias_grads = iter(rest)
+        nan = tf.constant(np.nan, tf.float32)
+        table, projections = [], []
+        for i, row in enumerate(self.rows):
+            kernel = tf.cast(row.kernel, tf.float32)
+            bias_grad = tf.norm(tf.cast(next(bias_grads), tf.float32)) if row.bias is not None \
+                else nan
+            before = tf.norm(self._before[i])  # the update ratio is relative to the weights
+            #                                      the epoch started from, as the rule of thumb is
+            update = tf.where(before > 0, tf.norm(kernel - self._before[i]) / before, nan)
+            stats = [tf.norm(tf.cast(kernel_grads[i], tf.float32)), bias_grad, tf.norm(kernel),
+                     update]
+            stats += _activation_stats(acts[i], self._bounds[i]) if acts else [nan] * 4
+            table.append(tf.stack(stats))
+            projections.append(tf.linalg.matvec(tf.reshape(kernel, (-1, kernel.shape[-1])),
+                                                self._projections[i], transpose_a=True))
+        out = {"table": tf.stack(table), "loss": tf.cast(loss, tf.float32),
+               "projections": projections}
+        if emb is not None:
+            g = grads[-1]
+            out["time"] = tf.norm(tf.cast(g, tf.float32), axis=-1)
+            out["ids"] = ids
+        return out
+
+    def __call__(self) -> dict[str, Any]:
+        """Run the pass; NumPy arrays back (``table`` rows follow ``rows``, columns ``STATS``)."""
+        return keras.tree.map_structure(lambda t: t.numpy(), self._run())
+
+
+def _activation_stats(a, bounds) -> list:
+    import tensorflow as tf
+
+    a = tf.cast(a, tf.float32)
+    if a.shape.rank == 1:
+        a = a[:, None]
+    axes = list(range(a.shape.rank - 1))  # everything but the units axis
+    dead = tf.reduce_mean(tf.cast(tf.reduce_max(tf.abs(a), axis=axes) == 0.0, tf.float32))
+    low, high = bounds[0], bounds[1]
+    near = (a - low <= SATURATION_TOLERANCE) | (high - a <= SATURATION_TOLERANCE)
+    per_unit = tf.reduce_mean(tf.cast(near, tf.float32), axis=axes)
+    saturated = tf.reduce_mean(tf.cast(per_unit > SATURATED_SAMPLES, tf.float32))
+    saturated = tf.where(tf.math.is_nan(low), tf.constant(np.nan, tf.float32), saturated)
+    return [dead, saturated, tf.reduce_mean(a), tf.math.reduce_std(a)]
