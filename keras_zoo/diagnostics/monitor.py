@@ -127,7 +127,7 @@ class Monitor(keras.callbacks.Callback):
         return self.every != END and (epoch + 1) % self.every == 0
 
     def on_epoch_begin(self, epoch, logs=None):
-        if self._records_epoch(epoch):
+        if self._records_epoch(epoch) and self._snapshot_epoch != epoch:
             self._probe.snapshot()
             self._snapshot_epoch = epoch
 
@@ -135,6 +135,7 @@ class Monitor(keras.callbacks.Callback):
         self.losses.append(float((logs or {}).get("loss", np.nan)))
         if self._records_epoch(epoch):
             self._record(epoch + 1, measured_update=self._snapshot_epoch == epoch)
+            self._snapshot_epoch = epoch + 1  # a record also snapshots the weights
 
     def on_train_end(self, logs=None):
         epochs = len(self.losses)

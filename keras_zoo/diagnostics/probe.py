@@ -86,7 +86,8 @@ class Probe:
             before.assign(keras.ops.cast(row.kernel, "float32"))
 
     def snapshot(self) -> None:
-        """Remember the kernels now: the next record's update is measured from here."""
+        """Remember the kernels now: the next record's update is measured from here (each
+        record also remembers them, so a Monitor recording every epoch never calls this)."""
         self._keep()
 
     def _forward(self):
@@ -126,6 +127,8 @@ class Probe:
             table.append(tf.stack(stats))
             projections.append(tf.linalg.matvec(tf.reshape(kernel, (-1, kernel.shape[-1])),
                                                 self._projections[i], transpose_a=True))
+        with tf.control_dependencies(table):  # the next epoch's update is measured from here
+            self._snapshot()
         out = {"table": tf.stack(table), "loss": tf.cast(loss, tf.float32),
                "projections": projections}
         if emb is not None:
