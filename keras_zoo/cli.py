@@ -4,6 +4,7 @@
     keras-zoo datasets [PATTERN]                   datasets ``load`` knows
     keras-zoo components [KIND] [PATTERN]          activations, losses, optimizers, initializers
     keras-zoo train MODEL --dataset NAME [...]     train one model, print a metrics table
+    keras-zoo diagnose MODEL --dataset NAME [...]  train a few epochs, report training health
     keras-zoo tune CONFIG.yaml | MODEL --dataset NAME --set KEY=VALUES ...   search
     keras-zoo worker HOST:PORT [--token-file F]    join a search served with tune --serve
     keras-zoo devices                              what a search would run on
@@ -33,6 +34,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputError, InputValueError
+from keras_zoo.cli_diagnose import add_diagnose_parser, tune_rows
 from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
     _space_value,
     _train_value,
@@ -106,11 +108,11 @@ def cmd_components(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_train(args: argparse.Namespace) -> int:
-    import numpy as np
-
+def model_for_dataset(args: argparse.Namespace) -> tuple[Any, Any, Any]:
+    """``(info, data, model)``: ``args.model`` built for ``args.dataset`` (loaded with
+    ``args.seed``) with the ``--set`` keywords; bad names and keys fail before any output
+    (``train`` and ``diagnose``)."""
     from keras_zoo import datasets, zoo
-    from keras_zoo.zoo.training import EpochProgress, align_targets
 
     info = zoo.model_info(args.model)
     data = datasets.load(args.dataset, seed=args.seed)
@@ -118,8 +120,18 @@ def cmd_train(args: argparse.Namespace) -> int:
     kwargs.update({k: _train_value(v) for k, v in parse_assignments(args.set).items()})
     if "seed" in info.parameters:
         kwargs.setdefault("seed", args.seed)
-    model = zoo.create_model(info.name, **kwargs)  # bad arguments fail before any output
+    model = zoo.create_model(info.name, **kwargs)
     print(data.summary(), file=sys.stderr)
+    return info, data, model
+
+
+def cmd_train(args: argparse.Namespace) -> int:
+    import numpy as np
+
+    from keras_zoo import zoo
+    from keras_zoo.zoo.training import EpochProgress, align_targets
+
+    info, data, model = model_for_dataset(args)
     start = time.perf_counter()
     history = zoo.fit(model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
                       epochs=args.epochs, batch_size=args.batch_size,
@@ -152,6 +164,7 @@ def cmd_train(args: argparse.Namespace) -> int:
 def cmd_tune(args: argparse.Namespace) -> int:
     from keras_zoo import tuning
     from keras_zoo.tuning.config import load_config
+    from keras_zoo.tuning.results import DIAGNOSTIC_COLUMNS
 
     if args.top < 1:
         raise InputValueError(f"--top (leaderboard rows to print) must be an integer >= 1. "
@@ -183,9 +196,10 @@ def cmd_tune(args: argparse.Namespace) -> int:
     shown = board.head(args.top)
     pruned = ["pruned_at_epoch"] if (shown["status"] == "pruned").any() else []
     columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, "epochs_run",
-                           *pruned, "seconds", "device"] if c in shown.columns]
+                           *pruned, "seconds", "device", *DIAGNOSTIC_COLUMNS]
+               if c in shown.columns]
     print(f"\n{result.summary()}")
-    print(_table(shown[columns].to_dict("records"), columns))
+    print(_table(tune_rows(shown, columns), columns))
     failed = result.leaderboard[result.leaderboard["status"] == "failed"]
     for _, row in failed.iterrows():
         print(f"trial {row['trial']} failed: {row['error']}")
@@ -225,7 +239,7 @@ def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {}
     for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
                    "executions_per_trial", "directory", "seed", "workers", "multi_device",
-                   "keep_models", "process_memory_mb", "pruner"):
+                   "keep_models", "process_memory_mb", "pruner", "diagnostics"):
         value = getattr(args, option, None)
         if value is not None:
             options[option] = value
@@ -309,6 +323,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--output", default=None, help="save the trained model (.keras)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_train)
+    add_diagnose_parser(sub)
 
     p = sub.add_parser(
         "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
@@ -330,6 +345,10 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--pruner", choices=["median", "asha", "none"],
                    help="stop unpromising trials early: median (worse than the median of the "
                         "other trials at the same epoch) or asha (successive halving)")
+    p.add_argument("--diagnostics", action="store_true", default=None,
+                   help="record each trial's training health (kz.diagnostics.Monitor, once at "
+                        "the end): the leaderboard gains grad_ratio, dead_fraction, "
+                        "saturated_fraction and findings")
     p.add_argument("--max-trials", type=int, dest="max_trials")
     p.add_argument("--epochs", type=int, help="epochs per trial (default 20)")
     p.add_argument("--batch-size", type=int, dest="batch_size")

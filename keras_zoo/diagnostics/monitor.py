@@ -27,6 +27,15 @@ def _take(x: Any, idx: np.ndarray) -> Any:
     return None if x is None else keras.tree.map_structure(one, x)
 
 
+def _distributed(model: keras.Model) -> bool:
+    if keras.backend.backend() != "tensorflow":
+        return False
+    import tensorflow as tf
+
+    # Keras keeps the strategy a model was built under (None outside any)
+    return tf.distribute.has_strategy() or getattr(model, "_distribute_strategy", None) is not None
+
+
 def _length(x: Any) -> int:
     return len(keras.tree.flatten(x)[0])
 
@@ -116,6 +125,11 @@ class Monitor(keras.callbacks.Callback):
                 "The Monitor has no training data to probe: model.fit does not show callbacks "
                 "the data. Pass it: Monitor(data=(x, y)), or train with kz.zoo.fit, which "
                 "hands it over.")
+        if _distributed(self.model):
+            raise InputValueError(
+                "The Monitor cannot instrument a model trained under a tf.distribute strategy "
+                "(its variables live on several devices); train it on one device, e.g. "
+                "kz.search(..., multi_device='workers').")
         self.rows = rows(self.model)
         if not self.rows:
             raise InputValueError(f"Model {self.model.name!r} has no layer with trainable "

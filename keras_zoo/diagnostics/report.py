@@ -11,7 +11,6 @@ import pandas as pd
 
 from keras_zoo.diagnostics import findings as rules
 from keras_zoo.diagnostics.findings import Finding
-from keras_zoo.diagnostics.layers import RELU_FAMILY
 from keras_zoo.diagnostics.probe import STATS
 
 COLUMNS = ("epoch", "layer", "depth", "kind", "activation", "units", "is_output", "grad_norm",
@@ -162,8 +161,6 @@ def _layer_table(monitor: Any) -> pd.DataFrame:
             weight = float(t[col["weight_norm"]])
             update = float(t[col["update_ratio"]])
             dead = float(t[col["dead_fraction"]])
-            if row.activation not in RELU_FAMILY:
-                dead = float("nan")
             records.append({
                 "epoch": rec["epoch"], "layer": row.layer.name, "depth": row.depth,
                 "kind": row.kind, "activation": row.activation or "linear",

@@ -57,6 +57,13 @@ def check_options(*, strategy: Any, keep_models: Any, max_trials: Any, batch_siz
                               f"Received: max_trials={max_trials!r}")
 
 
+def check_flags(**flags: Any) -> None:
+    """Each keyword (``retry_failed=..., diagnostics=...``) is ``True`` or ``False``."""
+    for key, value in flags.items():
+        if not isinstance(value, bool):
+            raise InputTypeError(f"`{key}` must be True or False. Received: {key}={value!r}")
+
+
 # === Resolving the inputs ===
 
 def resolve_factory(model: str | Callable[..., Any]) -> tuple[str, Callable[..., Any]]:

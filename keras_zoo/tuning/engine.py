@@ -24,7 +24,7 @@ from typing import Any
 
 import keras_tuner as kt
 
-from keras_zoo.base.errors import InputTypeError
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning import checks, launcher, outcome, pruning, recovery, wire
 from keras_zoo.tuning import directory as search_dir
@@ -48,6 +48,7 @@ def search(
     strategy: str = "grid",
     objective: str | tuple[str, str] | kt.Objective | None = None,
     pruner: str | pruning.Pruner | None = None,
+    diagnostics: bool = False,
     max_trials: int | None = None,
     epochs: int = 20,
     batch_size: int | None = None,
@@ -100,6 +101,14 @@ def search(
             pruning. A pruned trial is recorded with status ``"pruned"``, the epoch it stopped
             at and its score there, and competes on that score. Not with Hyperband. A resumed
             search may change it (the trials already done stay as they are).
+        diagnostics: ``True`` (``--diagnostics``): every trial trains with a
+            ``kz.diagnostics.Monitor(every="end")``, which records once, on the trained model,
+            and its ``result.json`` keeps the Monitor's ``Diagnosis.scores()``; the leaderboard
+            gains the columns ``grad_ratio`` (first over last layer's gradient norm: far below
+            1 is vanishing gradients), ``dead_fraction``, ``saturated_fraction`` and
+            ``findings`` (the finding codes, comma-separated), NaN / ``None`` for a trial that
+            failed or was pruned. Recorded in ``search.json``; a resumed search may change it
+            (the trials already done keep what they recorded).
         max_trials: Trials to run (grid: the whole grid by default; random/Bayesian: 10;
             Hyperband: its brackets decide, from ``epochs`` and a factor of 3, and
             ``max_trials`` caps them). A resumed search with a larger ``max_trials`` runs the
@@ -193,11 +202,14 @@ def search(
         pruner_rule.running_best = job.early_stopping
     recycle = launcher.Recycle(trials_per_process, process_memory_mb)
     recycle.check()
-    if not isinstance(retry_failed, bool):
-        raise InputTypeError("`retry_failed` must be True or False. "
-                             f"Received: retry_failed={retry_failed!r}")
+    checks.check_flags(retry_failed=retry_failed, diagnostics=diagnostics)
+    job.diagnostics = diagnostics  # every trial's Monitor; travels with the job to workers
     serving = launcher.serving(serve, token, train, worker_timeout)
     placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
+    if diagnostics and placement.mode == "mirrored":
+        raise InputValueError("diagnostics=True cannot instrument trials trained under "
+                              "multi_device='mirrored' (one model across devices); use "
+                              "multi_device='workers'. Received: multi_device='mirrored'")
     if serving is not None and not train:
         n_workers = 0
     expected = _expected_trials(strategy, max_trials, job.space)
@@ -216,6 +228,7 @@ def search(
         if serving is not None:  # refused now (a factory workers cannot import), not later
             serving = dataclasses.replace(serving, encoded=wire.encode_job(job))
         spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
+        spec["diagnostics"] = diagnostics  # nor this: the leaderboard's diagnostic columns
         with search_dir.claim(directory):  # one owner at a time; released however we end
             resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
             outcome.write_spec(directory, spec, stopping=False)

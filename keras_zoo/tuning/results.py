@@ -17,6 +17,9 @@ from keras_zoo.tuning.recovery import SCORED, read_state
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 
 SPEC_FILE = "search.json"
+DIAGNOSTIC_COLUMNS = ("grad_ratio", "dead_fraction", "saturated_fraction", "findings")
+"""The leaderboard's columns of a search run with ``diagnostics=True``: each trial's
+``Diagnosis.scores()``, read from the ``"diagnostics"`` of its ``result.json``."""
 
 
 def read_json(path: str) -> dict[str, Any]:
@@ -41,6 +44,20 @@ def _integers(values: Any) -> bool:
         isinstance(v, (int, np.integer)) and not isinstance(v, (bool, np.bool_)) for v in present)
 
 
+def _diagnostic_cells(scores: Any) -> dict[str, Any]:
+    """A trial's :data:`DIAGNOSTIC_COLUMNS` from its recorded ``Diagnosis.scores()`` (NaN and
+    ``None`` where it has none: failed, pruned, or run without diagnostics)."""
+    scores = scores if isinstance(scores, dict) else {}
+    cells: dict[str, Any] = {}
+    for name in DIAGNOSTIC_COLUMNS[:-1]:
+        value = scores.get(name)
+        cells[name] = float(value) if isinstance(value, (int, float)) and not isinstance(
+            value, bool) else np.nan
+    findings = scores.get("findings")
+    cells["findings"] = findings if isinstance(findings, str) else None
+    return cells
+
+
 def _trial_sort_key(trial_id: str) -> tuple[int, str]:
     return (int(trial_id), trial_id) if str(trial_id).isdigit() else (math.inf, str(trial_id))
 
@@ -58,7 +75,12 @@ class SearchResult:
             at the epoch it stopped), every logged metric at the scored epoch, ``epochs_run``,
             ``best_epoch``, ``pruned_at_epoch`` (1-based; empty for a trial not pruned),
             ``seconds``, ``device``, ``worker``
-            (the Keras Tuner worker that ran it), ``error``. A training metric named like a
+            (the Keras Tuner worker that ran it), ``error``; with ``diagnostics=True`` (or
+            trials that recorded them in an earlier run), :data:`DIAGNOSTIC_COLUMNS` after the
+            objective: ``grad_ratio`` (the first layer's gradient norm over the last's),
+            ``dead_fraction``, ``saturated_fraction`` and ``findings`` (the codes,
+            comma-separated; empty when none), NaN / ``None`` for a trial that failed or was
+            pruned. A training metric named like a
             searched parameter (``loss`` when the loss is searched) is ``train_<name>``, so the
             parameter keeps its column. Integer columns stay integers beside rows that lack
             them (pandas' nullable ``Int64``).
@@ -140,6 +162,10 @@ class SearchResult:
                         "worker": r.get("worker"), "error": r.get("error")})
             rows.append(row)
         columns = ["trial", "status", *params, self.objective]
+        if self.spec.get("diagnostics") or any("diagnostics" in r for r in records):
+            columns += list(DIAGNOSTIC_COLUMNS)
+            for row, r in zip(rows, records):
+                row.update(_diagnostic_cells(r.get("diagnostics")))
         frame = pd.DataFrame(rows)
         if frame.empty:
             return pd.DataFrame(columns=[*columns, "epochs_run", "best_epoch", "pruned_at_epoch",

@@ -99,6 +99,9 @@ class TrialJob:
         pruner: The search's pruner name (``"median"``, ``"asha"``) or ``None``: with one, a
             trial reports its objective to the oracle after every epoch of its first execution
             and stops when the oracle answers so (see :mod:`~keras_zoo.tuning.pruning`).
+        diagnostics: Train every execution with a ``kz.diagnostics.Monitor(every="end")`` and
+            record the best execution's ``Diagnosis.scores()`` under ``"diagnostics"`` in the
+            ``result.json`` of a completed trial.
     """
 
     model_name: str
@@ -117,6 +120,7 @@ class TrialJob:
     keep_models: str = "best"
     search_id: str | None = None
     pruner: str | None = None
+    diagnostics: bool = False
 
     # --- building -------------------------------------------------------------------------
 
@@ -192,6 +196,8 @@ class TrialJob:
             })
             if pruned_at is not None:
                 record["pruned_at_epoch"] = pruned_at
+            elif self.diagnostics:
+                record["diagnostics"] = runs[best_run][6]
             model = runs[best_run][4]
             runs = None
             if extra and "save_weights_to" in extra:  # Hyperband continues trials from these
@@ -218,25 +224,30 @@ class TrialJob:
                     report: Callable[[int, Mapping[str, Any]], bool] | None
                     ) -> tuple[list[tuple[Any, ...]], int | None]:
         """Train ``executions_per_trial`` times (only once when the first is pruned); returns
-        ``(score, best_epoch, metrics, epochs, model, objective_curve)`` per execution and the
+        ``(score, best_epoch, metrics, epochs, model, objective_curve, diagnostics)`` per
+        execution (``diagnostics``: the Monitor's scores, ``None`` without diagnostics) and the
         1-based epoch the trial was pruned at (``None``: not pruned)."""
         runs: list[tuple[Any, ...]] = []
         for execution in range(self.executions_per_trial):
             seed = None if self.seed is None else self.seed + execution
             keras.backend.clear_session(free_memory=False)  # outside a strategy's scope
             reporter = _Report(report) if report is not None and execution == 0 else None
+            monitor = _monitor() if self.diagnostics else None
             with scope():
                 model = self._model(params, seed)
-                history = self._fit(model, params, seed, extra, reporter)
+                history = self._fit(model, params, seed, extra,
+                                    [c for c in (reporter, monitor) if c is not None])
             score, best_epoch, metrics = self._score(history)
             curve = [float(v) for v in history.get(self.objective, [])]
-            runs.append((score, best_epoch, metrics, len(history["loss"]), model, curve))
+            runs.append((score, best_epoch, metrics, len(history["loss"]), model, curve,
+                         None if monitor is None else _scores(monitor)))
+            monitor = None
             if reporter is not None and reporter.stopped_at is not None:
                 return runs, reporter.stopped_at
         return runs, None
 
     def _fit(self, model: keras.Model, params: Mapping[str, Any], seed: int | None,
-             extra: Mapping[str, Any], reporter: keras.callbacks.Callback | None = None
+             extra: Mapping[str, Any], callbacks: list[keras.callbacks.Callback] | None = None
              ) -> dict[str, list[float]]:
         epochs = int(params.get("epochs", self.epochs))
         patience = params.get("patience", self.patience)
@@ -253,7 +264,7 @@ class TrialJob:
             epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
             early_stopping=early, monitor=self.objective, seed=seed,
             callbacks=[training.StopOnInvalidLoss(),  # silent: _score reports it
-                       *([reporter] if reporter is not None else [])],
+                       *(callbacks or [])],
         )
         return history.history
 
@@ -308,6 +319,25 @@ class _Report(keras.callbacks.Callback):
         if stop and not last and not self.model.stop_training:  # not when it ends anyway
             self.stopped_at = epoch + 1
             self.model.stop_training = True
+
+
+def _monitor() -> keras.callbacks.Callback:
+    """The callback a trial of a search with ``diagnostics=True`` trains with: it records once,
+    on the trained model, at the end of training."""
+    from keras_zoo.diagnostics import Monitor
+
+    return Monitor(every="end")
+
+
+def _scores(monitor: Any) -> dict[str, Any] | None:
+    """The Monitor's ``Diagnosis.scores()``, NaN as ``None`` (valid JSON); ``None`` when it
+    could not report (a diagnostics problem does not fail the trial: it is logged)."""
+    try:
+        scores = monitor.report().scores()
+    except Exception as err:  # noqa: BLE001 - the trial's own result stands without it
+        log.warning("diagnostics of this trial failed: %s: %s", type(err).__name__, err)
+        return None
+    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in scores.items()}
 
 
 _TRIALS_SINCE_FULL_GC = [0]

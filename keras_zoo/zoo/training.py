@@ -264,7 +264,8 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
             dict of ``EarlyStopping`` arguments. Needs validation data; without it, it is skipped.
         monitor: What early stopping watches; ``val_loss`` by default (``loss`` without
             validation data).
-        callbacks: Extra Keras callbacks.
+        callbacks: Extra Keras callbacks. They run after the early-stopping callback, so at
+            ``on_train_end`` they see the restored best weights.
         class_weight, sample_weight: As in ``model.fit``.
         shuffle: Shuffle the training set every epoch.
         verbose: As in ``model.fit``.
@@ -297,7 +298,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
                              validation_split=validation_split, epochs=int(epochs),
                              batch_size=batch_size, class_weight=class_weight,
                              sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
-                             callbacks=callbacks + ([stopper] if stopper else []))
+                             callbacks=([stopper] if stopper else []) + callbacks)
 
     x, y, sample_weight, validation_data, sw_val = _hold_out_validation(
         x, y, sample_weight, validation_data, validation_split, seed)
@@ -314,7 +315,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
             return model.fit(x, y, validation_data=validation_data, epochs=int(epochs),
                              batch_size=batch_size, class_weight=class_weight,
                              sample_weight=sample_weight, shuffle=shuffle, verbose=verbose,
-                             callbacks=callbacks + ([stopper] if stopper else []))
+                             callbacks=([stopper] if stopper else []) + callbacks)
     if class_weight is not None:
         sample_weight = class_weights_to_sample_weights(y, class_weight, sample_weight)
     return fast_fit(model, x, y, sample_weight, validation_data, sw_val, epochs=int(epochs),

@@ -193,3 +193,21 @@ def test_model_fit_without_data_says_how_to_give_it(table):
         np.testing.assert_array_equal(a, b)
     with pytest.raises(ValueError, match="recorded nothing"):
         kz.diagnostics.Monitor().report()
+
+
+def test_a_model_under_a_distribution_strategy_is_refused(table):
+    import tensorflow as tf
+
+    x, y = table
+    with tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"]).scope():
+        model = kz.zoo.ann(6, task="binary", seed=0)
+        with pytest.raises(ValueError, match="tf.distribute strategy"):
+            kz.zoo.fit(model, x, y, epochs=1, callbacks=[kz.diagnostics.Monitor()])
+
+
+
+def test_a_search_with_diagnostics_refuses_mirrored_trials(tmp_path):
+    with pytest.raises(ValueError, match="multi_device='workers'"):
+        kz.search("ann", "iris", {"hidden_units": [[4]]}, epochs=1, diagnostics=True,
+                  multi_device="mirrored", devices=["/cpu:0", "/cpu:1"],
+                  directory=str(tmp_path / "s"), verbose=0)
