@@ -45,7 +45,7 @@ recurrent layer cannot learn from the start of the sequence."""
 TIME_TAIL = 0.1
 """The "farthest time steps": the last 10% of distances (at least one), averaged."""
 
-SEVERITIES = ("error", "warning")
+SEVERITIES = ("error", "warning", "info")
 
 
 @dataclass(frozen=True)
@@ -55,7 +55,8 @@ class Finding:
     Attributes:
         code: A stable identifier (``vanishing_gradients``, ``dead_units``, ...).
         layer: The layer it is about (``None`` for the whole model).
-        severity: ``"error"`` (training is broken) or ``"warning"``.
+        severity: ``"error"`` (training is broken), ``"warning"`` or ``"info"`` (a measurement
+            worth knowing that may be fine, e.g. an LSTM not using distant steps).
         message: What was measured, with the figure and the threshold.
         advice: The cure, naming the zoo keyword that applies it.
     """
@@ -83,6 +84,8 @@ ADVICE = {
     "non_finite": "lower learning_rate and clip gradients: global_clipnorm=1.0",
     "vanishing_through_time": "use a gated recurrent layer: kz.zoo.lstm or kz.zoo.gru instead of "
                               "simple_rnn",
+    "vanishing_through_time_gated": "if the task needs distant steps: train longer, or read the "
+                                    "sequence both ways (bidirectional=True)",
 }
 
 
@@ -91,7 +94,8 @@ def _finite(v: float) -> bool:
 
 
 def _kernel_rows(last: pd.DataFrame) -> pd.DataFrame:
-    return last[last["kind"] != "BatchNormalization"]
+    """The rows with a weight matrix (not batch or layer normalization's scales)."""
+    return last[last["has_kernel"].astype(bool)]
 
 
 def gradient_findings(layers: pd.DataFrame, clipping: str | None) -> list[Finding]:
@@ -162,7 +166,8 @@ def unit_findings(layers: pd.DataFrame) -> list[Finding]:
                 f"{row['saturated_fraction']:.0%} of the units ({row['activation']}) sit at an "
                 f"asymptote on most probe samples (threshold {SATURATED_FRACTION:.0%}), where "
                 "their gradient is near zero", ADVICE["saturated_units"]))
-        if row["symmetric_fraction"] > SYMMETRIC_FRACTION and row["units"] > 1:
+        if row["symmetric_fraction"] > SYMMETRIC_FRACTION and row["units"] > 1 \
+                and row["has_kernel"]:  # normalization scales all start at 1: not symmetry
             found.append(Finding(
                 "symmetric_units", row["layer"], "warning",
                 f"{row['symmetric_fraction']:.0%} of the units have the same weights as another "
@@ -213,15 +218,26 @@ def non_finite_findings(layers: pd.DataFrame, losses: list[float]) -> list[Findi
                     ADVICE["non_finite"])]
 
 
-def time_findings(time_gradients: pd.DataFrame | None, layer: str | None) -> list[Finding]:
-    """``vanishing_through_time``: the gradient reaching the first steps, against the last."""
+def time_findings(time_gradients: pd.DataFrame | None, layer: str | None,
+                  cell: str | None = None) -> list[Finding]:
+    """``vanishing_through_time``: the gradient reaching the first steps, against the last.
+
+    For a plain recurrent layer the cure is a gated one. A gated layer (LSTM, GRU) decides
+    itself how far back its gradient reaches and opens its gates when the task needs distant
+    steps, so for one the finding is informational: it may simply not need them (yet)."""
     ratio = time_ratio(time_gradients)
     if ratio is None or not ratio < VANISHING_TIME_RATIO:
         return []
+    measured = (f"the gradient reaching the farthest time steps is {ratio:.1e} of the gradient "
+                f"at the last step (threshold {VANISHING_TIME_RATIO:g})")
+    if cell in ("LSTM", "GRU"):
+        return [Finding("vanishing_through_time", layer, "info",
+                        measured + f": this {cell} barely uses the start of its sequences; its "
+                        "gates learn to reach further when the task needs it",
+                        ADVICE["vanishing_through_time_gated"])]
     return [Finding("vanishing_through_time", layer, "warning",
-                    f"the gradient reaching the farthest time steps is {ratio:.1e} of the "
-                    f"gradient at the last step (threshold {VANISHING_TIME_RATIO:g}): the model "
-                    "cannot learn from the start of its sequences", ADVICE["vanishing_through_time"])]
+                    measured + ": the model cannot learn from the start of its sequences",
+                    ADVICE["vanishing_through_time"])]
 
 
 def time_ratio(time_gradients: pd.DataFrame | None) -> float | None:

@@ -34,15 +34,27 @@ _KERNEL_NAMES = ("kernel", "embeddings", "depthwise_kernel", "pointwise_kernel")
 
 @dataclass
 class Row:
-    """One recorded layer: the layer, its kernel and bias, and where its activation is read."""
+    """One recorded layer: its kernels and bias, and where its activation is read.
+
+    ``kernels`` are the layer's weight matrices (both directions of a ``Bidirectional``); a layer
+    without one (batch or layer normalization) has its first weight there and ``has_kernel``
+    false. ``activation_layer`` is ``None`` for a layer inside a nested model, whose outputs the
+    outer model's graph does not expose.
+    """
 
     layer: keras.layers.Layer
+    name: str
     depth: int
-    kernel: Any | None
+    kernels: list[Any]
     bias: Any | None
+    has_kernel: bool
     activation: str | None
     activation_layer: keras.layers.Layer | None
     is_output: bool = False
+
+    @property
+    def kernel(self) -> Any:
+        return self.kernels[0]
 
     @property
     def kind(self) -> str:
@@ -77,35 +89,49 @@ def activation_name(layer: keras.layers.Layer) -> str | None:
     return None if name in ("linear", "None") else name
 
 
-def _weight(layer: keras.layers.Layer, names: tuple[str, ...]) -> Any | None:
-    for variable in layer.trainable_weights:
-        if variable.path.rsplit("/", 1)[-1] in names:
-            return variable
-    return None
+def _weights(layer: keras.layers.Layer, names: tuple[str, ...]) -> list[Any]:
+    return [v for v in layer.trainable_weights if v.path.rsplit("/", 1)[-1] in names]
+
+
+def _flat_layers(model: Any, prefix: str = "") -> list[tuple[str, keras.layers.Layer, bool]]:
+    """``(name, layer, top_level)`` in order, walking into nested models (a transfer backbone,
+    a Sequential block) so that each of their weighted layers is a row of its own."""
+    found = []
+    for layer in model.layers:
+        if isinstance(layer, keras.layers.InputLayer):
+            continue
+        if isinstance(layer, keras.Model) and hasattr(layer, "layers") and layer.trainable_weights:
+            found += [(name, inner, False) for name, inner, _ in
+                      _flat_layers(layer, f"{prefix}{layer.name}/")]
+        else:
+            found.append((prefix + layer.name, layer, not prefix))
+    return found
 
 
 def rows(model: keras.Model) -> list[Row]:
-    """The model's recorded layers, in order, each with its kernel, bias and activation."""
-    layers = [layer for layer in model.layers if not isinstance(layer, keras.layers.InputLayer)]
+    """The model's recorded layers, in order, each with its kernels, bias and activation."""
+    layers = _flat_layers(model)
     found: list[Row] = []
-    for i, layer in enumerate(layers):
+    for i, (name, layer, top) in enumerate(layers):
         kind = type(layer).__name__
         if not layer.trainable_weights or kind in _ACTIVATION_LAYERS:
             continue
-        kernel = _weight(layer, _KERNEL_NAMES)
-        name, source = activation_name(layer), layer
-        if name is None and kernel is not None:
-            for after in layers[i + 1:]:
+        kernels = _weights(layer, _KERNEL_NAMES)
+        activation, source = activation_name(layer), layer
+        if activation is None and kernels:
+            for _, after, _ in layers[i + 1:]:
                 after_kind = type(after).__name__
                 if after_kind in _ACTIVATION_LAYERS:
-                    name, source = activation_name(after), after
+                    activation, source = activation_name(after), after
                     break
                 if after_kind not in _PASS_THROUGH:
                     break
-        if kind == "BatchNormalization":
-            name = None
-        found.append(Row(layer, len(found) + 1, kernel if kernel is not None else
-                         layer.trainable_weights[0], _weight(layer, ("bias",)), name, source))
+        if not kernels:  # normalization: no kernel, no activation of its own
+            activation = None
+        bias = _weights(layer, ("bias",))
+        found.append(Row(layer, name, len(found) + 1, kernels or [layer.trainable_weights[0]],
+                         bias[0] if bias else None, bool(kernels), activation,
+                         source if top else None))
     if found:
         found[-1].is_output = True
     return found

@@ -14,17 +14,21 @@ from keras_zoo.diagnostics.probe import STATS, Probe
 END = "end"
 
 
-def _take(x: Any, idx: np.ndarray) -> Any:
+def _as_arrays(x: Any) -> Any:
+    """Texts and pandas objects as NumPy arrays (a list of strings is one input, not many)."""
+    if x is None:
+        return None
+    if isinstance(x, (list, tuple)) and x and all(isinstance(t, (str, bytes)) for t in x):
+        return np.asarray(x, dtype=object)
+
     def one(a):
-        if hasattr(a, "iloc"):
-            a = a.to_numpy()
-        if isinstance(a, (list, tuple)) and a and isinstance(a[0], (str, bytes)):
-            a = np.asarray(a, dtype=object)
-        a = np.asarray(a)
-        if a.dtype.kind in "US":
-            a = a.astype(object)
-        return a[idx]
-    return None if x is None else keras.tree.map_structure(one, x)
+        a = a.to_numpy() if hasattr(a, "to_numpy") else np.asarray(a)
+        return a.astype(object) if a.dtype.kind in "US" else a
+    return keras.tree.map_structure(one, x)
+
+
+def _take(x: Any, idx: np.ndarray) -> Any:
+    return None if x is None else keras.tree.map_structure(lambda a: a[idx], x)
 
 
 def _distributed(model: keras.Model) -> bool:
@@ -96,11 +100,13 @@ class Monitor(keras.callbacks.Callback):
                                   f"Received: sample={sample!r}")
         self.every, self.sample, self.seed = every, sample, seed
         self._data: tuple | None = None
+        self._given = data is not None
         if data is not None:
             if not isinstance(data, (tuple, list)) or len(data) not in (2, 3):
                 raise InputTypeError("data must be (x, y) or (x, y, sample_weight). "
                                      f"Received: {type(data).__name__}")
-            self.use_training_data(*data)
+            self._draw(*data)
+        self.restored = False
         self.records: list[dict[str, Any]] = []
         self.losses: list[float] = []
         self.rows: list[Row] = []
@@ -108,10 +114,17 @@ class Monitor(keras.callbacks.Callback):
         self._snapshot_epoch: int | None = None
 
     def use_training_data(self, x: Any, y: Any, sample_weight: Any = None) -> None:
-        """Draw the probe sample from this training data (``kz.zoo.fit`` calls it)."""
+        """Draw the probe sample from this training data (``kz.zoo.fit`` calls it, with any
+        class weights folded into ``sample_weight``); data given as ``Monitor(data=...)``
+        stays."""
+        if not self._given:
+            self._draw(x, y, sample_weight)
+
+    def _draw(self, x: Any, y: Any, sample_weight: Any = None) -> None:
         if y is None:
             raise InputValueError("The Monitor needs targets to take gradients: pass y. "
                                   "Received: y=None")
+        x, y, sample_weight = _as_arrays(x), _as_arrays(y), _as_arrays(sample_weight)
         n = _length(x)
         rng = np.random.default_rng(0 if self.seed is None else self.seed)
         idx = np.sort(rng.choice(n, size=min(self.sample, n), replace=False))
@@ -123,8 +136,8 @@ class Monitor(keras.callbacks.Callback):
         if self._data is None:
             raise InputValueError(
                 "The Monitor has no training data to probe: model.fit does not show callbacks "
-                "the data. Pass it: Monitor(data=(x, y)), or train with kz.zoo.fit, which "
-                "hands it over.")
+                "the data, and kz.zoo.fit hands over in-memory arrays only (not a tf.data "
+                "dataset or a generator). Pass it: Monitor(data=(x, y)).")
         if _distributed(self.model):
             raise InputValueError(
                 "The Monitor cannot instrument a model trained under a tf.distribute strategy "
@@ -134,7 +147,7 @@ class Monitor(keras.callbacks.Callback):
         if not self.rows:
             raise InputValueError(f"Model {self.model.name!r} has no layer with trainable "
                                   "weights: there is nothing to monitor.")
-        self.records, self.losses, self._snapshot_epoch = [], [], None
+        self.records, self.losses, self._snapshot_epoch, self.restored = [], [], None, False
         self._probe = Probe(self.model, self.rows, *self._data)
 
     def _records_epoch(self, epoch: int) -> bool:
@@ -153,8 +166,13 @@ class Monitor(keras.callbacks.Callback):
 
     def on_train_end(self, logs=None):
         epochs = len(self.losses)
-        if self._probe is not None and epochs and (
-                not self.records or self.records[-1]["epoch"] != epochs):
+        if self._probe is None or not epochs:
+            return
+        if not self.records or self.records[-1]["epoch"] != epochs:
+            self._record(epochs, measured_update=False)  # the trained model, as it stands
+        elif self._probe.changed_since_record():  # early stopping put back an earlier epoch
+            self.restored = True
+            self.records.pop()
             self._record(epochs, measured_update=False)
 
     def _record(self, epoch: int, *, measured_update: bool) -> None:
@@ -164,7 +182,8 @@ class Monitor(keras.callbacks.Callback):
             table[:, STATS.index("update_ratio")] = np.nan
         self.records.append({"epoch": epoch, "table": table, "loss": float(out["loss"]),
                              "projections": out["projections"], "time": out.get("time"),
-                             "ids": out.get("ids"), "steps": (self.params or {}).get("steps")})
+                             "ids": out.get("ids"), "mask_zero": self._probe.mask_zero,
+                             "steps": (self.params or {}).get("steps")})
 
     # === Results ===
 

@@ -18,7 +18,7 @@ def plot_diagnosis(diagnosis: Any, path: str | Path | None = None):
     fig = Figure(figsize=(5.0 * panels, 3.8), layout="constrained")
     axes = fig.subplots(1, panels)
     layers = diagnosis.layers
-    kernels = layers[layers["kind"] != "BatchNormalization"]
+    kernels = layers[layers["has_kernel"]]
     ax = axes[0]
     epochs = sorted(kernels["epoch"].unique())
     for i, epoch in enumerate(epochs):

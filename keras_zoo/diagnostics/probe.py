@@ -18,6 +18,9 @@ import keras
 import numpy as np
 
 from keras_zoo.diagnostics.layers import RELU_FAMILY, SATURATING, Row
+from keras_zoo.zoo.fast_loop import quiet_own_retracing
+
+quiet_own_retracing.filter.add("Probe.__init__.<locals>")
 
 # Columns of the per-row statistics the probe returns, in order.
 STATS = ("grad_norm", "bias_grad_norm", "weight_norm", "update_ratio", "dead_fraction",
@@ -31,7 +34,7 @@ def _graph(model: keras.Model, rows: list[Row], embedding: Any | None) -> keras.
     """A functional model returning every recorded activation (and the embedding's input and
     output) beside the model's output; ``None`` for a model without a layer graph."""
     try:
-        outputs = [row.activation_layer.output for row in rows]
+        outputs = [row.activation_layer.output for row in rows if row.activation_layer]
         if embedding is not None:
             outputs += [embedding.input, embedding.output]
         return keras.Model(model.inputs, outputs + [model.outputs[0]])
@@ -59,6 +62,8 @@ class Probe:
         self.graph = _graph(model, rows, self.embedding)
         if self.graph is None:
             self.embedding = None
+        # token 0 is padding only when the embedding masks it; otherwise every step is real
+        self.mask_zero = bool(getattr(self.embedding, "mask_zero", False))
         batch = getattr(model, "diagnostic_batch", None)
         if batch is not None:  # e.g. Seq2Seq: texts -> teacher-forced ids, targets, weights
             x, y, sample_weight = batch((x, y, sample_weight))
@@ -68,8 +73,8 @@ class Probe:
         rng = np.random.default_rng(seed)
         self._projections = [tf.constant(rng.standard_normal(int(np.prod(r.kernel.shape[:-1])))
                                          .astype("float32")) for r in rows]
-        self._before = [tf.Variable(tf.zeros(r.kernel.shape, tf.float32), trainable=False)
-                        for r in rows]
+        self._before = [[tf.Variable(tf.zeros(k.shape, tf.float32), trainable=False)
+                         for k in r.kernels] for r in rows]
         # Closures, not bound methods: TensorFlow counts traces per Python function, and every
         # Probe traces its own (a search builds many), which is not the retracing it warns of.
         # No autograph: the pass has no data-dependent Python control flow, and converting
@@ -81,8 +86,15 @@ class Probe:
         return self.graph is not None
 
     def _snapshot(self):
-        for before, row in zip(self._before, self.rows):
-            before.assign(keras.ops.cast(row.kernel, "float32"))
+        for befores, row in zip(self._before, self.rows):
+            for before, kernel in zip(befores, row.kernels):
+                before.assign(keras.ops.cast(kernel, "float32"))
+
+    def changed_since_record(self) -> bool:
+        """Whether any kernel differs from the last record's (early stopping restored others)."""
+        return any(bool(keras.ops.any(keras.ops.not_equal(keras.ops.cast(k, "float32"), b)))
+                   for befores, row in zip(self._before, self.rows)
+                   for b, k in zip(befores, row.kernels))
 
     def snapshot(self) -> None:
         """Remember the kernels now: the next record's update is measured from here (each
@@ -94,8 +106,10 @@ class Probe:
         if self.graph is None:
             return [], None, None, self.model(self._x, training=False)
         outs = self.graph(self._x, training=False)
-        n = len(self.rows)
-        acts, y_pred = outs[:n], outs[-1]
+        n = sum(1 for row in self.rows if row.activation_layer)
+        taken = iter(outs[:n])
+        acts = [next(taken) if row.activation_layer else None for row in self.rows]
+        y_pred = outs[-1]
         ids, emb = (outs[n], outs[n + 1]) if self.embedding is not None else (None, None)
         return acts, ids, emb, y_pred
 
@@ -106,23 +120,27 @@ class Probe:
             acts, ids, emb, y_pred = self._forward()
             loss = self.model.compute_loss(x=self._x, y=self._y, y_pred=y_pred,
                                            sample_weight=self._sw, training=False)
-        kernels = [r.kernel for r in self.rows]
+        kernels = [k for r in self.rows for k in r.kernels]
         biases = [r.bias for r in self.rows if r.bias is not None]
         wrt = kernels + biases + ([emb] if emb is not None else [])
         grads = tape.gradient(loss, wrt, unconnected_gradients=tf.UnconnectedGradients.ZERO)
-        kernel_grads, rest = grads[:len(kernels)], grads[len(kernels):]
-        bias_grads = iter(rest)
+        kernel_grads, bias_grads = iter(grads[:len(kernels)]), iter(grads[len(kernels):])
         nan = tf.constant(np.nan, tf.float32)
         table, projections = [], []
         for i, row in enumerate(self.rows):  # few ops per row: tracing cost grows with each op
-            kernel = tf.cast(row.kernel, tf.float32)
+            weights = [tf.cast(k, tf.float32) for k in row.kernels]
             bias_grad = _norm(next(bias_grads)) if row.bias is not None else nan
-            before = _norm(self._before[i])  # the update ratio is relative to the weights the
-            #                                  epoch started from, as the rule of thumb is
-            update = tf.where(before > 0, _norm(kernel - self._before[i]) / before, nan)
-            stats = [_norm(kernel_grads[i]), bias_grad, _norm(kernel), update]
-            stats += _activation_stats(acts[i], row.activation) if acts else [nan] * 4
+            # the update ratio is relative to the weights the epoch started from, as the rule
+            # of thumb is
+            before = _norm(*self._before[i])
+            change = _norm(*[w - b for w, b in zip(weights, self._before[i])])
+            update = tf.where(before > 0, change / before, nan)
+            stats = [_norm(*[next(kernel_grads) for _ in weights]), bias_grad, _norm(*weights),
+                     update]
+            stats += _activation_stats(acts[i], row.activation) if acts and acts[i] is not None \
+                else [nan] * 4
             table.append(tf.stack(stats))
+            kernel = weights[0]
             projections.append(tf.linalg.matvec(tf.reshape(kernel, (-1, kernel.shape[-1])),
                                                 self._projections[i], transpose_a=True))
         with tf.control_dependencies(table):  # the next epoch's update is measured from here
@@ -138,16 +156,22 @@ class Probe:
 
     def __call__(self) -> dict[str, Any]:
         """Run the pass; NumPy arrays back (``table`` rows follow ``rows``, columns ``STATS``)."""
-        return keras.tree.map_structure(lambda t: t.numpy(), self._run())
+        with quiet_own_retracing():  # one trace per Probe, by design: not TensorFlow's worry
+            out = self._run()
+        return keras.tree.map_structure(lambda t: t.numpy(), out)
 
 
-def _norm(t):
+def _norm(*tensors):
+    """The Euclidean norm of all the tensors' entries together."""
     import tensorflow as tf
 
-    if isinstance(t, tf.IndexedSlices):  # an embedding's gradient: rows may repeat, add them
-        t = tf.convert_to_tensor(t)
-    t = tf.cast(t, tf.float32)
-    return tf.sqrt(tf.reduce_sum(t * t))
+    total = 0.0
+    for t in tensors:
+        if isinstance(t, tf.IndexedSlices):  # an embedding's gradient: rows may repeat
+            t = tf.convert_to_tensor(t)
+        t = tf.cast(t, tf.float32)
+        total = total + tf.reduce_sum(t * t)
+    return tf.sqrt(total)
 
 
 def _activation_stats(a, activation: str | None) -> list:

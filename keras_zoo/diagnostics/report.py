@@ -13,7 +13,8 @@ from keras_zoo.diagnostics import findings as rules
 from keras_zoo.diagnostics.findings import Finding
 from keras_zoo.diagnostics.probe import STATS
 
-COLUMNS = ("epoch", "layer", "depth", "kind", "activation", "units", "is_output", "grad_norm",
+COLUMNS = ("epoch", "layer", "depth", "kind", "activation", "units", "is_output", "has_kernel",
+           "grad_norm",
            "bias_grad_norm", "weight_norm", "update_ratio", "step_update_ratio",
            "dead_fraction", "saturated_fraction", "symmetric_fraction", "activation_mean",
            "activation_std")
@@ -70,13 +71,17 @@ class Diagnosis:
         if not monitor._probe.has_activations:
             notes.append(f"{type(monitor.model).__name__} has no layer graph (a subclassed "
                          "model): activations, dead and saturated units are not measured.")
+        if monitor.restored:
+            notes.append("early stopping restored an earlier epoch's weights: the last record "
+                         "describes the restored model")
         if monitor.every == "end":
             notes.append("recorded once, at the end of training: the update ratio is not measured")
-        recurrent = next((r.layer.name for r in monitor.rows if r.recurrent), None)
+        recurrent = next((r for r in monitor.rows if r.recurrent), None)
         found = (rules.non_finite_findings(frame, monitor.losses)
                  + rules.gradient_findings(frame, _clipping(monitor.model))
                  + rules.unit_findings(frame) + rules.update_findings(frame)
-                 + rules.time_findings(time, recurrent))
+                 + rules.time_findings(time, recurrent and recurrent.name,
+                                       recurrent and _cell(recurrent.layer)))
         found.sort(key=lambda f: rules.SEVERITIES.index(f.severity))
         return cls(frame, found, time, list(monitor.losses), notes)
 
@@ -97,7 +102,7 @@ class Diagnosis:
         layer's gradient norm), ``dead_fraction`` and ``saturated_fraction`` (over the hidden
         units that can die or saturate) and ``findings`` (the codes, comma-separated)."""
         last = self.last_epoch()
-        kernels = last[last["kind"] != "BatchNormalization"]
+        kernels = last[last["has_kernel"]]
         ratio = float("nan")
         if len(kernels) >= 2 and kernels["grad_norm"].iloc[-1] > 0:
             ratio = float(kernels["grad_norm"].iloc[0] / kernels["grad_norm"].iloc[-1])
@@ -144,6 +149,11 @@ class Diagnosis:
         return plot_diagnosis(self, path)
 
 
+def _cell(layer: Any) -> str:
+    """The recurrent cell's kind: ``SimpleRNN``, ``LSTM``, ``GRU`` (through ``Bidirectional``)."""
+    return type(getattr(layer, "forward_layer", layer)).__name__
+
+
 def _unit_mean(rows: pd.DataFrame, column: str) -> float:
     measured = rows.dropna(subset=[column])
     if measured.empty:
@@ -162,9 +172,10 @@ def _layer_table(monitor: Any) -> pd.DataFrame:
             update = float(t[col["update_ratio"]])
             dead = float(t[col["dead_fraction"]])
             records.append({
-                "epoch": rec["epoch"], "layer": row.layer.name, "depth": row.depth,
+                "epoch": rec["epoch"], "layer": row.name, "depth": row.depth,
                 "kind": row.kind, "activation": row.activation or "linear",
-                "units": int(getattr(row.layer, "units", None) or row.kernel.shape[-1]), "is_output": row.is_output,
+                "units": int(getattr(row.layer, "units", None) or row.kernel.shape[-1]),
+                "is_output": row.is_output, "has_kernel": row.has_kernel,
                 "grad_norm": float(t[col["grad_norm"]]),
                 "bias_grad_norm": float(t[col["bias_grad_norm"]]), "weight_norm": weight,
                 "update_ratio": update,
@@ -183,7 +194,7 @@ def _time_table(records: list[dict]) -> pd.DataFrame | None:
         if rec.get("time") is None:
             continue
         grads, ids = np.asarray(rec["time"], float), np.asarray(rec["ids"])
-        real = ids != 0 if ids.ndim == 2 and np.issubdtype(ids.dtype, np.integer) \
+        real = ids != 0 if rec.get("mask_zero") and ids.ndim == 2 \
             else np.ones_like(grads, bool)
         positions = np.arange(grads.shape[1])
         last = np.where(real.any(axis=1), (real * positions).max(axis=1), grads.shape[1] - 1)

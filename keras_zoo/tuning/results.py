@@ -46,7 +46,7 @@ def _integers(values: Any) -> bool:
 
 def _diagnostic_cells(scores: Any) -> dict[str, Any]:
     """A trial's :data:`DIAGNOSTIC_COLUMNS` from its recorded ``Diagnosis.scores()`` (NaN and
-    ``None`` where it has none: failed, pruned, or run without diagnostics)."""
+    ``None`` where it has none: run without diagnostics, or failed before training ended)."""
     scores = scores if isinstance(scores, dict) else {}
     cells: dict[str, Any] = {}
     for name in DIAGNOSTIC_COLUMNS[:-1]:
@@ -79,11 +79,11 @@ class SearchResult:
             trials that recorded them in an earlier run), :data:`DIAGNOSTIC_COLUMNS` after the
             objective: ``grad_ratio`` (the first layer's gradient norm over the last's),
             ``dead_fraction``, ``saturated_fraction`` and ``findings`` (the codes,
-            comma-separated; empty when none), NaN / ``None`` for a trial that failed or was
-            pruned. A training metric named like a
-            searched parameter (``loss`` when the loss is searched) is ``train_<name>``, so the
-            parameter keeps its column. Integer columns stay integers beside rows that lack
-            them (pandas' nullable ``Int64``).
+            comma-separated; empty when none), also for pruned trials and for a trial that
+            diverged (``non_finite``); NaN / ``None`` for one that failed before training
+            ended. A training metric named like a searched parameter (``loss`` when the loss is
+            searched) is ``train_<name>``, so the parameter keeps its column. Integer columns
+            stay integers beside rows that lack them (pandas' nullable ``Int64``).
 
     Example:
         >>> result = SearchResult.load("runs/ann")                     # doctest: +SKIP

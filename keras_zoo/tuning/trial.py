@@ -196,7 +196,7 @@ class TrialJob:
             })
             if pruned_at is not None:
                 record["pruned_at_epoch"] = pruned_at
-            elif self.diagnostics:
+            if self.diagnostics:  # pruned trials too: the leaderboard says why they lost
                 record["diagnostics"] = runs[best_run][6]
             model = runs[best_run][4]
             runs = None
@@ -209,6 +209,8 @@ class TrialJob:
                 raise  # not the configuration's fault (a full disk, a lost chief): it reruns
             record.update({"status": "failed", "error": _short_error(err),
                            "traceback": traceback.format_exc(limit=8)})
+            if getattr(err, "diagnostics", None) is not None:  # e.g. non_finite: why it failed
+                record["diagnostics"] = err.diagnostics
             record["seconds"] = round(time.perf_counter() - start, 3)
             atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
             raise TrialFailed(record["error"]) from err
@@ -237,7 +239,11 @@ class TrialJob:
                 model = self._model(params, seed)
                 history = self._fit(model, params, seed, extra,
                                     [c for c in (reporter, monitor) if c is not None])
-            score, best_epoch, metrics = self._score(history)
+            try:
+                score, best_epoch, metrics = self._score(history)
+            except TrialFailed as err:
+                err.diagnostics = None if monitor is None else _scores(monitor)
+                raise
             curve = [float(v) for v in history.get(self.objective, [])]
             runs.append((score, best_epoch, metrics, len(history["loss"]), model, curve,
                          None if monitor is None else _scores(monitor)))
@@ -330,14 +336,15 @@ def _monitor() -> keras.callbacks.Callback:
 
 
 def _scores(monitor: Any) -> dict[str, Any] | None:
-    """The Monitor's ``Diagnosis.scores()``, NaN as ``None`` (valid JSON); ``None`` when it
+    """The Monitor's ``Diagnosis.scores()``, NaN and infinities as ``None`` (valid JSON); ``None`` when it
     could not report (a diagnostics problem does not fail the trial: it is logged)."""
     try:
         scores = monitor.report().scores()
     except Exception as err:  # noqa: BLE001 - the trial's own result stands without it
         log.warning("diagnostics of this trial failed: %s: %s", type(err).__name__, err)
         return None
-    return {k: None if isinstance(v, float) and math.isnan(v) else v for k, v in scores.items()}
+    return {k: None if isinstance(v, float) and not math.isfinite(v) else v
+            for k, v in scores.items()}
 
 
 _TRIALS_SINCE_FULL_GC = [0]

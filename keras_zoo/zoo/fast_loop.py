@@ -118,13 +118,21 @@ class _OwnRetracingFilter(logging.Filter):
     advice does not apply, so it is dropped; retracing warnings about any other function show.
     """
 
-    _PER_MODEL = ("_epoch_function.<locals>", "_compiled_validation.<locals>",
-                  "TensorFlowTrainer.")
+    def __init__(self):
+        super().__init__()
+        self._per_model = ["_epoch_function.<locals>", "_compiled_validation.<locals>",
+                           "TensorFlowTrainer."]
+
+    def add(self, qualname: str) -> None:
+        """Treat functions whose qualified name contains ``qualname`` as per-model too (e.g.
+        ``kz.diagnostics``' probe, traced once per monitored training)."""
+        if qualname not in self._per_model:
+            self._per_model.append(qualname)
 
     def filter(self, record: logging.LogRecord) -> bool:
         message = record.getMessage()
         return not ("triggered tf.function retracing" in message
-                    and any(name in message for name in self._PER_MODEL))
+                    and any(name in message for name in self._per_model))
 
 
 class _FilterScope:

@@ -304,7 +304,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         x, y, sample_weight, validation_data, validation_split, seed)
     for callback in callbacks:  # e.g. kz.diagnostics.Monitor draws its probe from the training part
         if hasattr(callback, "use_training_data"):
-            callback.use_training_data(x, y, sample_weight)
+            callback.use_training_data(x, y, sample_weight if class_weight is None else
+                                       class_weights_to_sample_weights(y, class_weight,
+                                                                       sample_weight))
     batch_size = resolve_batch_size(model, batch_size, _n_samples(x))
     stopper = _stopper(early_stopping, monitor, has_val=validation_data is not None)
 

@@ -25,6 +25,22 @@ def _weights_after(train, monitor):
     return [np.array(w) for w in model.get_weights()]
 
 
+def test_a_recurrent_model_trains_bit_for_bit_the_same_with_a_monitor():
+    ids = np.random.default_rng(0).integers(1, 9, size=(48, 7)).astype("int32")
+    labels = (ids[:, 0] > 4).astype("float32")
+
+    def train(monitor):
+        model = kz.zoo.gru(vocab_size=10, sequence_length=7, task="binary", units=4,
+                           embedding_dim=3, dropout=0.2, seed=0)
+        kz.zoo.fit(model, ids, labels, epochs=2, seed=0,
+                   callbacks=[monitor] if monitor else None)
+        return model
+
+    for a, b in zip(_weights_after(train, None),
+                    _weights_after(train, kz.diagnostics.Monitor(every="end"))):
+        np.testing.assert_array_equal(a, b)
+
+
 @pytest.mark.parametrize("path", ["kz.zoo.fit", "kz.zoo.fit(fast=False)", "model.fit"])
 def test_training_is_bit_for_bit_the_same_with_a_monitor(table, path):
     x, y = table
@@ -211,3 +227,98 @@ def test_a_search_with_diagnostics_refuses_mirrored_trials(tmp_path):
         kz.search("ann", "iris", {"hidden_units": [[4]]}, epochs=1, diagnostics=True,
                   multi_device="mirrored", devices=["/cpu:0", "/cpu:1"],
                   directory=str(tmp_path / "s"), verbose=0)
+
+
+def test_raw_texts_under_model_fit_with_data():
+    texts = ["good film", "bad film", "great acting", "awful plot"] * 16
+    labels = np.array([1, 0, 1, 0] * 16, dtype="float32")
+    model = kz.zoo.lstm(texts=texts, task="binary", units=8, embedding_dim=4, seed=0)
+    monitor = kz.diagnostics.Monitor(data=(texts, labels), sample=20)
+    model.fit(np.asarray(texts, dtype=object), labels, epochs=1, verbose=0, callbacks=[monitor])
+    assert monitor._data[0].shape == (20,)
+    assert monitor.report().time_gradients is not None
+
+
+def test_token_zero_is_a_real_token_when_nothing_masks_it():
+    ids = np.random.default_rng(0).integers(0, 10, size=(64, 12)).astype("int32")
+    labels = (ids[:, 0] > 5).astype("float32")
+    model = kz.zoo.gru(vocab_size=10, sequence_length=12, task="binary", units=8,
+                       embedding_dim=4, mask=False, seed=0)
+    time = kz.diagnostics.diagnose(model, ids, labels, epochs=1, seed=0).time_gradients
+    assert (time["samples"] == 64).all() and list(time["distance"]) == list(range(12))
+
+
+def test_normalization_scales_are_not_symmetric_units(table):
+    x, y = table
+    model = kz.zoo.ann(6, task="binary", hidden_units=(16, 8), batch_norm=True,
+                       optimizer="gd", seed=0)
+    monitor = kz.diagnostics.Monitor(every="end")
+    kz.zoo.fit(model, x, y, epochs=1, seed=0, callbacks=[monitor])
+    report = monitor.report()
+    assert "symmetric_units" not in report.codes
+    bn = report.layers.query("kind == 'BatchNormalization'")
+    assert len(bn) == 2 and not bn["has_kernel"].any()
+
+
+def test_class_weights_reach_the_probe_and_given_data_stays(table):
+    x, y = table
+    monitor = kz.diagnostics.Monitor(sample=30)
+    kz.zoo.fit(kz.zoo.ann(6, task="binary", seed=0), x, y, epochs=1, seed=0,
+               class_weight={0: 1.0, 1: 3.0}, callbacks=[monitor])
+    weights, labels = monitor._data[2], monitor._data[1]
+    np.testing.assert_array_equal(weights, np.where(labels == 1, 3.0, 1.0))
+    given = kz.diagnostics.Monitor(data=(x[:10], y[:10]))
+    kz.zoo.fit(kz.zoo.ann(6, task="binary", seed=0), x, y, epochs=1, callbacks=[given])
+    assert len(given._data[0]) == 10
+
+
+class _PutBack(keras.callbacks.Callback):
+    """Restores the first weights at the end, as early stopping restores its best epoch's."""
+
+    def on_train_begin(self, logs=None):
+        self.first = self.model.get_weights()
+
+    def on_train_end(self, logs=None):
+        self.model.set_weights(self.first)
+
+
+def test_the_last_record_describes_restored_weights(table):
+    x, y = table
+    model = kz.zoo.ann(6, task="binary", hidden_units=(8,), seed=0)
+    monitor = kz.diagnostics.Monitor()
+    kz.zoo.fit(model, x, y, epochs=3, seed=0, early_stopping=False,
+               callbacks=[_PutBack(), monitor])
+    report = monitor.report()
+    assert monitor.restored and any("restored" in note for note in report.notes)
+    last = report.last_epoch().set_index("layer")
+    kernel = model.get_layer("hidden_1").kernel
+    assert last.loc["hidden_1", "weight_norm"] == pytest.approx(float(np.linalg.norm(kernel)))
+    assert sorted(report.layers["epoch"].unique()) == [1, 2, 3]
+
+
+def test_nested_models_and_both_directions_are_recorded():
+    inputs = keras.Input((5,))
+    block = keras.Sequential([keras.Input((5,)), keras.layers.Dense(7, "relu", name="a"),
+                              keras.layers.Dense(6, "relu", name="b")], name="block")
+    outputs = keras.layers.Dense(1, activation="sigmoid", name="head")(block(inputs))
+    model = keras.Model(inputs, outputs)
+    model.compile("adam", "binary_crossentropy")
+    x = np.random.default_rng(0).normal(size=(40, 5)).astype("float32")
+    y = (x[:, 0] > 0).astype("float32")
+    report = kz.diagnostics.diagnose(model, x, y, epochs=1, seed=0)
+    last = report.last_epoch().set_index("layer")
+    assert list(last.index) == ["block/a", "block/b", "head"]
+    assert (last["grad_norm"] > 0).all()
+    # inside a nested model the outer graph does not expose outputs: no activation figures
+    assert last.loc[["block/a", "block/b"], "activation_mean"].isna().all()
+
+    ids = np.random.default_rng(0).integers(1, 9, size=(32, 6)).astype("int32")
+    labels = (ids[:, 0] > 4).astype("float32")
+    bi = kz.zoo.bilstm(vocab_size=10, sequence_length=6, task="binary", units=4,
+                       embedding_dim=3, seed=0)
+    row = kz.diagnostics.diagnose(bi, ids, labels, epochs=1, seed=0).last_epoch()
+    row = row[row["kind"] == "Bidirectional"].iloc[0]
+    layer = next(la for la in bi.layers if type(la).__name__ == "Bidirectional")
+    both = [layer.forward_layer.cell.kernel, layer.backward_layer.cell.kernel]
+    assert row["weight_norm"] == pytest.approx(
+        float(np.sqrt(sum(np.sum(np.square(k)) for k in both))), rel=1e-5)
