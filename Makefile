@@ -32,6 +32,7 @@ test: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ann.py
 	$(BIN)/python benchmarks/bench_tuning.py
+	$(BIN)/python benchmarks/bench_diagnostics.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache
