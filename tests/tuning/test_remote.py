@@ -284,9 +284,13 @@ def test_a_restarted_chief_resumes_and_workers_rejoin_or_join_late(tmp_path, tok
         chief.communicate()
         done_before = len(_results(directory))
         assert done_before < 12
+        # a worker that was not there before the crash, started while the chief is down: it
+        # waits for the address and joins the restarted chief with worker a (started after the
+        # restart, its seconds of importing TensorFlow let a take every remaining trial on a
+        # loaded machine, and the check that both took part saw one worker)
+        late = _worker(address, str(tmp_path / "late"), token_file)
         time.sleep(1.0)
         restarted = _chief(directory, address, token_file, epochs=40)  # the same command
-        late = _worker(address, str(tmp_path / "late"), token_file)  # joins after the restart
         code, _out, err = _finish(restarted)
         assert code == 0, err[-3000:]
         records = _check_complete_grid(directory)
