@@ -12,8 +12,13 @@ Importing ``keras_zoo`` registers its custom layers and losses, so saved models 
 """
 
 import os as _os
+import sys as _sys
 
 from keras_zoo import _prestart
+
+__version__ = "0.1.0"
+__all__ = ["InputError", "InputFileError", "InputTypeError", "InputValueError", "__version__",
+           "base", "datasets", "diagnostics", "load", "search", "tuning", "zoo"]
 
 _prestart.from_command_line()  # `keras-zoo tune --workers N`: workers import while we do
 
@@ -21,21 +26,34 @@ _prestart.from_command_line()  # `keras-zoo tune --workers N`: workers import wh
 # still set their own level before importing.
 _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-from keras_zoo._quiet import quiet_native_stderr as _quiet
+if _prestart.light_command(_sys.argv):
+    # `keras-zoo --help`, `--version`, `models`, `datasets`, `components`: answered without Keras
+    # (keras_zoo.cli_listing, from the snapshot keras_zoo.cli_catalog). Should anything still ask
+    # for a subpackage, it imports on first use.
+    _LAZY = {"InputError": "keras_zoo.base.errors", "InputFileError": "keras_zoo.base.errors",
+             "InputTypeError": "keras_zoo.base.errors", "InputValueError": "keras_zoo.base.errors",
+             "load": "keras_zoo.datasets", "search": "keras_zoo.tuning"}
 
-with _quiet():
-    import keras
+    def __getattr__(name: str):
+        import importlib
 
-    if keras.backend.backend() == "tensorflow":  # device probing also prints (cuInit on CPUs)
-        import tensorflow as _tf
+        if name in _LAZY:
+            return getattr(importlib.import_module(_LAZY[name]), name)
+        if name in __all__:
+            return importlib.import_module(f"keras_zoo.{name}")
+        raise AttributeError(f"module 'keras_zoo' has no attribute {name!r}")
+else:
+    from keras_zoo._quiet import quiet_native_stderr as _quiet
 
-        _tf.config.list_physical_devices()
+    with _quiet():
+        import keras
 
-from keras_zoo import base, datasets, diagnostics, tuning, zoo
-from keras_zoo.base.errors import InputError, InputFileError, InputTypeError, InputValueError
-from keras_zoo.datasets import load
-from keras_zoo.tuning import search
+        if keras.backend.backend() == "tensorflow":  # device probing also prints (cuInit on CPUs)
+            import tensorflow as _tf
 
-__version__ = "0.1.0"
-__all__ = ["InputError", "InputFileError", "InputTypeError", "InputValueError", "__version__",
-           "base", "datasets", "diagnostics", "load", "search", "tuning", "zoo"]
+            _tf.config.list_physical_devices()
+
+    from keras_zoo import base, datasets, diagnostics, tuning, zoo
+    from keras_zoo.base.errors import InputError, InputFileError, InputTypeError, InputValueError
+    from keras_zoo.datasets import load
+    from keras_zoo.tuning import search

@@ -11,6 +11,11 @@ with the command (``PR_SET_PDEATHSIG``).
 Only the ``keras-zoo`` console script does this (never a Python program importing
 ``keras_zoo``), only for ``tune`` with ``--workers N`` and no GPU named in ``--devices`` (a GPU
 worker must see only its card from its start, so the search starts it).
+
+:func:`light_command` tells ``keras_zoo/__init__.py`` that the process is a ``keras-zoo`` command
+that needs no Keras (``--help``, ``--version``, ``models``, ``datasets``, ``components``): the
+package then skips importing Keras and TensorFlow, and the command answers in a fraction of a
+second from :mod:`keras_zoo.cli_catalog`.
 """
 
 from __future__ import annotations
@@ -21,6 +26,22 @@ import sys
 
 PRESTARTED: list[subprocess.Popen] = []
 """The worker processes started ahead, not yet taken by a search."""
+
+LIGHT_COMMANDS = ("models", "datasets", "components")
+"""The ``keras-zoo`` commands that answer without importing Keras."""
+
+
+def light_command(argv: list[str]) -> bool:
+    """Whether ``argv`` is a ``keras-zoo`` command line that needs no Keras: a listing command,
+    no command (the usage), or ``-h``/``--help``/``--version`` anywhere before ``--`` (argparse
+    answers those and exits before any command runs)."""
+    if not argv or os.path.basename(argv[0]) != "keras-zoo":
+        return False
+    args = argv[1:argv.index("--")] if "--" in argv else argv[1:]
+    if any(a in ("-h", "--help", "--version") for a in args):
+        return True
+    command = next((a for a in args if not a.startswith("-")), None)  # after -v
+    return command is None or command in LIGHT_COMMANDS
 
 
 def _workers(argv: list[str]) -> int:

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import argparse
 import contextlib
-import json
 import logging
 import os
 import signal
@@ -33,8 +32,10 @@ import traceback
 from collections.abc import Sequence
 from typing import Any
 
+from keras_zoo import __version__
 from keras_zoo.base.errors import InputError, InputValueError
 from keras_zoo.cli_diagnose import add_diagnose_parser, tune_rows
+from keras_zoo.cli_listing import add_listing_parsers, text_table
 from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
     _space_value,
     _train_value,
@@ -60,53 +61,10 @@ def _cell(value: Any) -> str:
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    cells = [[_cell(r.get(c)) for c in columns] for r in rows]
-    widths = [max(len(c), *(len(row[i]) for row in cells)) if cells else len(c)
-              for i, c in enumerate(columns)]
-    line = "  ".join(c.ljust(w) for c, w in zip(columns, widths))
-    sep = "  ".join("-" * w for w in widths)
-    body = ["  ".join(v.ljust(w) for v, w in zip(row, widths)) for row in cells]
-    return "\n".join([line, sep, *body])
+    return text_table(rows, columns, _cell)
 
 
-# === Commands ===
-
-def cmd_models(args: argparse.Namespace) -> int:
-    from keras_zoo import zoo
-
-    names = zoo.list_models(args.pattern, family=args.family)
-    if args.json:
-        print(json.dumps([{"name": n, "family": zoo.model_info(n).family,
-                           "description": zoo.model_info(n).description} for n in names], indent=2))
-        return 0
-    rows = [{"model": n, "family": zoo.model_info(n).family,
-             "description": zoo.model_info(n).description} for n in names]
-    print(_table(rows, ["model", "family", "description"]) if rows else "no models match")
-    return 0
-
-
-def cmd_datasets(args: argparse.Namespace) -> int:
-    from keras_zoo import datasets
-
-    rows = [{"dataset": n, "description": d} for n, d in datasets.list_datasets(args.pattern).items()]
-    print(_table(rows, ["dataset", "description"]) if rows else "no datasets match")
-    return 0
-
-
-def cmd_components(args: argparse.Namespace) -> int:
-    from keras_zoo.zoo import catalog
-
-    tables = {"activations": catalog.list_activations, "losses": catalog.list_losses,
-              "optimizers": catalog.list_optimizers, "initializers": catalog.list_initializers}
-    kinds = [args.kind] if args.kind else list(tables)
-    for i, kind in enumerate(kinds):
-        if i:
-            print()
-        print(f"# {kind}")
-        rows = [{"name": n, "description": d} for n, d in tables[kind](args.pattern).items()]
-        print(_table(rows, ["name", "description"]))
-    return 0
-
+# === Commands (models, datasets and components: keras_zoo.cli_listing) ===
 
 def model_for_dataset(args: argparse.Namespace) -> tuple[Any, Any, Any]:
     """``(info, data, model)``: ``args.model`` built for ``args.dataset`` (loaded with
@@ -284,28 +242,11 @@ def build_parser() -> argparse.ArgumentParser:
         prog="keras-zoo",
         description="A Keras 3 model zoo with hyperparameter search over Keras Tuner.",
     )
-    parser.add_argument("--version", action="version", version=_version())
+    parser.add_argument("--version", action="version", version=__version__)
     parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics (INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("models", help="list registered models",
-                       description="List registered models (shell wildcards filter names).")
-    p.add_argument("pattern", nargs="?", default=None, help='e.g. "*lstm*"')
-    p.add_argument("--family", default=None, help="ann, cnn, rnn, seq2seq ...")
-    p.add_argument("--json", action="store_true", help="print JSON")
-    p.set_defaults(func=cmd_models)
-
-    p = sub.add_parser("datasets", help="list datasets `load` knows",
-                       description="List the named datasets keras_zoo.datasets.load knows.")
-    p.add_argument("pattern", nargs="?", default=None)
-    p.set_defaults(func=cmd_datasets)
-
-    p = sub.add_parser("components", help="list activations, losses, optimizers, initializers",
-                       description="List the component catalog with one-line descriptions.")
-    p.add_argument("kind", nargs="?", choices=["activations", "losses", "optimizers",
-                                               "initializers"], default=None)
-    p.add_argument("pattern", nargs="?", default=None)
-    p.set_defaults(func=cmd_components)
+    add_listing_parsers(sub)
 
     p = sub.add_parser("train", help="train one model on a dataset and print its metrics",
                        description="Train a registered model on a named dataset: a progress line "
@@ -390,15 +331,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="split the CPU into N logical devices first (to try placement)")
     p.set_defaults(func=cmd_devices)
     return parser
-
-
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("keras-zoo")
-    except PackageNotFoundError:  # pragma: no cover - running from a source tree
-        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

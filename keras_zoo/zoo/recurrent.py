@@ -9,7 +9,9 @@ What goes in (chosen from the arguments, in this order):
 * **raw strings** when ``texts=`` (the training texts the vocabulary is adapted on) or
   ``vocabulary=`` is given: a ``TextVectorization`` layer inside the model turns text into token
   ids, so a saved model predicts on raw text. Token 0 is padding and token 1 (``[UNK]``) stands for
-  every word outside the vocabulary.
+  every word outside the vocabulary. The model is a :class:`~keras_zoo.zoo.text_model.TextModel`: its
+  own ``fit``, ``evaluate``, ``predict``, ``*_on_batch`` and ``model(...)`` take texts as a list,
+  a NumPy unicode or object array or a pandas Series (plain Keras takes object arrays only).
 * **integer token ids** when ``vocab_size=`` is given (0 = padding), e.g. ``imdb``/``reuters``.
 * **float sequences** ``(timesteps, features)`` when ``input_shape=`` (or ``input_dim=`` features
   with any number of steps) is given.
@@ -73,6 +75,7 @@ from keras_zoo.zoo.factory import CompileArgs, HeadArgs, model_factory, variant
 from keras_zoo.zoo.heads import output_layer
 from keras_zoo.zoo.recurrent_inputs import InputSpec, build_inputs
 from keras_zoo.zoo.registry import register_model
+from keras_zoo.zoo.text_model import TextModel
 
 __all__ = ["bigru", "bilstm", "gru", "lstm", "recurrent_layer", "rnn", "simple_rnn"]
 
@@ -319,7 +322,9 @@ def rnn(
             x = layer(x)
     for layer in output_layer(head, initializer=catalog.default_initializer(head.activation)):
         x = layer(x)
-    model = keras.Model(inputs, x, name=normalize_name(name) or "rnn")
+    # Raw text: a TextModel, whose fit/predict/__call__ ... take lists, unicode arrays, Series.
+    model_class = TextModel if inputs.dtype == "string" else keras.Model
+    model = model_class(inputs, x, name=normalize_name(name) or "rnn")
     return compile_args.apply(model, head)
 
 

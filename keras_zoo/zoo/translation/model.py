@@ -15,6 +15,7 @@ from keras_zoo.base import text as _text
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo.layers import PACKAGE, BahdanauAttention, LuongAttention
 from keras_zoo.zoo.recurrent import canonical_cell
+from keras_zoo.zoo.text_model import StringInputs
 from keras_zoo.zoo.translation.attention_map import AttentionMap
 from keras_zoo.zoo.translation.beam import beam_batch
 from keras_zoo.zoo.translation.tokens import END, END_ID, PAD_ID, START, START_ID
@@ -42,8 +43,12 @@ def canonical_attention(attention: str | None) -> str | None:
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Seq2Seq(keras.Model):
+class Seq2Seq(StringInputs, keras.Model):
     """An encoder-decoder that reads and writes text (see the module docstring).
+
+    Its Keras methods (``fit``, ``evaluate``, ``predict``, ``*_on_batch``, ``model(...)``) take
+    texts as lists, NumPy unicode or object arrays or pandas Series
+    (:class:`~keras_zoo.zoo.text_model.StringInputs`).
 
     Build it with :func:`seq2seq`, which computes the vocabularies from training pairs and
     compiles it. The constructor takes the vocabularies themselves, so ``get_config`` holds

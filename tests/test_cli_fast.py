@@ -1,0 +1,168 @@
+"""`keras-zoo --help`, `--version`, `models`, `datasets`, `components`: answered without Keras.
+
+Each runs the installed console script in a subprocess: the output must be what the live
+registries print in-process, and neither `tensorflow` nor `keras` may be in the subprocess's
+`sys.modules` when it ends.
+"""
+
+from __future__ import annotations
+
+import ast
+import importlib.metadata
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import keras
+import pytest
+
+import keras_zoo as kz
+from keras_zoo import _prestart, cli, cli_listing
+from keras_zoo.zoo import catalog
+
+EXE = str(Path(sys.executable).with_name("keras-zoo"))
+
+# Runs the console script as it is installed (argv[0] ends in `keras-zoo`) and, at exit, prints
+# the heavy modules it imported.
+PROBE = """\
+import atexit, json, runpy, sys
+heavy = lambda: sorted(m for m in sys.modules if m.split(".")[0] in ("tensorflow", "keras"))
+atexit.register(lambda: print("HEAVY " + json.dumps(heavy()), file=sys.stderr))
+sys.argv = sys.argv[1:]
+runpy.run_path(sys.argv[0], run_name="__main__")
+"""
+
+LIGHT = [["--help"], ["--version"], ["models"], ["datasets"], ["components"], [],
+         ["models", "*lstm*", "--json"], ["models", "--family", "cnn"], ["datasets", "*iris*"],
+         ["components", "losses", "*crossentropy*"], ["tune", "--help"]]
+
+
+def probe(*argv: str) -> tuple[subprocess.CompletedProcess, list[str]]:
+    result = subprocess.run([sys.executable, "-c", PROBE, EXE, *argv], capture_output=True,
+                            text=True, timeout=120, check=False)
+    line = next(x for x in reversed(result.stderr.splitlines()) if x.startswith("HEAVY "))
+    return result, json.loads(line[len("HEAVY "):])
+
+
+def in_process(capsys, *argv: str) -> str:
+    """What the command prints in this process, where the registries are imported."""
+    capsys.readouterr()
+    try:
+        code = cli.main(list(argv))
+    except SystemExit as exc:  # --help, --version
+        code = exc.code
+    assert code in (0, 2)
+    return capsys.readouterr().out
+
+
+@pytest.mark.parametrize("argv", LIGHT, ids=lambda a: " ".join(a) or "usage")
+def test_light_commands_print_what_the_registries_do_without_keras(capsys, monkeypatch, argv):
+    monkeypatch.setenv("COLUMNS", "100")  # the same help layout here and in the subprocess
+    result, heavy = probe(*argv)
+    assert result.returncode == (2 if not argv else 0), result.stderr
+    assert heavy == [], f"keras-zoo {' '.join(argv)} imported {heavy[:5]}"
+    assert result.stdout == in_process(capsys, *argv)
+
+
+def test_the_listings_name_every_registered_model_dataset_and_component():
+    result, _ = probe("models", "--json")
+    listed = json.loads(result.stdout)
+    assert [m["name"] for m in listed] == kz.zoo.list_models()
+    assert [m["family"] for m in listed] == [kz.zoo.model_info(n).family
+                                             for n in kz.zoo.list_models()]
+    datasets_out, _ = probe("datasets")
+    names = [line.split()[0] for line in datasets_out.stdout.splitlines()[2:]]
+    assert names == list(kz.datasets.list_datasets())
+    components_out, _ = probe("components")
+    for kind in cli_listing.KINDS:
+        live = getattr(catalog, f"list_{kind}")()
+        section = components_out.stdout.split(f"# {kind}\n", 1)[1].split("\n\n", 1)[0]
+        assert [line.split()[0] for line in section.splitlines()[2:]] == list(live)
+
+
+def test_the_catalog_is_the_live_registry():
+    """Fails when a model, dataset or component changed: run `python -m keras_zoo.cli_listing`."""
+    assert cli_listing.stored_catalog() == cli_listing.live_catalog()
+
+
+def test_the_rendered_catalog_reads_back_as_it_was():
+    snapshot = cli_listing.live_catalog()
+    text = cli_listing.render_catalog(snapshot)
+    tree = ast.parse(text)
+    values = {node.target.id: ast.literal_eval(node.value) for node in tree.body
+              if isinstance(node, ast.AnnAssign)}
+    assert values == snapshot
+    assert max(len(line) for line in text.splitlines()) <= 100
+
+
+def test_descriptions_print_without_restructuredtext_markup():
+    result, _ = probe("models")
+    assert "keras.Sequential" in result.stdout and "``" not in result.stdout
+    for argv in (["datasets"], ["components"], ["models", "--json"]):
+        out, _ = probe(*argv)
+        assert "``" not in out.stdout and ":class:" not in out.stdout and ":func:" not in out.stdout
+
+
+@pytest.mark.parametrize("text,expected", [
+    ("a compiled ``keras.Sequential``", "a compiled keras.Sequential"),
+    ("a compiled :class:`Seq2Seq`", "a compiled Seq2Seq"),
+    ("see :func:`~keras_zoo.zoo.rnn` and :mod:`keras_zoo.zoo`", "see rnn and keras_zoo.zoo"),
+    (":class:`the model <keras_zoo.zoo.Seq2Seq>`", "the model"),
+    ("slope `negative_slope`, 1 * x", "slope `negative_slope`, 1 * x"),  # plain-text quoting
+])
+def test_plain(text, expected):
+    assert cli_listing.plain(text) == expected
+
+
+def test_version_is_the_package_version():
+    result, _ = probe("--version")
+    assert result.stdout.strip() == kz.__version__ == importlib.metadata.version("keras-zoo")
+
+
+@pytest.mark.parametrize("argv,light", [
+    (["keras-zoo"], True), (["/venv/bin/keras-zoo", "models"], True),
+    (["keras-zoo", "-v", "datasets", "*"], True), (["keras-zoo", "train", "--help"], True),
+    (["keras-zoo", "--version"], True), (["keras-zoo", "train", "ann", "--dataset", "iris"], False),
+    (["keras-zoo", "tune", "cfg.yaml", "--", "--help"], False), (["keras-zoo", "devices"], False),
+    (["python", "models"], False), (["-c", "models"], False), ([], False),
+])
+def test_light_command(argv, light):
+    assert _prestart.light_command(argv) is light
+
+
+def test_a_light_process_still_imports_subpackages_on_first_use():
+    code = ("import sys; sys.argv = ['keras-zoo', 'models']\n"
+            "import keras_zoo\n"
+            "assert keras_zoo.InputError.__module__ == 'keras_zoo.base.errors'\n"
+            "try:\n    keras_zoo.nothing\nexcept AttributeError:\n    pass\n"
+            "else:\n    raise SystemExit('no AttributeError')\n"
+            "print('tensorflow' in sys.modules, 'keras' in sys.modules)")
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=120, check=False)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.split() == ["False", "False"]
+
+
+def test_other_commands_import_keras_first_as_before():
+    """`train` (and every other command) imports Keras with the package, as it always did."""
+    result, heavy = probe("train", "anm", "--dataset", "iris")
+    assert result.returncode == 2 and "Did you mean" in result.stderr
+    assert "tensorflow" in heavy and "keras" in heavy
+
+
+def test_import_keras_zoo_still_registers_its_layers_and_losses():
+    assert keras.saving.get_registered_object("keras_zoo>PseudoHuber") is not None
+
+
+def test_light_commands_answer_fast():
+    """Target: under 1 s; 3 s allows for a loaded machine. The figures print with `pytest -s`."""
+    times = {}
+    for argv in (["--help"], ["--version"], ["models"], ["datasets"], ["components"]):
+        subprocess.run([EXE, *argv], capture_output=True, check=True, timeout=60)  # warm caches
+        start = time.perf_counter()
+        subprocess.run([EXE, *argv], capture_output=True, check=True, timeout=60)
+        times[" ".join(argv)] = time.perf_counter() - start
+    print("keras-zoo wall times:", ", ".join(f"{k} {v:.2f}s" for k, v in times.items()))
+    assert max(times.values()) < 3.0, times
