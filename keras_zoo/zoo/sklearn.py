@@ -16,6 +16,13 @@ Choices a user will notice:
   validation loss with patience 10, restoring the best epoch's weights; ``early_stopping=False``
   trains all ``epochs`` on all the data.
 * ``random_state`` seeds Python, NumPy and Keras (the scikit-learn name for ``seed``).
+* A column-vector ``y`` (shape ``(n, 1)``) is one target: it is raveled, with scikit-learn's
+  ``DataConversionWarning``. The classifier refuses a single sample, saying so.
+* ``predict``/``predict_proba`` compute in float64 (a float64 copy of ``model_``'s current
+  weights) and return float64, so a row's prediction does not depend on the rows predicted
+  with it; training stays float32.
+* The estimators pass scikit-learn's full ``check_estimator`` suite; their tags say that the
+  classifier takes multilabel indicator targets and the regressor several targets.
 * The fitted estimator pickles (and so round-trips through joblib) with its Keras model.
 
 Example:
@@ -30,7 +37,10 @@ Example:
 from __future__ import annotations
 
 import inspect
+import re
+import textwrap
 import warnings
+import weakref
 from typing import Any
 
 import keras
@@ -56,6 +66,9 @@ _FROM_DATA = ("input_dim", "normalization", "target_normalization", "num_classes
               "seed", "compile", "name")
 _FIT_PARAMETERS = {"epochs": 100, "batch_size": None, "validation_split": 0.1,
                    "early_stopping": True, "patience": 10, "verbose": 0, "random_state": None}
+_FIT_TYPES = {"epochs": "int", "batch_size": "int | None", "validation_split": "float",
+              "early_stopping": "bool", "patience": "int", "verbose": "int | str",
+              "random_state": "int | None"}
 
 
 # The parameters' order in keras-zoo 0.1.0, kept first so positional calls still mean the same;
@@ -71,10 +84,71 @@ def _estimator_signature() -> inspect.Signature:
     kind = inspect.Parameter.POSITIONAL_OR_KEYWORD
     params = {p.name: p.replace(kind=kind) for p in inspect.signature(ann).parameters.values()
               if p.name not in _FROM_DATA}
-    params.update((k, inspect.Parameter(k, kind, default=v)) for k, v in _FIT_PARAMETERS.items())
+    params.update((k, inspect.Parameter(k, kind, default=v, annotation=_FIT_TYPES.get(
+        k, inspect.Parameter.empty))) for k, v in _FIT_PARAMETERS.items())
     order = [*_FIRST, *(k for k in params if k not in _FIRST)]
     self_param = inspect.Parameter("self", kind)
     return inspect.Signature([self_param, *(params[k] for k in order)])
+
+
+# What the training settings mean; the estimators' ``Args:`` list them with ann()'s keywords.
+_FIT_DOCS = {
+    "epochs": "Maximum training epochs (early stopping usually ends sooner).",
+    "batch_size": "Samples per step; ``None`` follows the optimizer (``gd``: all samples, "
+                  "``sgd``: 1), else 32.",
+    "validation_split": "Fraction of the training data held out (seeded, stratified for class "
+                        "labels) for early stopping.",
+    "early_stopping": "Stop when the validation loss stops improving and restore the best "
+                      "epoch's weights; ``False`` trains all ``epochs`` on all the data.",
+    "patience": "Epochs without improvement of the validation loss before training stops.",
+    "verbose": "Keras' progress output, as in ``model.fit``.",
+    "random_state": "Seeds Python, NumPy and Keras (weights, validation split, shuffling); "
+                    "scikit-learn's name for ``seed``.",
+}
+_TASK_DOCS = {
+    "ANNClassifier": "``None`` reads the task off the labels; ``\"binary\"``, ``\"multiclass\"`` "
+                     "or ``\"multilabel\"`` forces one (labels that do not fit it are refused).",
+    "ANNRegressor": "``None`` or ``\"regression\"``, the regressor's only task.",
+}
+
+
+def _ann_arg_docs() -> dict[str, str]:
+    """:func:`ann`'s ``Args:`` entries by keyword (the entry ``l1, l2: ...`` documents both)."""
+    lines = inspect.getdoc(ann).splitlines()
+    docs: dict[str, str] = {}
+    names: list[str] = []
+    for line in lines[lines.index("Args:") + 1:]:
+        if line and not line.startswith(" "):
+            break  # the next section
+        entry = re.match(r"    (\w+(?:, \w+)*): (.*)", line)
+        if entry:
+            names = entry.group(1).split(", ")
+            docs.update(dict.fromkeys(names, entry.group(2).strip()))
+        elif line.strip():
+            docs.update((n, f"{docs[n]} {line.strip()}") for n in names)
+    return docs
+
+
+def _args_section(estimator: str) -> str:
+    """The ``Args:`` section of ``estimator``'s parameters, in its signature's order."""
+    ann_docs = _ann_arg_docs()
+    entries = []
+    for p in list(_estimator_signature().parameters.values())[1:]:
+        text = _TASK_DOCS[estimator] if p.name == "task" else \
+            _FIT_DOCS.get(p.name) or ann_docs.get(p.name, "")
+        entries.append(textwrap.fill(f"{p.name}: {text} Default: ``{p.default!r}``.", width=92,
+                                     initial_indent="    ", subsequent_indent="        "))
+    return "Args:\n" + "\n".join(entries)
+
+
+def _with_args(doc: str | None, args: str) -> str:
+    """``doc`` (cleaned) with ``args`` before its ``Attributes:`` or ``Returns:``, else at the end."""
+    doc = inspect.cleandoc(doc or "")
+    for section in ("Attributes:", "Returns:", "Example:"):
+        if f"\n{section}" in doc:
+            head, tail = doc.split(f"\n{section}", 1)
+            return f"{head.rstrip()}\n\n{args}\n\n{section}{tail}"
+    return f"{doc.rstrip()}\n\n{args}\n"
 
 
 class _ANNEstimator(BaseEstimator):
@@ -133,7 +207,44 @@ class _ANNEstimator(BaseEstimator):
         check_is_fitted(self, "model_")
         _refuse_text_features(X)
         X = validate_data(self, X, reset=False, dtype="float32")
-        return training.predict(self.model_, X)
+        return _predict_float64(self.model_, X)
+
+
+# model_ -> its float64 twin; kept outside the estimator so predict leaves its state as it was.
+_TWINS: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+_PREDICT_CHUNK = 65536
+
+
+def _float64_twin(model: keras.Model) -> keras.Model | None:
+    """An uncompiled copy of ``model`` whose layers compute in float64 (None if it cannot be)."""
+    def float64(layer: keras.layers.Layer) -> keras.layers.Layer:
+        return layer.__class__.from_config({**layer.get_config(), "dtype": "float64"})
+
+    try:
+        return keras.models.clone_model(model, clone_function=float64)
+    except (TypeError, ValueError, NotImplementedError):  # a layer that does not rebuild so
+        return None
+
+
+def _predict_float64(model: keras.Model, X: np.ndarray) -> np.ndarray:
+    """``model``'s outputs computed in float64 from its current weights.
+
+    In float32 a row's outputs differ in the last bits with its position in the batch (the
+    matrix products' blocking), so ``predict(X)[idx]`` and ``predict(X[idx])`` would differ;
+    in float64 such differences are ~1e-16, and the outputs are what scikit-learn's estimators
+    return. The weights are read from ``model`` at every call, so a ``model_`` trained further
+    predicts with its new weights.
+    """
+    if model not in _TWINS:
+        _TWINS[model] = _float64_twin(model)
+    twin = _TWINS[model]
+    if twin is None:
+        return np.asarray(training.predict(model, X), dtype="float64")
+    for source, target in zip(model.weights, twin.weights):
+        target.assign(keras.ops.cast(source, "float64"))
+    parts = [keras.ops.convert_to_numpy(twin(X[i:i + _PREDICT_CHUNK], training=False))
+             for i in range(0, len(X), _PREDICT_CHUNK)]
+    return np.concatenate(parts, axis=0).astype("float64", copy=False)
 
 
 def _column_to_1d(y: np.ndarray) -> np.ndarray:
@@ -179,10 +290,24 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
         n_iter_: Epochs run.
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # 0/1 indicator matrices train one sigmoid per label. Of the multilabel checks this
+        # turns on, check_classifiers_multilabel_output_format_decision_function skips itself:
+        # there is no decision_function (probabilities come from predict_proba, as in
+        # MLPClassifier). Every other scikit-learn check runs and passes.
+        tags.classifier_tags.multi_label = True
+        return tags
+
     def fit(self, X, y):
         _refuse_text_features(X)
         X, y = validate_data(self, X, y, dtype="float32", multi_output=True,
                              ensure_all_finite=True, y_numeric=False)
+        if X.shape[0] < 2:  # in scikit-learn's words (its check_fit2d_1sample reads them)
+            raise InputValueError(
+                "ANNClassifier needs at least 2 samples of 2 classes to train; got 1 sample "
+                "(n_samples=1)."
+            )
         y = _column_to_1d(y)
         kind = type_of_target(y)
         if kind == "continuous" or kind == "continuous-multioutput":
@@ -243,6 +368,11 @@ class ANNRegressor(RegressorMixin, _ANNEstimator):
     ``sklearn.compose.TransformedTargetRegressor`` with a ``StandardScaler``.
     """
 
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        tags.target_tags.multi_output = True  # a 2-D y trains one linear unit per column
+        return tags
+
     def fit(self, X, y):
         _refuse_text_features(X)
         X, y = validate_data(self, X, y, dtype="float32", multi_output=True, y_numeric=True,
@@ -261,12 +391,25 @@ class ANNRegressor(RegressorMixin, _ANNEstimator):
 
 
 def ann_classifier(**params: Any) -> ANNClassifier:
-    """An :class:`ANNClassifier` (every parameter is a keyword of the estimator)."""
+    """An :class:`ANNClassifier` with these parameters (the same as ``ANNClassifier(...)``).
+
+    Returns:
+        The unfitted estimator.
+
+    Example:
+        >>> import inspect, keras_zoo as kz
+        >>> list(inspect.signature(kz.zoo.ann_classifier).parameters)[:3]
+        ['hidden_units', 'activation', 'initializer']
+    """
     return ANNClassifier(**params)
 
 
 def ann_regressor(**params: Any) -> ANNRegressor:
-    """An :class:`ANNRegressor` (every parameter is a keyword of the estimator)."""
+    """An :class:`ANNRegressor` with these parameters (the same as ``ANNRegressor(...)``).
+
+    Returns:
+        The unfitted estimator.
+    """
     return ANNRegressor(**params)
 
 
@@ -308,3 +451,24 @@ def ann_pipeline(task: str | None = None, *, scaler: Any = "standard", **params:
         scaler = StandardScaler()
     steps = ([("scaler", scaler)] if scaler is not None else []) + [("ann", estimator)]
     return Pipeline(steps)
+
+
+def _keyword_signature(function: Any, leading: tuple[inspect.Parameter, ...] = (),
+                       drop: tuple[str, ...] = ()) -> inspect.Signature:
+    """``function``'s own ``leading`` parameters, then every estimator parameter as a keyword."""
+    keyword = inspect.Parameter.KEYWORD_ONLY
+    params = [p.replace(kind=keyword) for p in list(_estimator_signature().parameters.values())[1:]
+              if p.name not in drop]
+    return inspect.Signature([*leading, *params],
+                             return_annotation=inspect.signature(function).return_annotation)
+
+
+# help(), IDEs and inspect.signature see the real parameters and their documentation.
+for _cls, _function in ((ANNClassifier, ann_classifier), (ANNRegressor, ann_regressor)):
+    _cls.__doc__ = _with_args(_cls.__doc__, _args_section(_cls.__name__))
+    _function.__doc__ = _with_args(_function.__doc__, _args_section(_cls.__name__))
+    _function.__signature__ = _keyword_signature(_function)  # type: ignore[attr-defined]
+_own = list(inspect.signature(ann_pipeline).parameters.values())[:2]  # task, scaler
+ann_pipeline.__signature__ = _keyword_signature(  # type: ignore[attr-defined]
+    ann_pipeline, leading=tuple(_own), drop=("task",))
+del _cls, _function, _own

@@ -12,7 +12,6 @@ from sklearn.datasets import load_breast_cancer, load_diabetes, load_iris
 from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_split
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
-from sklearn.utils.estimator_checks import parametrize_with_checks
 
 from keras_zoo import zoo
 from keras_zoo.zoo.sklearn import ANNClassifier, ANNRegressor
@@ -201,21 +200,7 @@ def test_global_clipnorm_and_onehot_labels_reach_the_model():
     assert est.predict_proba(X).shape == (150, 3)
 
 
-# === scikit-learn's own estimator checks ===
-
-def _expected_failures(estimator):
-    """Checks these estimators fail by design, each with its reason (none today)."""
-    return {}
-
-
-@parametrize_with_checks([ANNClassifier(hidden_units=(16,), epochs=60, learning_rate=0.01,
-                                        random_state=0),
-                          ANNRegressor(hidden_units=(16,), epochs=60, learning_rate=0.01,
-                                       random_state=0)],
-                         expected_failed_checks=_expected_failures)
-@pytest.mark.large
-def test_scikit_learn_estimator_checks(estimator, check):
-    check(estimator)
+# scikit-learn's own estimator checks: tests/zoo/test_sklearn_checks.py
 
 
 def test_positional_parameters_keep_their_order():
