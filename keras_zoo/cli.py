@@ -95,7 +95,7 @@ def cmd_train(args: argparse.Namespace) -> int:
                       epochs=args.epochs, batch_size=args.batch_size,
                       early_stopping=args.patience if args.patience else False,
                       callbacks=[EpochProgress(args.epochs)] if not args.quiet else None,
-                      seed=args.seed)
+                      seed=args.seed, tensorboard=args.tensorboard)
     elapsed = time.perf_counter() - start
     rows = []
     for split in ("train", "val", "test"):
@@ -116,6 +116,9 @@ def cmd_train(args: argparse.Namespace) -> int:
         same = np.allclose(zoo.predict(model, data.x_test[:32]),
                            zoo.predict(reloaded, data.x_test[:32]), atol=1e-5)
         print(f"saved {args.output}" + ("" if same else " (WARNING: reload predicts differently)"))
+    if args.tensorboard:
+        print(f"TensorBoard logs in {args.tensorboard} (view: tensorboard --logdir "
+              f"{args.tensorboard})")
     return 0
 
 
@@ -165,6 +168,8 @@ def cmd_tune(args: argparse.Namespace) -> int:
     print(f"plot:        {result.plot()}")
     with contextlib.suppress(InputError):  # no completed trial, or its model not kept
         print(f"best model:  {result.best_model_path}")
+    if result.spec.get("tensorboard"):
+        print(f"tensorboard: tensorboard --logdir {result.directory}")
     return 0
 
 
@@ -197,7 +202,7 @@ def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
     options = {}
     for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
                    "executions_per_trial", "directory", "seed", "workers", "multi_device",
-                   "keep_models", "process_memory_mb", "pruner", "diagnostics"):
+                   "keep_models", "process_memory_mb", "pruner", "diagnostics", "tensorboard"):
         value = getattr(args, option, None)
         if value is not None:
             options[option] = value
@@ -262,6 +267,8 @@ def build_parser() -> argparse.ArgumentParser:
                    help="a factory argument, e.g. --set activation=elu --set hidden_units=64,32")
     p.add_argument("--seed", type=int, default=0, help="seed for the split and training")
     p.add_argument("--output", default=None, help="save the trained model (.keras)")
+    p.add_argument("--tensorboard", metavar="DIR", default=None,
+                   help="write Keras' TensorBoard logs to DIR (train/ and validation/ runs)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
     p.set_defaults(func=cmd_train)
     add_diagnose_parser(sub)
@@ -290,6 +297,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="record each trial's training health (kz.diagnostics.Monitor, once at "
                         "the end): the leaderboard gains grad_ratio, dead_fraction, "
                         "saturated_fraction and findings")
+    p.add_argument("--tensorboard", action="store_true", default=None,
+                   help="write one TensorBoard run per trial with its hyperparameters (HParams) "
+                        "under DIRECTORY/tensorboard: tensorboard --logdir DIRECTORY")
     p.add_argument("--max-trials", type=int, dest="max_trials")
     p.add_argument("--epochs", type=int, help="epochs per trial (default 20)")
     p.add_argument("--batch-size", type=int, dest="batch_size")

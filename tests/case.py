@@ -59,3 +59,38 @@ def run_model_saving_test(model: keras.Model, inputs: Any, directory: str | Path
     np.testing.assert_allclose(np.asarray(reloaded.predict(inputs, verbose=0)),
                                np.asarray(model.predict(inputs, verbose=0)), rtol=rtol, atol=atol)
     return reloaded
+
+
+def read_tensorboard(directory: str | Path) -> dict[str, list[tuple[str, int, Any, str]]]:
+    """Every summary under ``directory``, read back with TensorBoard's own event reader.
+
+    Returns ``{run: [(tag, step, value, plugin), ...]}``: ``run`` is the folder of the event
+    file relative to ``directory`` (``"train"``, ``"trial_0/execution0/validation"`` ...),
+    ``value`` the tensor as NumPy (a float for scalars) or, for the HParams plugin, its parsed
+    ``HParamsPluginData``; events in file order.
+    """
+    from tensorboard.backend.event_processing.event_file_loader import EventFileLoader
+    from tensorboard.plugins.hparams import plugin_data_pb2
+    from tensorboard.util import tensor_util
+
+    runs: dict[str, list[tuple[str, int, Any, str]]] = {}
+    for path in sorted(Path(directory).rglob("events.out.tfevents.*")):
+        run = path.parent.relative_to(directory).as_posix()
+        for event in EventFileLoader(str(path)).Load():
+            for value in event.summary.value:
+                plugin = value.metadata.plugin_data.plugin_name
+                if plugin == "hparams":
+                    data = plugin_data_pb2.HParamsPluginData.FromString(
+                        value.metadata.plugin_data.content)
+                    runs.setdefault(run, []).append((value.tag, event.step, data, plugin))
+                elif value.HasField("tensor"):
+                    array = tensor_util.make_ndarray(value.tensor)
+                    item = float(array) if array.ndim == 0 and array.dtype.kind == "f" else array
+                    runs.setdefault(run, []).append((value.tag, event.step, item, plugin))
+    return runs
+
+
+def scalars(events: list[tuple[str, int, Any, str]], tag: str) -> list[tuple[int, float]]:
+    """``(step, value)`` of the scalar ``tag`` among one run's events."""
+    return [(step, value) for t, step, value, plugin in events
+            if t == tag and plugin == "scalars"]

@@ -49,6 +49,7 @@ def search(
     objective: str | tuple[str, str] | kt.Objective | None = None,
     pruner: str | pruning.Pruner | None = None,
     diagnostics: bool = False,
+    tensorboard: bool = False,
     max_trials: int | None = None,
     epochs: int = 20,
     batch_size: int | None = None,
@@ -109,6 +110,14 @@ def search(
             ``findings`` (the finding codes, comma-separated), NaN / ``None`` for a trial that
             failed or was pruned. Recorded in ``search.json``; a resumed search may change it
             (the trials already done keep what they recorded).
+        tensorboard: ``True`` (``--tensorboard``): every trial writes its TensorBoard run
+            with its hyperparameters in the HParams plugin's format, under
+            ``<directory>/tensorboard/trial_<id>/execution<k>``, and the search its HParams
+            experiment (the searched keywords and their domains), so
+            ``tensorboard --logdir <directory>`` shows the curves and the table of trials (see
+            :mod:`~keras_zoo.tuning.tensorboard`). Costs about 10 ms per epoch (small trials on
+            the fast path take a few ms an epoch, so it is off by default). A resumed search
+            may change it.
         max_trials: Trials to run (grid: the whole grid by default; random/Bayesian: 10;
             Hyperband: its brackets decide, from ``epochs`` and a factor of 3, and
             ``max_trials`` caps them). A resumed search with a larger ``max_trials`` runs the
@@ -202,7 +211,9 @@ def search(
         pruner_rule.running_best = job.early_stopping
     recycle = launcher.Recycle(trials_per_process, process_memory_mb)
     recycle.check()
-    checks.check_flags(retry_failed=retry_failed, diagnostics=diagnostics)
+    checks.check_flags(retry_failed=retry_failed, diagnostics=diagnostics,
+                       tensorboard=tensorboard)
+    job.tensorboard = tensorboard  # each trial's TensorBoard run
     job.diagnostics = diagnostics  # every trial's Monitor; travels with the job to workers
     serving = launcher.serving(serve, token, train, worker_timeout)
     placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
@@ -229,9 +240,14 @@ def search(
             serving = dataclasses.replace(serving, encoded=wire.encode_job(job))
         spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
         spec["diagnostics"] = diagnostics  # nor this: the leaderboard's diagnostic columns
+        spec["tensorboard"] = tensorboard
         with search_dir.claim(directory):  # one owner at a time; released however we end
             resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
             outcome.write_spec(directory, spec, stopping=False)
+            if tensorboard:
+                from keras_zoo.tuning.tensorboard import write_experiment
+
+                write_experiment(directory, job.space, job.objective)
             project_dir = os.path.join(directory, search_dir.PROJECT)
             if resumed:
                 log.info("Resuming the search in %s", directory)

@@ -102,6 +102,8 @@ class TrialJob:
         diagnostics: Train every execution with a ``kz.diagnostics.Monitor(every="end")`` and
             record the best execution's ``Diagnosis.scores()`` under ``"diagnostics"`` in the
             ``result.json`` of a completed trial.
+        tensorboard: Write each execution's TensorBoard run with the trial's hyperparameters
+            (see :mod:`~keras_zoo.tuning.tensorboard`).
     """
 
     model_name: str
@@ -121,6 +123,7 @@ class TrialJob:
     search_id: str | None = None
     pruner: str | None = None
     diagnostics: bool = False
+    tensorboard: bool = False
 
     # --- building -------------------------------------------------------------------------
 
@@ -179,7 +182,12 @@ class TrialJob:
             "search_id": self.search_id,
         }
         try:
-            runs, pruned_at = self._executions(params, scope, extra or {}, report)
+            board = None
+            if self.tensorboard:
+                from keras_zoo.tuning.tensorboard import TrialBoard
+
+                board = TrialBoard(trial_dir, trial_id, self.space, values)
+            runs, pruned_at = self._executions(params, scope, extra or {}, report, board)
             scores = [r[0] for r in runs]
             best_run = int(np.argmax(scores) if self.direction == "max" else np.argmin(scores))
             score = float(np.mean(scores))
@@ -223,22 +231,24 @@ class TrialJob:
 
     def _executions(self, params: Mapping[str, Any], scope: Callable[[], Any],
                     extra: Mapping[str, Any],
-                    report: Callable[[int, Mapping[str, Any]], bool] | None
-                    ) -> tuple[list[tuple[Any, ...]], int | None]:
+                    report: Callable[[int, Mapping[str, Any]], bool] | None,
+                    board: Any = None) -> tuple[list[tuple[Any, ...]], int | None]:
         """Train ``executions_per_trial`` times (only once when the first is pruned); returns
         ``(score, best_epoch, metrics, epochs, model, objective_curve, diagnostics)`` per
         execution (``diagnostics``: the Monitor's scores, ``None`` without diagnostics) and the
-        1-based epoch the trial was pruned at (``None``: not pruned)."""
+        1-based epoch the trial was pruned at (``None``: not pruned). ``board``: the trial's
+        :class:`~keras_zoo.tuning.tensorboard.TrialBoard`, or ``None``."""
         runs: list[tuple[Any, ...]] = []
         for execution in range(self.executions_per_trial):
             seed = None if self.seed is None else self.seed + execution
             keras.backend.clear_session(free_memory=False)  # outside a strategy's scope
             reporter = _Report(report) if report is not None and execution == 0 else None
             monitor = _monitor() if self.diagnostics else None
+            logs = board.callbacks(execution) if board is not None else []
             with scope():
                 model = self._model(params, seed)
                 history = self._fit(model, params, seed, extra,
-                                    [c for c in (reporter, monitor) if c is not None])
+                                    [c for c in (reporter, monitor) if c is not None] + logs)
             try:
                 score, best_epoch, metrics = self._score(history)
             except TrialFailed as err:

@@ -27,6 +27,10 @@
   ``Seq2Seq``: empty texts, targets longer than its decoder) checks the training and validation
   data before anything is traced.
 
+* **TensorBoard** (``tensorboard="logs/run1"``): Keras' own ``keras.callbacks.TensorBoard``,
+  written under that directory (``train/`` and ``validation/`` runs, one point per epoch), so
+  ``tensorboard --logdir logs`` shows the run; a dict gives the callback's arguments.
+
 Everything else (``callbacks``, ``class_weight``, ``verbose``, tf.data inputs) behaves as in
 ``model.fit``, and the return value is Keras' ``History``.
 """
@@ -35,8 +39,7 @@ from __future__ import annotations
 
 import logging
 import math
-import sys
-import time
+import os
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -48,6 +51,13 @@ from keras_zoo.base import check_fraction, set_seed
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.base.tasks import infer_task
 from keras_zoo.zoo import catalog
+from keras_zoo.zoo.callbacks import (  # noqa: F401  re-exported: the CLI and the search use them
+    DEFAULT_PATIENCE,
+    EpochProgress,
+    StopOnInvalidLoss,
+    early_stopping_callback,
+    tensorboard_callback,
+)
 from keras_zoo.zoo.fast_loop import EVAL_CHUNK as _EVAL_CHUNK
 from keras_zoo.zoo.fast_loop import (
     build_training_state,  # noqa: F401  re-exported: keras_zoo.tuning.checks uses it from here
@@ -60,7 +70,6 @@ from keras_zoo.zoo.fast_loop import (
 log = logging.getLogger(__name__)
 
 DEFAULT_BATCH_SIZE = 32
-DEFAULT_PATIENCE = 10
 
 
 def _to_array(a: Any) -> Any:
@@ -167,89 +176,14 @@ def resolve_batch_size(model: keras.Model, batch_size: int | None, n_train: int)
     return int(batch_size)
 
 
-def early_stopping_callback(early_stopping: bool | int | Mapping[str, Any], *, monitor: str
-                            ) -> keras.callbacks.EarlyStopping | None:
-    """``True`` -> patience 10 with best-weights restore; an int -> that patience; a dict -> kwargs."""
-    if early_stopping is False or early_stopping is None:
-        return None
-    settings: dict[str, Any] = {"monitor": monitor, "patience": DEFAULT_PATIENCE,
-                                "restore_best_weights": True}
-    if isinstance(early_stopping, Mapping):
-        settings.update(early_stopping)
-    elif early_stopping is not True:
-        if not isinstance(early_stopping, (int, np.integer)) or early_stopping < 1:
-            raise InputValueError(
-                "`early_stopping` must be True/False, a patience (int >= 1) or a dict of "
-                f"EarlyStopping settings. Received: early_stopping={early_stopping!r}"
-            )
-        settings["patience"] = int(early_stopping)
-    return keras.callbacks.EarlyStopping(**settings)
-
-
-class StopOnInvalidLoss(keras.callbacks.Callback):
-    """Stop training when the loss becomes NaN or infinite, as ``keras.callbacks.TerminateOnNaN``
-    does (``model.stop_training`` after that batch), but silently: Keras' callback prints
-    "Batch 9: Invalid loss, terminating training" to stdout; the caller reports it instead (a
-    search records the trial as failed, with the epoch).
-
-    Attributes:
-        stopped_at: ``(epoch, batch)`` where the loss became invalid, or ``None``.
-    """
-
-    def __init__(self):
-        super().__init__()
-        self.stopped_at: tuple[int, int] | None = None
-        self._epoch = 0
-
-    def on_epoch_begin(self, epoch, logs=None):
-        self._epoch = epoch
-
-    def on_train_batch_end(self, batch, logs=None):
-        loss = (logs or {}).get("loss")
-        if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=float))):
-            self.stopped_at = (self._epoch, batch)
-            self.model.stop_training = True
-
-
-class EpochProgress(keras.callbacks.Callback):
-    """One line per epoch, rewritten in place on a terminal: ``epoch 12/50  loss 0.21  val_loss ...``.
-
-    Used by the CLI; library code stays silent unless asked (``verbose``).
-    """
-
-    def __init__(self, epochs: int, stream=None):
-        super().__init__()
-        self.epochs = epochs
-        self.stream = stream or sys.stderr
-        self._tty = hasattr(self.stream, "isatty") and self.stream.isatty()
-        self._start = 0.0
-
-    def on_train_begin(self, logs=None):
-        self._start = time.perf_counter()
-
-    def on_epoch_end(self, epoch, logs=None):
-        items = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items()
-                          if isinstance(v, (int, float)))
-        line = f"epoch {epoch + 1}/{self.epochs}  {items}  ({time.perf_counter() - self._start:.1f}s)"
-        if self._tty:
-            self.stream.write("\r\033[K" + line)
-        else:
-            self.stream.write(line + "\n")
-        self.stream.flush()
-
-    def on_train_end(self, logs=None):
-        if self._tty:
-            self.stream.write("\n")
-            self.stream.flush()
-
-
 def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[Any] | None = None,
         validation_split: float = 0.0, epochs: int = 100, batch_size: int | None = None,
         early_stopping: bool | int | Mapping[str, Any] = True, monitor: str | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
         class_weight: Mapping[int, float] | None = None, sample_weight: Any = None,
         shuffle: bool = True, verbose: int | str = 0, seed: int | None = None,
-        fast: bool = True) -> keras.callbacks.History:
+        fast: bool = True, tensorboard: str | os.PathLike | Mapping[str, Any] | None = None
+        ) -> keras.callbacks.History:
     """Train a compiled model with the zoo's defaults (see the module docstring).
 
     Args:
@@ -271,6 +205,13 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         verbose: As in ``model.fit``.
         seed: Seeds Python, NumPy and Keras, the validation split and the shuffling.
         fast: Use the in-memory fast path when it applies (TensorFlow backend, NumPy data).
+        tensorboard: A directory for Keras' TensorBoard logs (``train/`` and ``validation/``
+            runs: the loss, the metrics and the learning rate per epoch; the model's summary),
+            or a dict of ``keras.callbacks.TensorBoard`` arguments with ``log_dir``. ``None``
+            (default): none written. The callback runs after early stopping and before
+            ``callbacks``. On the fast path an epoch is one step, so ``update_freq="batch"``
+            writes one point per epoch, and no graph is written (the epoch is not Keras'
+            ``train_function``); ``fast=False`` gives both.
 
     Returns:
         The ``keras.callbacks.History`` of the run.
@@ -284,8 +225,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         True
     """
     _check_fit_arguments(model, epochs)
+    board = tensorboard_callback(tensorboard)
     set_seed(seed)
-    callbacks = list(callbacks or [])
+    callbacks = ([board] if board is not None else []) + list(callbacks or [])
     x, y, validation_data = _prepare_data(model, x, y, validation_data)
 
     in_memory = y is not None and _is_in_memory(x) and isinstance(y, np.ndarray)
