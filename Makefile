@@ -2,12 +2,13 @@
 #   make demo   create .venv if needed, then run the main job (a grid search on a bundled dataset)
 #   make bench  the side-by-side benchmarks (not part of the tests)
 #   make test   create .venv if needed, then run the whole suite
+#   make notebooks  execute the notebooks at full size and commit them with their outputs
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.keras-zoo-installed
 
-.PHONY: demo test venv bench clean
+.PHONY: demo test venv bench notebooks clean
 
 venv: $(STAMP)
 
@@ -29,10 +30,16 @@ demo: $(STAMP)
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Execute every notebook at full size (fixed seeds) and write it back with its outputs; the
+# suite fails when a committed notebook's code differs from what was executed.
+notebooks: $(STAMP)
+	$(BIN)/python notebooks/execute.py
+
 bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_ann.py
 	$(BIN)/python benchmarks/bench_tuning.py
 	$(BIN)/python benchmarks/bench_diagnostics.py
+	$(BIN)/python benchmarks/bench_quality.py
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache

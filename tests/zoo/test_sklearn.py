@@ -62,7 +62,8 @@ def test_pipeline_learns_breast_cancer_from_a_dataframe(cancer):
     proba = pipe.predict_proba(X_te)
     assert proba.shape == (len(X_te), 2)
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
-    assert est.n_iter_ < 100  # early stopping ended it
+    assert est.n_iter_ == est.best_epoch_ == 100  # the defaults: all the data, every epoch
+    assert "val_loss" not in est.history_
 
 
 def test_string_labels_are_decoded_by_predict():
@@ -212,3 +213,33 @@ def test_positional_parameters_keep_their_order():
     order = list(inspect.signature(ANNClassifier.__init__).parameters)[1:]
     assert order[:3] == ["hidden_units", "activation", "initializer"]
     assert order.index("task") == 19 and set(order) == set(names)
+
+
+def test_defaults_follow_the_quality_benchmark():
+    # benchmarks/bench_quality.py chose them: all the data, 100 epochs, an L2 penalty.
+    for cls in (ANNClassifier, ANNRegressor):
+        params = cls().get_params()
+        assert (params["early_stopping"], params["epochs"], params["l2"]) == (False, 100, 1e-4)
+        assert params["refit"] is False
+    est = ANNClassifier(hidden_units=(4,), epochs=2, random_state=0).fit(*load_iris(
+        return_X_y=True))
+    hidden = est.model_.get_layer("hidden_1")
+    assert hidden.kernel_regularizer.get_config()["l2"] == pytest.approx(1e-4)
+
+
+def test_early_stopping_then_refit_on_all_the_data(cancer):
+    X_tr, X_te, y_tr, y_te = cancer
+    scaler = StandardScaler().fit(X_tr)
+    X_tr, X_te = scaler.transform(X_tr), scaler.transform(X_te)
+    settings = {"hidden_units": (16,), "epochs": 200, "early_stopping": True, "patience": 3,
+                "learning_rate": 0.01, "random_state": 0}
+    stopped = ANNClassifier(**settings).fit(X_tr, y_tr)
+    assert stopped.n_iter_ < 200 and "val_loss" in stopped.history_
+    best = int(np.argmin(stopped.history_["val_loss"])) + 1
+    assert stopped.best_epoch_ == best and stopped.n_iter_ == best + 3  # patience 3 after it
+    refit = ANNClassifier(**settings, refit=True).fit(X_tr, y_tr)
+    assert refit.best_epoch_ == best  # the same seeded first run picks the same epoch
+    assert refit.n_iter_ == best and len(refit.refit_history_["loss"]) == best
+    assert "val_loss" not in refit.refit_history_  # trained on every row
+    assert refit.score(X_te, y_te) > 0.9
+    assert not np.allclose(refit.predict_proba(X_te), stopped.predict_proba(X_te))

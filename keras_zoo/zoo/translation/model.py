@@ -13,6 +13,7 @@ from keras import ops
 from keras_zoo.base import check_choice, check_fraction, normalize_name, positive_int
 from keras_zoo.base import text as _text
 from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.zoo.fast_loop import quiet_own_retracing
 from keras_zoo.zoo.layers import PACKAGE, BahdanauAttention, LuongAttention
 from keras_zoo.zoo.recurrent import canonical_cell
 from keras_zoo.zoo.text_model import StringInputs
@@ -391,11 +392,12 @@ class Seq2Seq(StringInputs, keras.Model):
                                    batch_size=batch_size, unknown=unknown)[0]
         else:
             out, cut = [], 0
-            for start in range(0, len(arr), batch_size):
-                probs = np.asarray(self.predict_on_batch(arr[start:start + batch_size]))
-                ids = probs.argmax(axis=-1)
-                cut += int((~np.isin(ids, (END_ID, PAD_ID)).any(axis=-1)).sum())
-                out += [self._detokenize(row)[0] for row in ids]
+            with quiet_own_retracing():  # a new model's predict function is no retracing
+                for start in range(0, len(arr), batch_size):
+                    probs = np.asarray(self.predict_on_batch(arr[start:start + batch_size]))
+                    ids = probs.argmax(axis=-1)
+                    cut += int((~np.isin(ids, (END_ID, PAD_ID)).any(axis=-1)).sum())
+                    out += [self._detokenize(row)[0] for row in ids]
             self._warn_cut(cut, len(arr))
         return out[0] if single else out
 
@@ -424,7 +426,9 @@ class Seq2Seq(StringInputs, keras.Model):
                              f"Received: length_penalty={length_penalty!r}")
         texts_out, scores_out, cut = [], [], 0
         for start in range(0, len(arr), positive_int("batch_size", batch_size)):
-            ids, scores = beam_batch(self, arr[start:start + batch_size], width, length_penalty)
+            with quiet_own_retracing():
+                ids, scores = beam_batch(self, arr[start:start + batch_size], width,
+                                         length_penalty)
             cut += int((~np.isin(ids, (END_ID, PAD_ID)).any(axis=-1)).sum())
             texts_out += [self._detokenize(row)[0] for row in ids]
             scores_out.append(scores)
