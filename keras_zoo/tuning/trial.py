@@ -245,15 +245,20 @@ class TrialJob:
             reporter = _Report(report) if report is not None and execution == 0 else None
             monitor = _monitor() if self.diagnostics else None
             logs = board.callbacks(execution) if board is not None else []
-            with scope():
-                model = self._model(params, seed)
-                history = self._fit(model, params, seed, extra,
-                                    [c for c in (reporter, monitor) if c is not None] + logs)
+            score = None
             try:
-                score, best_epoch, metrics = self._score(history)
-            except TrialFailed as err:
-                err.diagnostics = None if monitor is None else _scores(monitor)
-                raise
+                with scope():
+                    model = self._model(params, seed)
+                    history = self._fit(model, params, seed, extra,
+                                        [c for c in (reporter, monitor) if c is not None] + logs)
+                try:
+                    score, best_epoch, metrics = self._score(history)
+                except TrialFailed as err:
+                    err.diagnostics = None if monitor is None else _scores(monitor)
+                    raise
+            finally:  # the execution's HParams session ends, as the trial's record says
+                if board is not None:
+                    board.end(execution, success=score is not None, score=score)
             curve = [float(v) for v in history.get(self.objective, [])]
             runs.append((score, best_epoch, metrics, len(history["loss"]), model, curve,
                          None if monitor is None else _scores(monitor)))

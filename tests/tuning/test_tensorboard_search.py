@@ -40,7 +40,7 @@ def test_every_trial_is_a_run_with_its_hyperparameters(iris, tmp_path):
     assert [v.number_value for v in domains["learning_rate"].domain_discrete.values] == [
         0.01, 0.05]
     metrics = [(m.name.group, m.name.tag) for m in experiment.metric_infos]
-    assert metrics[0] == ("validation", "epoch_accuracy")  # the objective, val_accuracy
+    assert metrics[:2] == [("", "trial_score"), ("validation", "epoch_accuracy")]
 
     board = result.leaderboard
     assert len(board) == 4
@@ -53,6 +53,7 @@ def test_every_trial_is_a_run_with_its_hyperparameters(iris, tmp_path):
             row["learning_rate"])
         end = _session(runs[trial], "session_end_info")[0].session_end_info
         assert end.status == api_pb2.STATUS_SUCCESS
+        assert scalars(runs[trial], "trial_score") == [(0, pytest.approx(row["val_accuracy"]))]
         with open(os.path.join(result.project_dir, f"trial_{row['trial']}", "result.json")) as f:
             history = json.load(f)["history"]["val_accuracy"]
         curve = [v for _, v in scalars(runs[f"{trial}/validation"], "epoch_accuracy")]
@@ -65,6 +66,32 @@ def test_every_trial_is_a_run_with_its_hyperparameters(iris, tmp_path):
     reread = read_tensorboard(directory / "tensorboard")
     assert {run: events for run, events in reread.items() if run != "."} == {
         run: events for run, events in runs.items() if run != "."}
+
+
+def test_a_failed_trial_ends_its_session_as_failed_and_executions_are_sessions(iris, tmp_path):
+    directory = tmp_path / "f"
+    result = tuning.search("ann", iris, {"learning_rate": [0.01, 1e12]}, hidden_units=(4,),
+                           optimizer="sgd", batch_size=16, epochs=2, early_stopping=False,
+                           executions_per_trial=2, tensorboard=True, directory=str(directory),
+                           verbose=0)
+    board = result.leaderboard.set_index("learning_rate")
+    assert board.loc[1e12, "status"] == "failed"  # the loss diverged
+    runs = read_tensorboard(directory / "tensorboard")
+    for lr, status, executions in ((0.01, api_pb2.STATUS_SUCCESS, 2),
+                                   (1e12, api_pb2.STATUS_FAILURE, 1)):
+        trial = board.loc[lr, "trial"]
+        sessions = [run for run in runs if run.startswith(f"trial_{trial}/execution")
+                    and "/" not in run.split("/", 1)[1]]
+        assert len(sessions) == executions  # a failed first execution ends the trial
+        for run in sessions:
+            assert _session(runs[run], "session_start_info")[0].session_start_info.group_name \
+                == str(trial)  # both executions in the trial's group
+            assert _session(runs[run], "session_end_info")[0].session_end_info.status == status
+    scores = [v for run in runs if run.startswith(f"trial_{board.loc[0.01, 'trial']}/execution")
+              for _, v in scalars(runs[run], "trial_score")]
+    assert np.mean(scores) == pytest.approx(board.loc[0.01, "val_accuracy"])  # the mean of both
+    assert not any(scalars(runs[run], "trial_score") for run in runs
+                   if run.startswith(f"trial_{board.loc[1e12, 'trial']}/"))
 
 
 def test_a_trial_run_again_replaces_its_logs(tmp_path):
@@ -92,6 +119,8 @@ def test_values_hparams_cannot_hold_are_text():
     assert hparam_value(axes["rate"], 1) == 1.0 and isinstance(hparam_value(axes["rate"], 1), float)
     assert hparam_value(axes["flag"], True) is True
     assert hparam_value(axes["lr"], 0.003) == 0.003
+    numpy_choice = Space.parse({"rate": list(np.linspace(0.1, 0.3, 3))}, "grid").axes["rate"]
+    assert type(hparam_value(numpy_choice, np.float64(0.2))) is float  # a number, not text
 
 
 def test_tensorboard_must_be_a_bool_and_travels_with_the_job(iris, tmp_path):

@@ -243,3 +243,33 @@ def test_early_stopping_then_refit_on_all_the_data(cancer):
     assert "val_loss" not in refit.refit_history_  # trained on every row
     assert refit.score(X_te, y_te) > 0.9
     assert not np.allclose(refit.predict_proba(X_te), stopped.predict_proba(X_te))
+
+
+def test_the_kept_epoch_follows_keras_early_stopping_rule():
+    from keras_zoo.zoo.sklearn import _kept_epoch
+
+    assert _kept_epoch([0.5, 0.4, 0.4, 0.45]) == (2, True)  # ties keep the first
+    assert _kept_epoch([float("nan"), 0.4, 0.3]) == (1, False)  # Keras keeps a NaN first epoch
+    assert _kept_epoch([0.5, float("nan"), 0.3]) == (3, True)
+    assert _kept_epoch([float("nan")] * 3) == (1, False)
+
+
+def test_refit_without_early_stopping_warns_and_fitted_state_is_fresh():
+    X, y = load_iris(return_X_y=True)
+    est = ANNClassifier(hidden_units=(4,), epochs=3, early_stopping=True, refit=True,
+                        random_state=0).fit(X, y)
+    assert len(est.refit_history_["loss"]) == est.best_epoch_
+    with pytest.warns(UserWarning, match="refit=True .* is ignored here"):
+        est.set_params(early_stopping=False).fit(X, y)
+    assert not hasattr(est, "refit_history_")  # not the earlier fit's
+    multilabel = np.column_stack([y == 0, y == 1]).astype(int)
+    est.set_params(refit=False).fit(X, multilabel)  # after a multiclass fit
+    assert est.predict(X).shape == (150, 2) and set(np.unique(est.predict(X))) <= {0, 1}
+
+
+def test_refit_after_a_diverged_run_warns_and_keeps_it():
+    X, y = load_iris(return_X_y=True)
+    with pytest.warns(UserWarning, match="never finite"):
+        est = ANNClassifier(hidden_units=(4,), epochs=3, early_stopping=True, refit=True,
+                            optimizer="sgd", learning_rate=1e12, random_state=0).fit(X, y)
+    assert not hasattr(est, "refit_history_")
