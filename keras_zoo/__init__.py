@@ -53,6 +53,10 @@ else:
 
             _tf.config.list_physical_devices()
 
+    from keras_zoo.base.backend import adapt_loading as _adapt_loading
+
+    _adapt_loading()  # .keras files from TensorFlow/JAX load on PyTorch
+
     from keras_zoo import base, datasets, diagnostics, tuning, zoo
     from keras_zoo.base.errors import InputError, InputFileError, InputTypeError, InputValueError
     from keras_zoo.datasets import load

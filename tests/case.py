@@ -94,3 +94,8 @@ def scalars(events: list[tuple[str, int, Any, str]], tag: str) -> list[tuple[int
     """``(step, value)`` of the scalar ``tag`` among one run's events."""
     return [(step, value) for t, step, value, plugin in events
             if t == tag and plugin == "scalars"]
+
+
+def to_numpy(x: Any) -> np.ndarray:
+    """A tensor of any backend (a PyTorch one that requires grad too) as a NumPy array."""
+    return keras.ops.convert_to_numpy(x)

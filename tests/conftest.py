@@ -14,9 +14,30 @@ import pytest
 import keras_zoo as kz
 from keras_zoo.tuning import split_cpu
 
-# Two logical CPU devices for the whole session (before TensorFlow's first op), so the device
-# placement of searches (tf.device, MirroredStrategy) is tested without GPUs.
-split_cpu(2)
+BACKEND = keras.backend.backend()
+print(f"keras-zoo test suite: Keras {keras.__version__} on the {BACKEND} backend")
+
+# Two logical CPU devices for the whole session (before the backend's first op), so the device
+# placement of searches (keras.device, MirroredStrategy) is tested without GPUs. PyTorch has one
+# CPU device: the tests that need two say so and are skipped there.
+if BACKEND != "torch":
+    split_cpu(2)
+
+
+def pytest_report_header(config):
+    return f"keras backend: {BACKEND}"
+
+
+def pytest_collection_modifyitems(config, items):
+    """On JAX/PyTorch, tests of TensorFlow-only features are skipped, each with its reason (the
+    refusal those backends give is tested on its own)."""
+    if BACKEND == "tensorflow":
+        return
+    for item in items:
+        marker = item.get_closest_marker("tensorflow_only")
+        if marker is not None:
+            reason = marker.args[0] if marker.args else marker.kwargs.get("reason", "")
+            item.add_marker(pytest.mark.skip(reason=f"TensorFlow-only on {BACKEND}: {reason}"))
 
 
 @pytest.fixture(autouse=True)

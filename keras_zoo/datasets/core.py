@@ -114,6 +114,11 @@ class Dataset:
                  drop_remainder: bool = False):
         """A cached, prefetched ``tf.data.Dataset`` of ``(x, y)`` batches for one split.
 
+        A ``tf.data`` pipeline on every Keras backend (it needs TensorFlow installed, as
+        keras-zoo does): Keras' ``fit``/``evaluate``/``predict`` take it on JAX and PyTorch too,
+        converting each batch. For the fastest training on any backend, pass the NumPy splits
+        to :func:`keras_zoo.zoo.fit` instead.
+
         Args:
             split: ``"train"``, ``"val"`` or ``"test"``.
             batch_size: Samples per batch.

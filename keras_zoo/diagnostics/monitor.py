@@ -7,6 +7,7 @@ from typing import Any
 import keras
 import numpy as np
 
+from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.diagnostics.layers import Row, rows
 from keras_zoo.diagnostics.probe import STATS, Probe
@@ -91,6 +92,9 @@ class Monitor(keras.callbacks.Callback):
     def __init__(self, every: int | str = 1, sample: int = 256, seed: int | None = None, *,
                  data: tuple | None = None):
         super().__init__()
+        # The probe's gradients per layer and per time step are one traced TensorFlow function.
+        require_tensorflow("kz.diagnostics (Monitor, diagnose)", "On JAX and PyTorch, watch "
+                           "training with Keras' own callbacks (History, TensorBoard).")
         if not (every == END or (isinstance(every, int) and not isinstance(every, bool)
                                  and every >= 1)):
             raise InputValueError(f"every must be a positive number of epochs or 'end'. "

@@ -94,7 +94,7 @@ class StopOnInvalidLoss(keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         loss = (logs or {}).get("loss")
-        if loss is not None and not np.all(np.isfinite(np.asarray(loss, dtype=float))):
+        if loss is not None and not np.all(np.isfinite(keras.ops.convert_to_numpy(loss).astype(float))):
             self.stopped_at = (self._epoch, batch)
             self.model.stop_training = True
 

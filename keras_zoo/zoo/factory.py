@@ -97,7 +97,8 @@ class CompileArgs:
     global_clipnorm: float | None = field(default=None, metadata=_doc(
         "Clip the norm of all gradients together (Keras allows one of the three)."))
     steps_per_execution: int = field(default=32, metadata=_doc(
-        "Batches per compiled call of ``model.fit`` (several are faster for small models)."))
+        "Batches per compiled call of ``model.fit`` (several are faster for small models). "
+        "The PyTorch backend runs one batch per call: there the model is compiled with 1."))
     jit_compile: bool | str = field(default="auto", metadata=_doc(
         "XLA compilation; ``\"auto\"`` is Keras' rule (off on CPU-only machines)."))
     seed: int | None = field(default=None, metadata=_doc(
@@ -132,6 +133,8 @@ def compile_model(model: keras.Model, head: Head, *, optimizer: Any = "adam",
     if not isinstance(steps_per_execution, int) or steps_per_execution < 1:
         raise InputValueError("`steps_per_execution` must be a positive integer. "
                               f"Received: steps_per_execution={steps_per_execution!r}")
+    if keras.backend.backend() == "torch":  # Keras' torch trainer refuses more than one
+        steps_per_execution = 1
     opt = catalog.get_optimizer(optimizer, learning_rate=learning_rate, clipnorm=clipnorm,
                                 clipvalue=clipvalue, global_clipnorm=global_clipnorm)
     metrics = {"weighted_metrics" if weighted_metrics else "metrics": head.metrics}

@@ -4,10 +4,12 @@
 lean on Keras beyond its documented public API, so that a new Keras release is re-checked here and
 nowhere else:
 
-* :func:`fast_fit` re-implements ``model.fit``'s epoch loop for NumPy data on the TensorFlow
-  backend: the data stay tensors, a whole epoch is one graph call (a ``tf.while_loop`` over
-  ``model.train_step`` on index-gathered batches, traced once), and validation is one compiled
-  ``test_step`` pass. Losses, metrics, logs and callbacks are Keras' own.
+* :func:`fast_fit` re-implements ``model.fit``'s epoch loop for NumPy data: the data stay
+  tensors on the device, and on TensorFlow a whole epoch is one graph call (a ``tf.while_loop``
+  over ``model.train_step`` on index-gathered batches, traced once) and validation one compiled
+  ``test_step`` pass; on JAX one jitted ``lax.scan`` over Keras' stateless ``train_step``, on
+  PyTorch ``train_step`` called on device tensors (``fast_loop_backends``). Losses, metrics,
+  logs and callbacks are Keras' own on every backend.
 * :func:`build_training_state` creates optimizer, loss and metric variables eagerly, so the traced
   epoch never creates variables (also used by the tuning engine).
 * :func:`replica_safe` works around multi-replica ``tf.distribute`` failures of the plain path.
@@ -90,14 +92,23 @@ def _fits_in_memory(x: Any) -> bool:
     return sum(getattr(a, "nbytes", 0) for a in keras.tree.flatten(x)) < FAST_PATH_MAX_BYTES
 
 
-def fast_path_applies(model: keras.Model, x: Any) -> bool:
-    """TensorFlow backend, in-memory data under 2 GiB, no distribution strategy, not
-    ``run_eagerly``, and a Keras inside :data:`KERAS_KNOWN_GOOD` (else one warning, see above)."""
-    if keras.backend.backend() != "tensorflow" or not _fits_in_memory(x):
-        return False
-    import tensorflow as tf
+def _distributed() -> bool:
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
 
-    if tf.distribute.has_strategy() or getattr(model, "run_eagerly", False):
+        return tf.distribute.has_strategy()
+    if keras.backend.backend() == "jax":
+        return keras.distribution.distribution() is not None
+    return False
+
+
+def fast_path_applies(model: keras.Model, x: Any) -> bool:
+    """In-memory data under 2 GiB, no distribution (strategy or ``keras.distribution``), not
+    ``run_eagerly``, a backend with a fast loop (TensorFlow, JAX, PyTorch) and a Keras inside
+    :data:`KERAS_KNOWN_GOOD` (else one warning, see above)."""
+    if keras.backend.backend() not in ("tensorflow", "jax", "torch") or not _fits_in_memory(x):
+        return False
+    if _distributed() or getattr(model, "run_eagerly", False):
         return False
     if keras_is_known_good():
         return True
@@ -251,14 +262,12 @@ def _epoch_function(model: keras.Model, xt: Any, yt: Any, swt: Any, n: int, batc
     return tf.function(run_epoch, autograph=False)
 
 
-def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
-              validation_data: tuple | None, sw_val: Any, *, epochs: int, batch_size: int,
-              shuffle: bool, seed: int | None, verbose: int | str,
-              callbacks: list[keras.callbacks.Callback]) -> keras.callbacks.History:
+def _tf_functions(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
+                  validation_data: tuple | None, sw_val: Any, batch_size: int):
+    """TensorFlow: (run one epoch on an order of rows, validation logs or None)."""
     import tensorflow as tf
 
     n = _n_samples(x)
-    steps = math.ceil(n / batch_size)
     xt = keras.tree.map_structure(tf.constant, x)
     yt = tf.constant(y)
     swt = tf.constant(np.asarray(sample_weight, dtype="float32")) if sample_weight is not None \
@@ -275,6 +284,43 @@ def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
         if vkey not in traced:
             traced[vkey] = _compiled_validation(model, validation_data, sw_val)
         validate = traced[vkey]
+    return (lambda order: epoch_fn(tf.constant(order, dtype=tf.int32))), validate
+
+
+def _backend_functions(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
+                       validation_data: tuple | None, sw_val: Any, batch_size: int):
+    """JAX or PyTorch (``fast_loop_backends``): the same pair as :func:`_tf_functions`."""
+    from keras_zoo.zoo.fast_loop_backends import make_runner
+
+    build_training_state(model, (x, y, sample_weight))
+    traced = _TRACED.setdefault(model, {})
+    key = ("runner", _n_samples(x), batch_size, _digest(x), _digest(y), _digest(sample_weight))
+    if key not in traced:
+        traced[key] = make_runner(model, x, y, sample_weight, batch_size)
+    runner = traced[key]
+    validate = None
+    if validation_data:
+        vkey = ("val", _digest(validation_data[0]), _digest(validation_data[1]), _digest(sw_val))
+        if vkey not in traced:
+            traced[vkey] = runner.validation(validation_data[0], validation_data[1], sw_val,
+                                             EVAL_CHUNK)
+        check = traced[vkey]
+
+        def validate() -> dict[str, float]:
+            check()
+            return _metric_logs(model, "val_")
+    return runner.epoch, validate
+
+
+def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
+              validation_data: tuple | None, sw_val: Any, *, epochs: int, batch_size: int,
+              shuffle: bool, seed: int | None, verbose: int | str,
+              callbacks: list[keras.callbacks.Callback]) -> keras.callbacks.History:
+    n = _n_samples(x)
+    steps = math.ceil(n / batch_size)
+    functions = _tf_functions if keras.backend.backend() == "tensorflow" else _backend_functions
+    run_epoch, validate = functions(model, x, y, sample_weight, validation_data, sw_val,
+                                    batch_size)
 
     cbs = keras.callbacks.CallbackList(callbacks, add_history=True, add_progbar=verbose != 0,
                                        verbose=verbose, epochs=epochs, steps=steps, model=model)
@@ -286,8 +332,7 @@ def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
         model.reset_metrics()
         cbs.on_epoch_begin(epoch)
         cbs.on_train_batch_begin(0)
-        order = rng.permutation(n) if shuffle else np.arange(n)
-        epoch_fn(tf.constant(order, dtype=tf.int32))
+        run_epoch(rng.permutation(n) if shuffle else np.arange(n))
         epoch_logs = _metric_logs(model)
         cbs.on_train_batch_end(steps - 1, dict(epoch_logs))
         if validate is not None:
@@ -313,6 +358,8 @@ def _digest(a: Any) -> Any:
         return None
     if isinstance(a, dict):
         return tuple((k, _digest(v)) for k, v in sorted(a.items()))
+    if isinstance(a, (list, tuple)) and a and not isinstance(a[0], (str, bytes)):
+        return tuple(_digest(v) for v in a)
     arr = np.ascontiguousarray(a)
     if arr.dtype.kind == "O":
         return (arr.shape, "O", hashlib.blake2b(repr(arr.tolist()).encode(), digest_size=16)
@@ -322,7 +369,8 @@ def _digest(a: Any) -> Any:
 
 
 def _metric_logs(model: keras.Model, prefix: str = "") -> dict[str, float]:
-    return {f"{prefix}{k}": float(np.asarray(v)) for k, v in model.get_metrics_result().items()}
+    return {f"{prefix}{k}": float(keras.ops.convert_to_numpy(v))
+            for k, v in model.get_metrics_result().items()}
 
 
 def _compiled_validation(model: keras.Model, data: tuple, sw: Any):

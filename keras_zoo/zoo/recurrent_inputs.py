@@ -19,14 +19,24 @@ import keras
 
 from keras_zoo.base import positive_int
 from keras_zoo.base import text as _text
+from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputValueError
 
-__all__ = ["DEFAULT_MAX_TOKENS", "InputSpec", "build_inputs", "text_input"]
+__all__ = ["DEFAULT_MAX_TOKENS", "RAW_TEXT_ELSEWHERE", "InputSpec", "build_inputs", "text_input"]
 
 DEFAULT_MAX_TOKENS = _text.DEFAULT_MAX_TOKENS
 
 
+RAW_TEXT_ELSEWHERE = (
+    "On JAX and PyTorch, vectorize the texts before the model and build it on token ids: "
+    "ids = keras.layers.TextVectorization(vocabulary=..., output_sequence_length=...)(texts) "
+    "runs eagerly on any backend (or in a tf.data pipeline), then kz.zoo.lstm(vocab_size=..., "
+    "sequence_length=...) and fit on the ids.")
+
+
 def text_input(texts, vocabulary, vocab_size, sequence_length, tokenize, standardize, shape):
+    # A string Input cannot enter a JAX or PyTorch graph (no string tensors there).
+    require_tensorflow("A raw-text model (texts= or vocabulary=)", RAW_TEXT_ELSEWHERE)
     split = _text.resolve_split(tokenize)
     _text.check_standardize(standardize)
     if vocabulary is None:

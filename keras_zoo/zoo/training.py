@@ -244,6 +244,12 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
 
     x, y, sample_weight, validation_data, sw_val = _hold_out_validation(
         x, y, sample_weight, validation_data, validation_split, seed)
+    if keras.backend.backend() != "tensorflow" and hasattr(model, "training_arrays"):
+        # e.g. Seq2Seq on JAX/PyTorch: texts -> the id arrays a step takes (no string tensors)
+        x, y, sample_weight = model.training_arrays(x, y, sample_weight)
+        if validation_data is not None:
+            validation_data = model.training_arrays(validation_data[0], validation_data[1], sw_val)
+            sw_val = validation_data[2]
     for callback in callbacks:  # e.g. kz.diagnostics.Monitor draws its probe from the training part
         if hasattr(callback, "use_training_data"):
             callback.use_training_data(x, y, sample_weight if class_weight is None else

@@ -77,6 +77,7 @@ REVIEWS = ["a great film", "truly great acting", "awful plot", "an awful, boring
 LABELS = ["pos", "pos", "neg", "neg", "pos", "neg"] * 4
 
 
+@pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_from_texts_model_kwargs_build_a_fitting_text_model():
     data = text.from_texts(REVIEWS, LABELS, seed=0)
     assert data.task == "binary" and data.class_names == ["neg", "pos"]

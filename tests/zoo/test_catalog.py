@@ -11,6 +11,7 @@ from keras_zoo import zoo
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.layers import PseudoHuber, SparseCategoricalCrossentropyWithSmoothing
+from tests.case import to_numpy
 
 X = np.random.default_rng(0).normal(size=(16, 4)).astype("float32")
 Y_BIN = (X[:, 0] > 0).astype("float32")
@@ -105,7 +106,7 @@ def test_leaky_relu_slope_is_settable_and_prelu_is_a_layer():
     prelu = [l for l in model.layers if isinstance(l, keras.layers.PReLU)]
     assert len(leaky) == 1 and leaky[0].negative_slope == pytest.approx(0.2)
     assert len(prelu) == 1 and prelu[0].trainable_weights  # the slope is learned
-    out = leaky[0](np.array([[-1.0, 2.0]], dtype="float32")).numpy()
+    out = to_numpy(leaky[0](np.array([[-1.0, 2.0]], dtype="float32")))
     np.testing.assert_allclose(out, [[-0.2, 2.0]])
 
 
@@ -252,7 +253,7 @@ def test_sgd_family_are_sgd_with_their_settings_and_names():
                 "momentum": (0.9, False), "nesterov": (0.9, True)}
     for name, (momentum, nesterov) in expected.items():
         opt = catalog.get_optimizer(name)
-        assert type(opt) is keras.optimizers.SGD and opt.name == name
+        assert isinstance(opt, keras.optimizers.SGD) and opt.name == name  # torch: a subclass
         assert (opt.momentum, opt.nesterov) == (pytest.approx(momentum), nesterov)
         assert float(opt.learning_rate) == pytest.approx(0.01)
         assert catalog.canonical_optimizer(opt) == name

@@ -12,7 +12,7 @@ import pytest
 from keras import ops
 
 from keras_zoo.zoo.layers import BahdanauAttention, LuongAttention
-from tests.case import run_model_saving_test, run_serialization_test
+from tests.case import run_model_saving_test, run_serialization_test, to_numpy
 
 RNG = np.random.default_rng(0)
 QUERY = RNG.normal(size=(2, 3, 4)).astype("float32")
@@ -33,7 +33,7 @@ def _attend(layer, data):
 def test_attention_layers_round_trip_with_the_same_outputs(layer):
     copy = run_serialization_test(layer, (QUERY, VALUES, MASK), call=_attend)
     assert copy.get_config() == layer.get_config()
-    weights = np.asarray(layer(QUERY, VALUES, values_mask=MASK)[1])
+    weights = to_numpy(layer(QUERY, VALUES, values_mask=MASK)[1])
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-6)
     assert np.all(weights[0, :, 3:] == 0.0)
 

@@ -69,7 +69,9 @@ def test_pipeline_learns_breast_cancer_from_a_dataframe(cancer):
 def test_string_labels_are_decoded_by_predict():
     X, y = load_iris(return_X_y=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]
-    pipe = zoo.ann_pipeline(**{**FAST, "epochs": 60}).fit(X, names)
+    # 150 epochs: iris fitted from any backend's initial weights (at 60, JAX's seed-0 start
+    # was still at 0.83 on the training rows).
+    pipe = zoo.ann_pipeline(**{**FAST, "epochs": 150}).fit(X, names)
     pred = pipe.predict(X[:10])
     assert set(pred) <= set(names)
     assert pred.dtype.kind in "OU"

@@ -11,6 +11,7 @@ import keras_zoo as kz
 from keras_zoo import zoo
 from keras_zoo.zoo.layers import BahdanauAttention, LuongAttention
 from keras_zoo.zoo.translation import Seq2Seq, SequenceAccuracy
+from tests.case import to_numpy
 
 PAIRS = (["abc", "bca", "cab", "abcd", "dcb", "ad"], ["cba", "acb", "bac", "dcba", "bcd", "da"])
 
@@ -71,8 +72,8 @@ def test_greedy_and_beam_search_agree_at_width_one(trained, reversal):
 
 def test_padding_in_a_batch_does_not_change_a_translation(trained):
     model, _ = trained
-    alone = np.asarray(model(_texts("abc")))  # eager greedy decoding
-    in_batch = np.asarray(model(_texts("abc", "abcdefabcdef")))[:1]  # padded to 12 characters
+    alone = to_numpy(model(_texts("abc")))  # eager greedy decoding
+    in_batch = to_numpy(model(_texts("abc", "abcdefabcdef")))[:1]  # padded to 12 characters
     np.testing.assert_allclose(in_batch, alone, rtol=1e-5, atol=1e-6)
     assert model.translate(["abc", "fedcbafedcba"])[0] == model.translate("abc")
 
@@ -116,7 +117,7 @@ def test_predict_gives_the_greedy_decoder_probabilities(trained):
     probs = model.predict(np.array(["abc", "fe"], dtype=object), verbose=0)
     assert probs.shape == (2, model.max_target_length + 1, model.target_size)
     np.testing.assert_allclose(probs.sum(axis=-1), 1.0, rtol=1e-5)
-    teacher = np.asarray(model((_texts("abc"), _texts("cba"))))  # (sources, targets) -> teacher forcing
+    teacher = to_numpy(model((_texts("abc"), _texts("cba"))))  # (sources, targets) -> teacher forcing
     assert teacher.shape == (1, model.max_target_length + 1, model.target_size)
 
 
@@ -207,14 +208,14 @@ def test_variants_build_and_have_the_right_shapes(attention, cell, bidirectional
                 "luong_dot": LuongAttention, None: type(None)}[attention]
     assert isinstance(model.attention_layer, expected)
     pairs = (_texts(*PAIRS[0]), _texts(*PAIRS[1]))
-    probs = np.asarray(model(pairs))
+    probs = to_numpy(model(pairs))
     assert probs.shape == (6, model.max_target_length + 1, model.target_size)
     x, y, w = model._teacher_forcing_batch((pairs[0][:2], pairs[1][:2]))
     loss = model.compute_loss(x, y, model(x, training=True), w)
     assert np.isfinite(float(loss))
     rebuilt = Seq2Seq.from_config(model.get_config())
     rebuilt.set_weights(model.get_weights())
-    np.testing.assert_allclose(np.asarray(rebuilt(pairs)), probs, rtol=1e-5, atol=1e-6)
+    np.testing.assert_allclose(to_numpy(rebuilt(pairs)), probs, rtol=1e-5, atol=1e-6)
 
 
 def test_word_level_and_standardization():
@@ -254,15 +255,15 @@ def test_attention_layers_mask_and_normalise(layer):
     values = rng.normal(size=(2, 6, 4)).astype("float32")
     mask = np.array([[1, 1, 1, 1, 0, 0], [1, 1, 1, 1, 1, 1]], dtype=bool)
     context, weights = layer(query, values, values_mask=mask)
-    weights = np.asarray(weights)
+    weights = to_numpy(weights)
     assert context.shape == (2, 3, 4) and weights.shape == (2, 3, 6)
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, atol=1e-6)
     assert np.all(weights[0, :, 4:] == 0.0)
     # What sits at masked positions cannot change the context.
     changed = values.copy()
     changed[0, 4:] = 100.0
-    np.testing.assert_allclose(np.asarray(layer(query, changed, values_mask=mask)[0])[0],
-                               np.asarray(context)[0], rtol=1e-5, atol=1e-5)
+    np.testing.assert_allclose(to_numpy(layer(query, changed, values_mask=mask)[0])[0],
+                               to_numpy(context)[0], rtol=1e-5, atol=1e-5)
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config

@@ -27,7 +27,7 @@ def beam_batch(model, texts: np.ndarray, width: int, alpha: float):
         probs, states, _ = model._step(ops.convert_to_tensor(tokens.reshape(-1)), states,
                                       encoded, mask)
         with np.errstate(divide="ignore"):
-            logp = np.log(np.asarray(probs, dtype="float64")).reshape(n, width, vocab)
+            logp = np.log(ops.convert_to_numpy(probs).astype("float64")).reshape(n, width, vocab)
         logp[finished] = -np.inf  # a finished hypothesis only continues with padding, free
         logp[..., PAD_ID] = np.where(finished, 0.0, logp[..., PAD_ID])
         candidates = (scores[:, :, None] + logp).reshape(n, width * vocab)

@@ -19,12 +19,15 @@ from keras_zoo.zoo.recurrent import canonical_cell
 from keras_zoo.zoo.text_model import StringInputs
 from keras_zoo.zoo.translation.attention_map import AttentionMap
 from keras_zoo.zoo.translation.beam import beam_batch
+from keras_zoo.zoo.translation.calls import TextCalls
 from keras_zoo.zoo.translation.tokens import END, END_ID, PAD_ID, START, START_ID
 from keras_zoo.zoo.translation.tokens import is_text as _is_text
 
 __all__ = ["Seq2Seq", "canonical_attention"]
 
 log = logging.getLogger(__name__)
+
+_TF = keras.backend.backend() == "tensorflow"  # string tensors exist only there
 
 ATTENTION = {"bahdanau": "bahdanau", "additive": "bahdanau", "luong": "luong",
              "luong_general": "luong", "general": "luong", "multiplicative": "luong",
@@ -44,7 +47,7 @@ def canonical_attention(attention: str | None) -> str | None:
 
 
 @keras.saving.register_keras_serializable(package=PACKAGE)
-class Seq2Seq(StringInputs, keras.Model):
+class Seq2Seq(TextCalls, StringInputs, keras.Model):
     """An encoder-decoder that reads and writes text (see the module docstring).
 
     Its Keras methods (``fit``, ``evaluate``, ``predict``, ``*_on_batch``, ``model(...)``) take
@@ -161,7 +164,10 @@ class Seq2Seq(StringInputs, keras.Model):
         takes its weights back by layer name."""
         if self.built:
             return
-        text = ops.convert_to_tensor(["a"], dtype="string")  # a tensor: the summary knows shapes
+        # TensorFlow: a string tensor, so the summary knows shapes; elsewhere (no string
+        # tensors) the vectorizers run eagerly on a NumPy object array.
+        text = (ops.convert_to_tensor(["a"], dtype="string") if _TF else
+                np.array(["a"], dtype=object))
         self.source_vectorizer(text)
         self.target_vectorizer(text)
         src = ops.ones((1, 2), dtype="int32")
@@ -172,15 +178,16 @@ class Seq2Seq(StringInputs, keras.Model):
 
     def call(self, inputs, training=False):
         """``(source_ids, decoder_input_ids)`` -> teacher-forced probabilities;
-        ``(source_texts, target_texts)`` -> the same from texts; ``source_texts`` -> the greedy
-        decoder's probabilities."""
+        ``(source_texts, target_texts)`` -> the same from texts; ``source_texts`` (or
+        ``source_ids``) -> the greedy decoder's probabilities."""
         if isinstance(inputs, (tuple, list)) and len(inputs) == 2 and not _is_text(inputs):
             source, target = inputs
             if _is_text(source):
                 source = self.source_vectorizer(source)
                 target = self._shift(self.target_vectorizer(target))[0]
             return self._teacher_forced(source, target, training=training)[0]
-        return self._greedy(self.source_vectorizer(inputs))[0]
+        source = self.source_vectorizer(inputs) if _is_text(inputs) else inputs
+        return self._greedy(source)[0]
 
     def _encode(self, source_ids, training=False):
         source_ids = ops.cast(source_ids, "int32")
@@ -265,11 +272,19 @@ class Seq2Seq(StringInputs, keras.Model):
         takes its gradients on it)."""
         return self._teacher_forcing_batch(data)
 
-    def train_step(self, data):
-        return super().train_step(self._teacher_forcing_batch(data))
+    def _step_batch(self, data):
+        x = data[0] if isinstance(data, tuple) else data
+        return self._teacher_forcing_batch(data) if _is_text(x) else data
 
-    def test_step(self, data):
-        return super().test_step(self._teacher_forcing_batch(data))
+    def train_step(self, *args):
+        # TensorFlow: ``train_step(data)`` on texts, vectorized in the graph. JAX/PyTorch: the
+        # batch is already ids (see :meth:`training_arrays`); JAX's step also takes the state first.
+        *state, data = args
+        return super().train_step(*state, self._step_batch(data))
+
+    def test_step(self, *args):
+        *state, data = args
+        return super().test_step(*state, self._step_batch(data))
 
     def compute_loss(self, x=None, y=None, y_pred=None, sample_weight=None, training=True):
         if y is not None and _is_text(y):
@@ -310,30 +325,6 @@ class Seq2Seq(StringInputs, keras.Model):
                 f"targets[{worst}]={targets[worst]!r}"
             )
         return sources, targets
-
-    def fit(self, x=None, y=None, *args, validation_data=None, **kwargs):
-        """``keras.Model.fit`` on (source texts, target texts), checked first (see
-        :meth:`validate_data`)."""
-        if _is_text(x) or isinstance(x, (np.ndarray, list, tuple)):
-            x, y = self.validate_data(x, y)
-        if validation_data is not None and len(validation_data) >= 2 and _is_text(
-                validation_data[0]):
-            validation_data = (*self.validate_data(*validation_data[:2]), *validation_data[2:])
-        return super().fit(x, y, *args, validation_data=validation_data, **kwargs)
-
-    def evaluate(self, x=None, y=None, *args, **kwargs):
-        """``keras.Model.evaluate`` on (source texts, target texts): teacher-forced loss, token
-        accuracy and sequence accuracy. For the exact match of decoded texts use
-        :meth:`exact_match`."""
-        if _is_text(x) or isinstance(x, (np.ndarray, list, tuple)):
-            x, y = self.validate_data(x, y)
-        return super().evaluate(x, y, *args, **kwargs)
-
-    def predict(self, x, *args, **kwargs):
-        """The greedy decoder's probabilities ``(samples, max_target_length + 1, vocabulary)``."""
-        if _is_text(x):
-            x = _text.as_texts(x, "texts", allow_empty_strings=True)
-        return super().predict(x, *args, **kwargs)
 
     # === Inference ===
 
@@ -452,14 +443,14 @@ class Seq2Seq(StringInputs, keras.Model):
         arr = self._check_sources([text], unknown)
         source_ids = self.source_vectorizer(arr)
         probs, weights = self._greedy(source_ids)
-        ids = np.asarray(probs)[0].argmax(axis=-1)
+        ids = ops.convert_to_numpy(probs)[0].argmax(axis=-1)
         translation, tokens = self._detokenize(ids)
         n_out = min(len(tokens) + 1, len(ids))  # the [END] row too
         source_tokens = _text.tokenize_text(arr[0], split=self.split, standardize=self.standardize)
-        n_src = int(np.count_nonzero(np.asarray(source_ids)[0]))
+        n_src = int(np.count_nonzero(ops.convert_to_numpy(source_ids)[0]))
         out_tokens = tokens + ([END] if n_out > len(tokens) else [])
         return AttentionMap(source_tokens[:n_src], out_tokens,
-                            np.asarray(weights)[0, :n_out, :n_src], translation)
+                            ops.convert_to_numpy(weights)[0, :n_out, :n_src], translation)
 
     def exact_match(self, sources: Sequence[str], targets: Sequence[str], **translate_kwargs
                     ) -> float:

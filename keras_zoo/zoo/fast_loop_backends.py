@@ -1,0 +1,162 @@
+"""The fast training loop's epoch and validation functions on JAX and PyTorch.
+
+:func:`keras_zoo.zoo.fast_loop.fast_fit` runs the epochs (callbacks, logs, early stopping) on
+every backend; what one epoch and one validation pass are differs per backend:
+
+* **TensorFlow** (``fast_loop``): one traced ``tf.while_loop`` over ``model.train_step``.
+* **JAX** (:class:`JaxRunner`): one ``jax.jit``-compiled function per epoch, a ``lax.scan`` over
+  the full batches (index-gathered from the device-resident data) of Keras' own stateless
+  ``model.train_step(state, batch)``, then the last, smaller batch; the state (weights,
+  optimizer, metrics) is written back to the model's variables after each epoch, as Keras' own
+  JAX ``fit`` does (``jax_state_sync``), so callbacks see the epoch's weights and metrics.
+  Validation is one jitted ``test_step`` per chunk.
+* **PyTorch** (:class:`TorchRunner`): Keras' ``model.train_step(batch)`` called directly on
+  index-gathered slices of tensors already on the device: no data adapter, no per-batch
+  callbacks (Keras' PyTorch trainer runs one step per call and compiles nothing by default).
+
+Keras internals used here beyond its public API, checked with Keras 3.15.1 (JAX 0.10, PyTorch
+2.13): on JAX ``model.train_step(state, data) -> (logs, state)`` and ``model.test_step``
+with ``state = (trainable, non_trainable, optimizer, metrics)`` variable values (``test_step``:
+no optimizer), the order of ``model.metrics_variables`` and ``model.optimizer.variables``; on
+PyTorch ``model.train_step(data)``/``model.test_step(data)`` and the torch module's
+``train()``/``eval()`` modes.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import keras
+import numpy as np
+
+__all__ = ["JaxRunner", "TorchRunner", "make_runner"]
+
+
+def _batches(n: int, batch_size: int) -> tuple[int, int]:
+    """(full batches, rows in the last smaller batch)."""
+    return n // batch_size, n % batch_size
+
+
+class JaxRunner:
+    """One jitted epoch (``lax.scan`` over Keras' stateless train step), see the module."""
+
+    def __init__(self, model: keras.Model, x: Any, y: np.ndarray, sw: Any, batch_size: int):
+        import jax
+        import jax.numpy as jnp
+
+        self.model = model
+        self.data = (keras.tree.map_structure(jnp.asarray, x), jnp.asarray(y),
+                     None if sw is None else jnp.asarray(np.asarray(sw, dtype="float32")))
+        n = len(keras.tree.flatten(x)[0])
+        full, rest = _batches(n, batch_size)
+
+        def gather(data, idx):
+            xs, ys, sws = data
+            batch = (keras.tree.map_structure(lambda a: jnp.take(a, idx, axis=0), xs),
+                     jnp.take(ys, idx, axis=0))
+            return batch if sws is None else (*batch, jnp.take(sws, idx, axis=0))
+
+        def epoch(state, data, order):
+            def body(state, i):
+                idx = jax.lax.dynamic_slice_in_dim(order, i * batch_size, batch_size)
+                return model.train_step(state, gather(data, idx))[1], None
+
+            if full:
+                state, _ = jax.lax.scan(body, state, jnp.arange(full))
+            if rest:
+                state = model.train_step(state, gather(data, order[full * batch_size:]))[1]
+            return state
+
+        self._epoch = jax.jit(epoch, donate_argnums=0)
+
+    def _state(self, optimizer: bool = True) -> tuple:
+        m = self.model
+        parts = [m.trainable_variables, m.non_trainable_variables]
+        parts += [m.optimizer.variables] if optimizer else []
+        return tuple([v.value for v in vs] for vs in (*parts, m.metrics_variables))
+
+    def _sync(self, state: tuple, optimizer: bool = True) -> None:
+        m = self.model
+        parts = [m.trainable_variables, m.non_trainable_variables]
+        parts += [m.optimizer.variables] if optimizer else []
+        for variables, values in zip((*parts, m.metrics_variables), state):
+            for variable, value in zip(variables, values):
+                variable.assign(value)
+
+    def epoch(self, order: np.ndarray) -> None:
+        import jax.numpy as jnp
+
+        self._sync(self._epoch(self._state(), self.data, jnp.asarray(order, dtype="int32")))
+
+    def validation(self, x: Any, y: np.ndarray, sw: Any, chunk: int):
+        import jax
+        import jax.numpy as jnp
+
+        model = self.model
+        step = jax.jit(lambda state, batch: model.test_step(state, batch)[1])
+        chunks = [_chunk(x, y, sw, start, chunk, jnp.asarray)
+                  for start in range(0, len(y), chunk)]
+
+        def validate() -> None:
+            model.reset_metrics()
+            state = self._state(optimizer=False)
+            for batch in chunks:
+                state = step(state, batch)
+            self._sync(state, optimizer=False)
+
+        return validate
+
+
+class TorchRunner:
+    """Keras' PyTorch ``train_step`` on device-resident index-gathered batches, see the module."""
+
+    def __init__(self, model: keras.Model, x: Any, y: np.ndarray, sw: Any, batch_size: int):
+        import torch
+        from keras.src.backend.torch.core import get_device
+
+        self.torch = torch
+        self.device = get_device()
+        self.model = model
+        to = self._tensor
+        self.data = (keras.tree.map_structure(to, x), to(y),
+                     None if sw is None else to(np.asarray(sw, dtype="float32")))
+        self.n = len(y)
+        self.batch_size = batch_size
+
+    def _tensor(self, a: Any):
+        return self.torch.as_tensor(np.asarray(a), device=self.device)
+
+    def epoch(self, order: np.ndarray) -> None:
+        xs, ys, sws = self.data
+        order_t = self._tensor(order.astype("int64"))
+        self.model.train()
+        for start in range(0, self.n, self.batch_size):
+            idx = order_t[start:start + self.batch_size]
+            batch = (keras.tree.map_structure(lambda a, idx=idx: a[idx], xs), ys[idx])
+            self.model.train_step(batch if sws is None else (*batch, sws[idx]))
+
+    def validation(self, x: Any, y: np.ndarray, sw: Any, chunk: int):
+        model, torch = self.model, self.torch
+        chunks = [_chunk(x, y, sw, start, chunk, self._tensor)
+                  for start in range(0, len(y), chunk)]
+
+        def validate() -> None:
+            model.reset_metrics()
+            model.eval()
+            with torch.no_grad():
+                for batch in chunks:
+                    model.test_step(batch)
+
+        return validate
+
+
+def _chunk(x: Any, y: np.ndarray, sw: Any, start: int, size: int, to) -> tuple:
+    part = slice(start, start + size)
+    batch = (keras.tree.map_structure(lambda a: to(a[part]), x), to(y[part]))
+    return batch if sw is None else (*batch, to(np.asarray(sw[part], dtype="float32")))
+
+
+def make_runner(model: keras.Model, x: Any, y: np.ndarray, sw: Any, batch_size: int):
+    """The epoch runner for the backend in use (JAX or PyTorch)."""
+    runner = JaxRunner if keras.backend.backend() == "jax" else TorchRunner
+    return runner(model, x, y, sw, batch_size)
