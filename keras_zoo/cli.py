@@ -229,10 +229,11 @@ def cmd_devices(args: argparse.Namespace) -> int:
     if isinstance(devices, list) and len(devices) == 1:
         devices = devices[0]
     info = tuning.describe_devices(devices, args.multi_device)
+    print(f"backend: {info['backend']} (KERAS_BACKEND)")
     print("physical devices:")
     for line in info["physical"]:
         print(f"  {line}")
-    print(f"GPUs: {info['gpus']} (TensorFlow built with CUDA: {info['built_with_cuda']})")
+    print(f"GPUs: {info['gpus']} (built with CUDA: {info['built_with_cuda']})")
     print(f"a search would use: {', '.join(info['devices'])}")
     print(f"placement: {info['mode']} ({info['workers']} worker(s))")
     if info["gpus"] == 0:
@@ -332,7 +333,7 @@ def build_parser() -> argparse.ArgumentParser:
     add_worker_parser(sub)
 
     p = sub.add_parser("devices", help="show the devices a search would use",
-                       description="Show TensorFlow's devices and how a search would place "
+                       description="Show the Keras backend's devices and how a search would place "
                                    "trials on them (GPUs with memory growth, else the CPU).")
     p.add_argument("--devices", nargs="+", help="as for tune: auto, cpu, gpu, or device names")
     p.add_argument("--multi-device", choices=["workers", "mirrored"], default="workers",

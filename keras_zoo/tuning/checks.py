@@ -22,6 +22,7 @@ import keras_tuner as kt
 import numpy as np
 
 from keras_zoo.base import check_seed, closest, positive_int
+from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.space import FIT_KEYS, Axis, Space, jsonable
@@ -62,6 +63,10 @@ def check_flags(**flags: Any) -> None:
     for key, value in flags.items():
         if not isinstance(value, bool):
             raise InputTypeError(f"`{key}` must be True or False. Received: {key}={value!r}")
+    if flags.get("diagnostics"):
+        require_tensorflow("diagnostics=True (kz.diagnostics)", "Search without it on JAX and "
+                           "PyTorch; the leaderboard and per-epoch curves are kept on every "
+                           "backend.")
 
 
 # === Resolving the inputs ===

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from keras_zoo.base import atomic_write_json
+from keras_zoo.base.backend import backend
 from keras_zoo.tuning import kt_adapter, wire
 from keras_zoo.tuning.directory import PROJECT, WORKERS_DIR
 from keras_zoo.tuning.errors import SearchError
@@ -293,7 +294,12 @@ class Pool:
                "KERAS_ZOO_PARENT_PID": str(os.getpid()),
                "KERAS_ZOO_RECYCLE_TRIALS": str(self.recycle.trials or ""),
                "KERAS_ZOO_RECYCLE_MB": str(self.recycle.memory_mb or ""),
-               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
+               "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2"),
+               # the search's backend, however it was chosen; JAX allocates a GPU on demand
+               # (several workers may share a card), as TensorFlow's memory growth does
+               "KERAS_BACKEND": backend(),
+               "XLA_PYTHON_CLIENT_PREALLOCATE": os.environ.get("XLA_PYTHON_CLIENT_PREALLOCATE",
+                                                               "false")}
 
 
 def _last_line(log_path: str) -> str:

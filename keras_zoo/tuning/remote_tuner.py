@@ -201,16 +201,18 @@ def _exit_for(err: Any) -> int:
 
 
 def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int:
-    import tensorflow as tf
+    import keras
 
     import keras_zoo  # noqa: F401  (quiet TensorFlow start-up, registered layers)
+    from keras_zoo.base.backend import keras_device_name
+    from keras_zoo.tuning.devices import physical_gpus
     from keras_zoo.tuning.directory import PROJECT
     from keras_zoo.tuning.worker import retirement
 
     ids = {"worker": "", "session": ""}
     token = wire.read_token()
     channel = wire.credentials_channel(address, token, ids, reconnect_timeout)
-    local = "/GPU:0" if tf.config.list_physical_devices("GPU") else "/CPU:0"
+    local = "/GPU:0" if physical_gpus() else "/CPU:0"
     nonce = secrets.token_hex(16)
     reply = channel.unary_unary(wire.JOIN)(
         wire.pack({"host": socket.gethostname(), "pid": os.getpid(), "device": local,
@@ -235,7 +237,7 @@ def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int
     os.makedirs(directory, exist_ok=True)
     tuner = remote_tuner(job, directory=directory, project_name=PROJECT,
                          device=f"{socket.gethostname()}{local}",
-                         scope=lambda: tf.device(local), channel=channel,
+                         scope=lambda: keras.device(keras_device_name(local)), channel=channel,
                          timeout=reconnect_timeout)
     tuner.should_retire = retirement(25, 200.0)  # memory stays flat, as with local workers
     tuner.search(verbose=0)

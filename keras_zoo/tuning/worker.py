@@ -1,7 +1,7 @@
 """A worker process: ``python -m keras_zoo.tuning.worker DIRECTORY``.
 
 Started and supervised by :func:`keras_zoo.tuning.search` (see :mod:`keras_zoo.tuning.launcher`).
-It imports TensorFlow, waits for the line ``go`` on its standard input (a successor started
+It imports Keras (on the search's ``KERAS_BACKEND``), waits for the line ``go`` on its standard input (a successor started
 ahead of a retirement, or a process started before the search's job was ready, waits there; end
 of input means "not needed": it exits), reads the pickled trial job the search process wrote to
 its directory (on this machine: workers on other machines get the job as data, see
@@ -13,7 +13,8 @@ its first trial). It exits (status 70) within about a second when its parent
 
 Its calls carry the chief's token and session (``KERAS_ZOO_TOKEN``, ``KERAS_ZOO_SESSION``).
 ``KERAS_ZOO_WORKER_DEVICE`` is the device it reports and uses (``CUDA_VISIBLE_DEVICES`` already
-narrows a GPU worker to its card); ``KERAS_ZOO_WORKER_THREADS`` caps TensorFlow's CPU threads.
+narrows a GPU worker to its card); ``KERAS_ZOO_WORKER_THREADS`` caps the backend's CPU threads
+(TensorFlow, PyTorch).
 """
 
 from __future__ import annotations
@@ -36,6 +37,24 @@ log = logging.getLogger(__name__)
 EXIT_DONE, EXIT_RETIRED, EXIT_ORPHANED, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 75, 70, 74, 71
 
 
+def _limit_threads(threads: int) -> None:
+    """At most ``threads`` compute threads in this process (0: the backend's default). JAX takes
+    its limit from ``XLA_FLAGS``, set by the search before the process starts."""
+    if not threads:
+        return
+    import keras
+
+    if keras.backend.backend() == "tensorflow":
+        import tensorflow as tf
+
+        tf.config.threading.set_intra_op_parallelism_threads(threads)
+        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    elif keras.backend.backend() == "torch":
+        import torch
+
+        torch.set_num_threads(threads)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m keras_zoo.tuning.worker")
     parser.add_argument("directory", nargs="?",
@@ -45,14 +64,9 @@ def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(stream=sys.stdout, level=logging.INFO, format="%(message)s")  # its log
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
-    import tensorflow as tf
-
     import keras_zoo  # noqa: F401  (quiet TensorFlow start-up, registered layers)
 
-    threads = int(os.environ.get("KERAS_ZOO_WORKER_THREADS", "0") or 0)
-    if threads:
-        tf.config.threading.set_intra_op_parallelism_threads(threads)
-        tf.config.threading.set_inter_op_parallelism_threads(threads)
+    _limit_threads(int(os.environ.get("KERAS_ZOO_WORKER_THREADS", "0") or 0))
     from keras_zoo.tuning.directory import JOB_FILE, PROJECT
     from keras_zoo.tuning.tuner import ZooTuner, make_oracle
 
@@ -62,9 +76,10 @@ def main(argv: list[str] | None = None) -> int:
     with open(os.path.join(directory, JOB_FILE), "rb") as handle:
         job = pickle.load(handle)  # written by the search process on this machine
     reported = os.environ.get("KERAS_ZOO_WORKER_DEVICE", "/CPU:0")
-    local = "/GPU:0" if reported.startswith("/GPU") else "/CPU:0"
-    if local.startswith("/GPU") and not tf.config.list_physical_devices("GPU"):
-        local = "/CPU:0"
+    from keras_zoo.base.backend import keras_device_name
+    from keras_zoo.tuning.devices import physical_gpus
+
+    local = "/GPU:0" if reported.startswith("/GPU") and physical_gpus() else "/CPU:0"
     import keras_tuner as kt
 
     from keras_zoo.tuning import kt_adapter, wire
@@ -75,7 +90,9 @@ def main(argv: list[str] | None = None) -> int:
                          max_consecutive_failures=3)
 
     def scope():
-        return tf.device(local)
+        import keras
+
+        return keras.device(keras_device_name(local))
 
     tuner = ZooTuner(oracle, job, directory=directory, project_name=PROJECT,
                      device=reported, scope=scope)

@@ -244,6 +244,7 @@ def _completed(directory) -> int:
 
 
 @pytest.mark.large
+@pytest.mark.every_backend
 def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
     directory = str(tmp_path / "k")
     script = tmp_path / "run.py"
@@ -266,6 +267,7 @@ def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
 
 
 @pytest.mark.large
+@pytest.mark.every_backend
 def test_two_workers_on_localhost_finish_the_grid_exactly_once(data, tmp_path, monkeypatch):
     # The worker process unpickles `flaky_ann` from this module.
     monkeypatch.setenv("PYTHONPATH", os.path.dirname(__file__) + os.pathsep
@@ -286,6 +288,7 @@ def test_two_workers_on_localhost_finish_the_grid_exactly_once(data, tmp_path, m
     assert failed["error"].str.contains("deliberate failure in the loss").all()
 
 
+@pytest.mark.tensorflow_only("MirroredStrategy is tf.distribute (refused elsewhere: test_devices)")
 def test_mirrored_placement_on_logical_cpus(data, tmp_path):
     result = tuning.search("ann", data, {"learning_rate": [0.01, 0.05]}, epochs=2,
                            devices=["/CPU:0", "/CPU:1"], multi_device="mirrored",
@@ -294,6 +297,7 @@ def test_mirrored_placement_on_logical_cpus(data, tmp_path):
     assert (result.leaderboard["status"] == "completed").all()
 
 
+@pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch has one CPU device")
 def test_explicit_device_placement_is_recorded(data, tmp_path):
     result = tuning.search("ann", data, {"learning_rate": [0.01]}, epochs=1, devices=["/CPU:1"],
                            directory=str(tmp_path / "dev"), verbose=0)
@@ -349,7 +353,9 @@ def test_other_keras_tuner_strategies(data, tmp_path, strategy):
 
 @pytest.mark.parametrize("model,dataset,space", [
     ("cnn", ("digits_images", {}), {"filters": [(8,), (8, 16)], "pooling": ["max", "min"]}),
-    ("lstm", ("word_order", {"n": 300}), {"units": [8, 16]}),
+    pytest.param("lstm", ("word_order", {"n": 300}), {"units": [8, 16]},
+                 marks=pytest.mark.tensorflow_only("a raw-text dataset: its model holds "
+                                                   "string tensors")),
     ("seq2seq", ("reversal", {"n": 200}), {"attention": ["bahdanau", "luong"]}),
 ])
 def test_every_family_joins_the_search(tmp_path, model, dataset, space):
