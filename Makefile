@@ -1,14 +1,15 @@
 # keras-zoo: two commands do all the set-up on a fresh machine.
 #   make demo   create .venv if needed, then run the main job (a grid search on a bundled dataset)
 #   make bench  the side-by-side benchmarks (not part of the tests)
-#   make test   create .venv if needed, then run the whole suite
+#   make test   create .venv if needed, then run the whole suite (TensorFlow), then its portable
+#               part on JAX and on PyTorch
 #   make notebooks  execute the notebooks at full size and commit them with their outputs
 PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.keras-zoo-installed
 
-.PHONY: demo test venv bench notebooks clean
+.PHONY: demo test venv bench notebooks gpu-wheels clean
 
 venv: $(STAMP)
 
@@ -27,8 +28,14 @@ demo: $(STAMP)
 		--set activation=relu,tanh,elu --set hidden_units=[32],[64,32] \
 		--set learning_rate=0.001,0.01 --epochs 50 --directory runs/demo --overwrite
 
+# The whole suite on TensorFlow, then its portable part on JAX and on PyTorch (CPU builds), each
+# in its own process with KERAS_BACKEND set (each run prints its backend). TensorFlow-only tests
+# are marked and skipped there with their reason.
+PORTABLE := tests/zoo tests/datasets tests/tuning/test_devices.py tests/tuning/test_search.py
 test: $(STAMP)
 	$(BIN)/python -m pytest
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE) -m "not large or every_backend"
+	KERAS_BACKEND=torch $(BIN)/python -m pytest $(PORTABLE) -m "not large or every_backend"
 
 # Execute every notebook at full size (fixed seeds) and write it back with its outputs; the
 # suite fails when a committed notebook's code differs from what was executed.
@@ -40,6 +47,17 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tuning.py
 	$(BIN)/python benchmarks/bench_diagnostics.py
 	$(BIN)/python benchmarks/bench_quality.py
+
+# The wheels benchmarks/gpu_check.sh installs on a GPU machine without TensorFlow (carried with
+# the tree): the versions installed here, for this Python and platform.
+GPU_WHEELS := keras keras-tuner kt-legacy namex optree rich markdown-it-py mdurl pygments h5py \
+	ml-dtypes absl-py pyyaml six grpcio protobuf packaging requests charset-normalizer idna \
+	urllib3 certifi pandas scikit-learn joblib threadpoolctl matplotlib
+gpu-wheels: $(STAMP)
+	rm -rf benchmarks/wheels
+	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: -d benchmarks/wheels \
+		$$($(BIN)/python -m pip freeze | grep -iE "^($$(echo $(GPU_WHEELS) | tr ' ' '|'))==")
+	du -sh benchmarks/wheels
 
 clean:
 	rm -rf $(VENV) runs build *.egg-info .pytest_cache

@@ -13,7 +13,7 @@ Contenders:
                      the validation split, best weights restored
   sklearn_mlp        MLPClassifier(hidden_layer_sizes=(32, 16), batch_size=32, max_iter=50)
 
-Run:  python benchmarks/bench_ann.py [--dataset breast_cancer] [--repeats 5] [--epochs 50]
+Run:  python benchmarks/bench_ann.py [--backend tensorflow|jax|torch|all] [--dataset breast_cancer] [--repeats 5] [--epochs 50]
 """
 
 from __future__ import annotations
@@ -26,6 +26,10 @@ import time
 import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+from backend_flag import add_argument, choose_backend
+
+choose_backend()  # --backend: KERAS_BACKEND before Keras starts
 
 import keras
 from sklearn.exceptions import ConvergenceWarning
@@ -83,6 +87,7 @@ CONTENDERS = [keras_handwritten, zoo_same_schedule, zoo_defaults, sklearn_mlp]
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    add_argument(parser)
     parser.add_argument("--dataset", default="breast_cancer")
     parser.add_argument("--repeats", type=int, default=7)
     parser.add_argument("--epochs", type=int, default=50)
