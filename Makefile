@@ -52,7 +52,7 @@ bench: $(STAMP)
 # the tree): the versions installed here, for this Python and platform.
 GPU_WHEELS := keras keras-tuner kt-legacy namex optree rich markdown-it-py mdurl pygments h5py \
 	ml-dtypes absl-py pyyaml six grpcio protobuf packaging requests charset-normalizer idna \
-	urllib3 certifi pandas scikit-learn joblib threadpoolctl matplotlib
+	urllib3 certifi pandas python-dateutil tzdata scikit-learn joblib threadpoolctl
 gpu-wheels: $(STAMP)
 	rm -rf benchmarks/wheels
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: -d benchmarks/wheels \

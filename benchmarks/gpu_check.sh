@@ -6,7 +6,8 @@
 #   benchmarks/gpu_check.sh            # there, from the repository root, with those wheels
 #
 # It installs, from benchmarks/wheels only (no index), each package the check needs that the
-# machine lacks; keras-zoo itself runs from the tree (PYTHONPATH), not installed, since its
+# machine lacks (scipy and numpy come with JAX; matplotlib is needed only for plots, which the
+# check does not draw); keras-zoo itself runs from the tree (PYTHONPATH), not installed, since its
 # TensorFlow dependency is not wanted there. Then, per backend that imports (jax, torch), it
 # runs benchmarks/gpu_check.py: an ANN and a CNN trained on the GPU and on the CPU, and a
 # 4-trial search with one worker per GPU; it prints each trial's device and the GPU's speed
@@ -21,12 +22,16 @@ export TF_CPP_MIN_LOG_LEVEL=3 XLA_PYTHON_CLIENT_PREALLOCATE=false
 # module name -> distribution to install when the module is missing
 NEEDED="keras:keras keras_tuner:keras-tuner kt_legacy:kt-legacy namex:namex optree:optree
 rich:rich h5py:h5py ml_dtypes:ml-dtypes absl:absl-py yaml:pyyaml six:six pandas:pandas
-sklearn:scikit-learn matplotlib:matplotlib requests:requests grpc:grpcio packaging:packaging
-google.protobuf:protobuf joblib:joblib threadpoolctl:threadpoolctl"
+sklearn:scikit-learn dateutil:python-dateutil requests:requests grpc:grpcio packaging:packaging
+google.protobuf:protobuf joblib:joblib threadpoolctl:threadpoolctl markdown_it:markdown-it-py
+mdurl:mdurl pygments:pygments charset_normalizer:charset-normalizer idna:idna urllib3:urllib3
+certifi:certifi tzdata:tzdata"
 missing=()
 for pair in $NEEDED; do
     module=${pair%%:*}; dist=${pair#*:}
-    "$PY" -c "import $module" 2>/dev/null || missing+=("$dist")
+    # find_spec, not import: `import keras` would start its default backend, TensorFlow
+    "$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('$module') is None)" \
+        2>/dev/null || missing+=("$dist")
 done
 if [ ${#missing[@]} -gt 0 ]; then
     echo "installing from $WHEELS: ${missing[*]}"
@@ -34,7 +39,8 @@ if [ ${#missing[@]} -gt 0 ]; then
         echo "gpu_check: could not install ${missing[*]} from $WHEELS (run 'make gpu-wheels'" \
              "on a machine with the package index and carry $WHEELS)"; exit 2; }
 fi
-"$PY" -c "import tensorflow" 2>/dev/null && echo "(TensorFlow is installed here too; unused)"
+"$PY" -c "import importlib.util, sys; sys.exit(importlib.util.find_spec('tensorflow') is None)" \
+    2>/dev/null && echo "(TensorFlow is installed here too; unused)"
 
 status=0 ran=0
 for backend in jax torch; do
