@@ -49,14 +49,15 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_quality.py
 
 # The wheels benchmarks/gpu_check.sh installs on a GPU machine without TensorFlow (carried with
-# the tree): the versions installed here, for this Python and platform.
+# the tree, about 40 MB): the versions installed here, for this Python and platform.
 GPU_WHEELS := keras keras-tuner kt-legacy namex optree rich markdown-it-py mdurl pygments h5py \
 	ml-dtypes absl-py pyyaml six grpcio protobuf packaging requests charset-normalizer idna \
 	urllib3 certifi pandas python-dateutil tzdata scikit-learn joblib threadpoolctl
 gpu-wheels: $(STAMP)
 	rm -rf benchmarks/wheels
 	$(BIN)/python -m pip download --quiet --no-deps --only-binary=:all: -d benchmarks/wheels \
-		$$($(BIN)/python -m pip freeze | grep -iE "^($$(echo $(GPU_WHEELS) | tr ' ' '|'))==")
+		$$($(BIN)/python -m pip freeze | grep -iE "^($$(echo $(GPU_WHEELS) | tr ' ' '|' \
+			| sed 's/[-_.]/[-_.]/g'))==")
 	du -sh benchmarks/wheels
 
 clean:

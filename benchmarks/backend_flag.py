@@ -55,7 +55,10 @@ def choose_backend() -> None:
         if done.returncode:
             reports[backend] = {"error": f"exit status {done.returncode} (see its stderr)"}
             continue
-        reports[backend] = json.loads(done.stdout[done.stdout.index("{"):])
+        try:
+            reports[backend] = json.loads(done.stdout[done.stdout.index("{"):])
+        except ValueError as err:  # no JSON, or more after it: keep the other backends' reports
+            reports[backend] = {"error": f"unreadable report ({err}): {done.stdout[-300:]!r}"}
     print(json.dumps(reports, indent=2))
     raise SystemExit(0)
 

@@ -1,12 +1,14 @@
 #!/usr/bin/env bash
 # The GPU check, for a machine with a GPU and JAX or PyTorch but no TensorFlow (under 5 minutes).
 #
-#   make gpu-wheels                    # here: the small pure-Python wheels it needs, into
+#   make gpu-wheels                    # here: the small wheels it needs (for this Python and
+#                                      # platform: the GPU machine must match), into
 #                                      # benchmarks/wheels (keras, keras-tuner, ...)
 #   benchmarks/gpu_check.sh            # there, from the repository root, with those wheels
 #
 # It installs, from benchmarks/wheels only (no index), each package the check needs that the
-# machine lacks (scipy and numpy come with JAX; matplotlib is needed only for plots, which the
+# machine lacks (numpy and scipy are not carried: JAX brings both, PyTorch machines usually have
+# them, and the check says which is missing; matplotlib is needed only for plots, which the
 # check does not draw); keras-zoo itself runs from the tree (PYTHONPATH), not installed, since its
 # TensorFlow dependency is not wanted there. Then, per backend that imports (jax, torch), it
 # runs benchmarks/gpu_check.py: an ANN and a CNN trained on the GPU and on the CPU, and a
@@ -17,7 +19,7 @@ cd "$(dirname "$0")/.."
 PY=${PYTHON:-python3}
 WHEELS=${WHEELS:-benchmarks/wheels}
 export PYTHONPATH="$PWD${PYTHONPATH:+:$PYTHONPATH}"
-export TF_CPP_MIN_LOG_LEVEL=3 XLA_PYTHON_CLIENT_PREALLOCATE=false
+export TF_CPP_MIN_LOG_LEVEL=3  # (JAX's on-demand GPU memory is keras-zoo's to set: tested)
 
 # module name -> distribution to install when the module is missing
 NEEDED="keras:keras keras_tuner:keras-tuner kt_legacy:kt-legacy namex:namex optree:optree
@@ -26,6 +28,10 @@ sklearn:scikit-learn dateutil:python-dateutil requests:requests grpc:grpcio pack
 google.protobuf:protobuf joblib:joblib threadpoolctl:threadpoolctl markdown_it:markdown-it-py
 mdurl:mdurl pygments:pygments charset_normalizer:charset-normalizer idna:idna urllib3:urllib3
 certifi:certifi tzdata:tzdata"
+for module in numpy scipy; do
+    "$PY" -c "import $module" 2>/dev/null || {
+        echo "gpu_check: $module is missing here and not carried (install it with pip)"; exit 2; }
+done
 missing=()
 for pair in $NEEDED; do
     module=${pair%%:*}; dist=${pair#*:}

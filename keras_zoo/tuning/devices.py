@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import importlib.util
 import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -47,15 +48,21 @@ def physical_gpus() -> list[str]:
 
         return [d.name for d in tf.config.list_physical_devices("GPU")]
     if name == "jax":
+        # Trials share a card (this process runs one, its workers others): JAX then allocates
+        # on demand, TensorFlow's memory growth, unless the user chose otherwise. It applies
+        # only if JAX has not started yet; worker processes get it in their environment.
+        os.environ.setdefault("XLA_PYTHON_CLIENT_PREALLOCATE", "false")
         import jax
 
         try:
             return [str(d) for d in jax.devices("gpu")]
         except RuntimeError:  # no GPU platform in this jaxlib, or no card
             return []
-    import torch
+    if name == "torch":
+        import torch
 
-    return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+        return [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    return []  # a backend without GPU support here (numpy, openvino)
 
 
 def enable_memory_growth() -> list[str]:
@@ -92,6 +99,11 @@ def split_cpu(n: int) -> list[str]:
 
         try:
             jax.config.update("jax_num_cpu_devices", n)
+        except AttributeError:  # a JAX without the option
+            raise InputValueError(
+                f"This JAX ({jax.__version__}) cannot split its CPU from Python: set "
+                f"XLA_FLAGS=--xla_force_host_platform_device_count={n} before Python starts. "
+                f"Received: n={n}") from None
         except RuntimeError:  # JAX has started: its devices are what they are
             if len(jax.devices("cpu")) != n:
                 raise InputValueError(
@@ -184,7 +196,7 @@ def resolve_devices(devices: str | Sequence[str] | None = "auto") -> list[str]:
     if devices == "gpu":
         gpus = physical_gpus()
         if not gpus:
-            raise InputValueError(f"devices='gpu' but {_BACKEND_NAMES[backend()]} sees no "
+            raise InputValueError(f"devices='gpu' but {_BACKEND_NAMES.get(backend(), backend())} sees no "
                                   "GPU; use "
                                   "devices='auto' (GPUs, else the CPU) or 'cpu'. "
                                   "Received: devices='gpu'")

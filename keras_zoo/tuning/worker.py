@@ -38,8 +38,9 @@ EXIT_DONE, EXIT_RETIRED, EXIT_ORPHANED, EXIT_DISK_FULL, EXIT_INTERRUPTED = 0, 75
 
 
 def _limit_threads(threads: int) -> None:
-    """At most ``threads`` compute threads in this process (0: the backend's default). JAX takes
-    its limit from ``XLA_FLAGS``, set by the search before the process starts."""
+    """At most ``threads`` compute threads in this process (0: the backend's default), on
+    TensorFlow and PyTorch; JAX's CPU threads are not limited (XLA has no per-process setting
+    for it after start-up)."""
     if not threads:
         return
     import keras

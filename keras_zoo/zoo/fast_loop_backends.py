@@ -46,13 +46,11 @@ def _batches(n: int, batch_size: int) -> tuple[int, int]:
 _SLOW_IN_CPU_SCAN = ("Conv", "Pooling", "RNN", "LSTM", "GRU", "Attention")
 
 
-def scan_pays(model: keras.Model) -> bool:
-    """Whether a whole epoch as one ``lax.scan`` beats one jitted call per batch: on an
-    accelerator always; on the CPU only for models without convolution, pooling, recurrent or
-    attention layers (see ``_SLOW_IN_CPU_SCAN``)."""
-    import jax
-
-    if jax.default_backend() != "cpu":
+def scan_pays(model: keras.Model, platform: str = "cpu") -> bool:
+    """Whether a whole epoch as one ``lax.scan`` beats one jitted call per batch, for data on
+    ``platform``: on an accelerator always; on the CPU only for models without convolution,
+    pooling, recurrent or attention layers (see ``_SLOW_IN_CPU_SCAN``)."""
+    if platform != "cpu":
         return True
     names = {type(layer).__name__ for layer in model._flatten_layers(include_self=False)}
     return not any(part in name for name in names for part in _SLOW_IN_CPU_SCAN)
@@ -93,7 +91,7 @@ class JaxRunner:
                 state, _ = jax.lax.scan(body, state, jnp.arange(full))
             return last(state, data, order) if rest else state
 
-        self.scan = scan_pays(model)
+        self.scan = scan_pays(model, next(iter(self.data[1].devices())).platform)
         self._full, self._batch_size = full, batch_size
         self._epoch = jax.jit(epoch, donate_argnums=0)
         self._step = jax.jit(step, donate_argnums=0)

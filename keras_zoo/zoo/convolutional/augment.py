@@ -199,7 +199,8 @@ def augmentation(steps: Mapping[str, Any] | Sequence[Any] | None = None, *,
     """A block of random image augmentations, active in training only.
 
     The same block ``cnn(augmentation=...)`` puts inside a model; on its own it shows samples or
-    maps a ``tf.data`` pipeline (``ds.map(lambda x, y: (block(x, training=True), y))``). With
+    maps a ``tf.data`` pipeline (``ds.map(lambda x, y: (block(x, training=True), y))``, on the
+    TensorFlow backend: inside ``tf.data`` a layer must run TensorFlow ops). With
     ``training=False`` (inference, ``model.predict``) every step passes images through unchanged.
 
     Steps, with the value a bare name gets and the accepted range:
