@@ -97,17 +97,19 @@ class JaxRunner:
         self._step = jax.jit(step, donate_argnums=0)
         self._last = jax.jit(last, donate_argnums=0) if rest else None
 
-    def _state(self, optimizer: bool = True) -> tuple:
+    def _variables(self, optimizer: bool) -> tuple:
+        """The variable groups of Keras' stateless state, in its order (``test_step``: no
+        optimizer)."""
         m = self.model
         parts = [m.trainable_variables, m.non_trainable_variables]
         parts += [m.optimizer.variables] if optimizer else []
-        return tuple([v.value for v in vs] for vs in (*parts, m.metrics_variables))
+        return (*parts, m.metrics_variables)
+
+    def _state(self, optimizer: bool = True) -> tuple:
+        return tuple([v.value for v in vs] for vs in self._variables(optimizer))
 
     def _sync(self, state: tuple, optimizer: bool = True) -> None:
-        m = self.model
-        parts = [m.trainable_variables, m.non_trainable_variables]
-        parts += [m.optimizer.variables] if optimizer else []
-        for variables, values in zip((*parts, m.metrics_variables), state):
+        for variables, values in zip(self._variables(optimizer), state):
             for variable, value in zip(variables, values):
                 variable.assign(value)
 
@@ -149,10 +151,11 @@ class TorchRunner:
 
     def __init__(self, model: keras.Model, x: Any, y: np.ndarray, sw: Any, batch_size: int):
         import torch
-        from keras.src.backend.torch.core import get_device
 
         self.torch = torch
-        self.device = get_device()
+        # Where Keras puts tensors now (its default device, or a keras.device scope), read
+        # through the public API.
+        self.device = keras.ops.convert_to_tensor(np.zeros(1, "float32")).device
         self.model = model
         to = self._tensor
         self.data = (keras.tree.map_structure(to, x), to(y),
