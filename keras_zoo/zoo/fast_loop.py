@@ -62,7 +62,6 @@ import hashlib
 import logging
 import math
 import threading
-import weakref
 from typing import Any
 
 import keras
@@ -273,7 +272,7 @@ def _tf_functions(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
     swt = tf.constant(np.asarray(sample_weight, dtype="float32")) if sample_weight is not None \
         else None
     build_training_state(model, (xt, yt, swt))
-    traced = _TRACED.setdefault(model, {})  # a model trained again on the same data: no retrace
+    traced = traced_functions(model)  # a model trained again on the same data: no retrace
     key = ("epoch", n, batch_size, _digest(x), _digest(y), _digest(sample_weight))
     if key not in traced:
         traced[key] = _epoch_function(model, xt, yt, swt, n, batch_size)
@@ -293,7 +292,7 @@ def _backend_functions(model: keras.Model, x: Any, y: np.ndarray, sample_weight:
     from keras_zoo.zoo.fast_loop_backends import make_runner
 
     build_training_state(model, (x, y, sample_weight))
-    traced = _TRACED.setdefault(model, {})
+    traced = traced_functions(model)
     key = ("runner", _n_samples(x), batch_size, _digest(x), _digest(y), _digest(sample_weight))
     if key not in traced:
         traced[key] = make_runner(model, x, y, sample_weight, batch_size)
@@ -345,14 +344,26 @@ def _fast_fit(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
     return model.history
 
 
-_TRACED: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
-"""Model -> its traced epoch and validation functions, by the data they were traced on (each
-closes over its data as constants): a model trained again on the same arrays, as the tuning
-engine does when a trial reuses the previous trial's model, is not traced again."""
+_TRACED_ATTRIBUTE = "_keras_zoo_traced"
+
+
+def traced_functions(model: keras.Model) -> dict:
+    """The model's traced epoch and validation functions, by the data they were traced on (each
+    closes over its data as constants): a model trained again on the same arrays, as the tuning
+    engine does when a trial reuses the previous trial's model, is not traced again.
+
+    Kept on the model itself (outside Keras' attribute tracking), not in a module-level table:
+    the functions refer to the model, so a table entry would keep every trained model alive;
+    on the model they form a cycle the garbage collector frees with it."""
+    traced = model.__dict__.get(_TRACED_ATTRIBUTE)
+    if traced is None:
+        traced = {}
+        object.__setattr__(model, _TRACED_ATTRIBUTE, traced)
+    return traced
 
 
 def _digest(a: Any) -> Any:
-    """What identifies training data for :data:`_TRACED`: shapes, dtypes and a hash of the
+    """What identifies training data for :func:`traced_functions`: shapes, dtypes and a hash of the
     bytes (a dict of inputs: per key)."""
     if a is None:
         return None

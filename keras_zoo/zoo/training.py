@@ -65,6 +65,7 @@ from keras_zoo.zoo.fast_loop import (
     fast_path_applies,
     quiet_own_retracing,
     replica_safe,
+    traced_functions,
 )
 
 log = logging.getLogger(__name__)
@@ -410,15 +411,23 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
     """``model.predict`` without its per-call set-up cost for in-memory data.
 
     Runs ``predict_on_batch`` over chunks of ``batch_size`` rows; about 100x faster than
-    ``model.predict`` on a small table (no iterator, no callbacks), same numbers.
+    ``model.predict`` on a small table (no iterator, no callbacks), same numbers. On JAX the
+    compiled prediction step is shared with every model of the same architecture (the fast
+    path's executable cache, ``fast_loop_backends.SharedJit``), so a new model of a known
+    architecture predicts without compiling again.
     """
     x = _to_array(x)
     with quiet_own_retracing():
         if not _is_in_memory(x):
             return model.predict(x, verbose=0)
         n = _n_samples(x)
-        if n <= batch_size:
-            return np.asarray(model.predict_on_batch(x))
-        parts = [np.asarray(model.predict_on_batch(_take(x, slice(i, i + batch_size))))
-                 for i in range(0, n, batch_size)]
-    return np.concatenate(parts, axis=0)
+        chunks = [x] if n <= batch_size else [_take(x, slice(i, i + batch_size))
+                                              for i in range(0, n, batch_size)]
+        if keras.backend.backend() == "jax" and fast_path_applies(model, x):
+            from keras_zoo.zoo.fast_loop_backends import jax_predict, jax_predict_applies
+
+            if jax_predict_applies(model):
+                parts = jax_predict(model, chunks, traced_functions(model))
+                return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+        parts = [np.asarray(model.predict_on_batch(chunk)) for chunk in chunks]
+    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)

@@ -133,3 +133,66 @@ def test_build_training_state_creates_the_variables_eagerly():
     fast_loop.build_training_state(model, (x, y, None))
     assert model.optimizer.built
     assert all(float(np.asarray(v)) == 0.0 for v in model.get_metrics_result().values())
+
+
+def test_a_trained_model_is_freed_with_its_traced_functions(tiny_binary):
+    # The traced epoch/validation functions refer to the model; kept on the model, not in a
+    # module table, they must not keep it alive (a search trains hundreds of models).
+    import gc
+    import weakref
+
+    x, y = tiny_binary
+    model = zoo.ann(input_dim=6, task="binary", hidden_units=(8,), seed=0)
+    zoo.fit(model, x, y, validation_data=(x, y), epochs=2, early_stopping=False, seed=0)
+    assert fast_loop.traced_functions(model), "the fast path traced nothing"
+    ref = weakref.ref(model)
+    del model
+    gc.collect()
+    assert ref() is None, "a trained model stayed alive after its last reference was dropped"
+
+
+jax_only = pytest.mark.skipif(keras.backend.backend() != "jax",
+                              reason="the executable cache is JAX's (TensorFlow traces per "
+                                     "model, PyTorch compiles nothing)")
+
+
+def _trained(x, y, hidden=(8,), seed=0):
+    model = zoo.ann(input_dim=6, task="binary", hidden_units=hidden, seed=seed)
+    history = zoo.fit(model, x, y, validation_data=(x[:20], y[:20]), epochs=3, batch_size=16,
+                      early_stopping=False, seed=seed)
+    return model, history.history
+
+
+@jax_only
+def test_jax_models_of_one_architecture_share_executables_and_train_the_same(tiny_binary):
+    from keras_zoo.zoo import fast_loop_backends as backends
+
+    x, y = tiny_binary
+    backends.clear_compiled()
+    stats = backends._COMPILED_STATS
+    before = dict(stats)
+    alone, alone_history = _trained(x, y)
+    compiled = stats["compiled"] - before["compiled"]
+    assert compiled >= 2, "the first model compiled neither its epoch nor its validation"
+    reused_before = stats["reused"]
+    again, again_history = _trained(x, y)
+    # The second model of the same architecture compiles nothing and reuses every executable.
+    assert stats["compiled"] - before["compiled"] == compiled
+    assert stats["reused"] - reused_before == compiled
+    assert again_history == alone_history  # the same XLA program on the same inputs
+    np.testing.assert_array_equal(zoo.predict(again, x), zoo.predict(alone, x))
+    # Another architecture is another program.
+    _trained(x, y, hidden=(9,))
+    assert stats["compiled"] - before["compiled"] > compiled
+
+
+@jax_only
+def test_jax_predict_matches_keras_predict_and_keeps_batchnorm_state(tiny_binary):
+    x, y = tiny_binary
+    model = zoo.ann(input_dim=6, task="binary", hidden_units=(8,), batch_norm=True, seed=0)
+    zoo.fit(model, x, y, epochs=2, early_stopping=False, seed=0)
+    moving = [np.asarray(v) for v in model.non_trainable_variables]
+    np.testing.assert_allclose(training.predict(model, x, batch_size=24),
+                               model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
+    for before, after in zip(moving, model.non_trainable_variables):
+        np.testing.assert_array_equal(before, np.asarray(after))
