@@ -108,6 +108,13 @@ def _shared_executable(jitted, args: tuple):
     return executable
 
 
+def _deleted(tree: Any) -> bool:
+    import jax
+
+    return any(leaf.is_deleted() for leaf in jax.tree_util.tree_leaves(tree)
+               if isinstance(leaf, jax.Array))
+
+
 def _signature(args: tuple) -> tuple:
     import jax
 
@@ -201,11 +208,17 @@ class JaxRunner:
             self._sync(self._epoch(self._state(), self.data, order))
             return
         state = self._state()
-        for i in range(self._full):
-            state = self._step(state, self.data, order, np.int32(i * self._batch_size))
-        if self._last is not None:
-            state = self._last(state, self.data, order)
-        self._sync(state)
+        try:
+            for i in range(self._full):
+                state = self._step(state, self.data, order, np.int32(i * self._batch_size))
+            if self._last is not None:
+                state = self._last(state, self.data, order)
+        finally:
+            # Also when a step raised or the user interrupted (Ctrl-C in a notebook): each step
+            # donated the previous state, so the variables keep the last completed step's
+            # values rather than deleted buffers.
+            if not _deleted(state):
+                self._sync(state)
 
     def validation(self, x: Any, y: np.ndarray, sw: Any, chunk: int):
         import jax.numpy as jnp

@@ -196,3 +196,36 @@ def test_jax_predict_matches_keras_predict_and_keeps_batchnorm_state(tiny_binary
                                model.predict(x, verbose=0), rtol=1e-6, atol=1e-6)
     for before, after in zip(moving, model.non_trainable_variables):
         np.testing.assert_array_equal(before, np.asarray(after))
+
+
+@jax_only
+def test_jax_interrupted_mid_epoch_keeps_the_last_steps_weights(monkeypatch):
+    # A conv model on the CPU steps batch by batch, each step donating the previous state: an
+    # interrupt (Ctrl-C) after a few steps must leave the model on the last completed step's
+    # weights, usable, not on deleted buffers.
+    from keras_zoo.zoo import fast_loop_backends as backends
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(96, 8, 8, 1)).astype("float32")
+    y = rng.integers(0, 3, size=96)
+    model = zoo.cnn(input_shape=(8, 8, 1), num_classes=3, filters=(4,), dense_units=(8,),
+                    seed=0)
+    initial = [np.asarray(w) for w in model.trainable_weights]
+    calls = {"n": 0}
+    real_call = backends.SharedJit.__call__
+
+    def interrupted(self, *args):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise KeyboardInterrupt
+        return real_call(self, *args)
+
+    monkeypatch.setattr(backends.SharedJit, "__call__", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        zoo.fit(model, x, y, epochs=1, batch_size=32, early_stopping=False, seed=0)
+    monkeypatch.setattr(backends.SharedJit, "__call__", real_call)
+    assert calls["n"] == 3
+    after = [np.asarray(w) for w in model.trainable_weights]  # raises on deleted buffers
+    assert any(not np.array_equal(a, b) for a, b in zip(initial, after)), "no step was kept"
+    assert np.isfinite(zoo.predict(model, x)).all()
+    zoo.fit(model, x, y, epochs=1, batch_size=32, early_stopping=False, seed=0)  # trains on
