@@ -150,8 +150,12 @@ def _growth(layers: pd.DataFrame) -> float:
 
 
 def unit_findings(layers: pd.DataFrame) -> list[Finding]:
-    """``dead_units``, ``saturated_units`` and ``symmetric_units`` in hidden layers."""
+    """``dead_units``, ``saturated_units`` and ``symmetric_units`` in hidden layers whose
+    weights and gradients are finite: units computed from NaN weights say nothing about the
+    units (a ReLU of NaN is 0 on some CPUs and NaN on others), and ``non_finite`` reports the
+    layer."""
     last = layers[(layers["epoch"] == layers["epoch"].max()) & ~layers["is_output"]]
+    last = last[np.isfinite(last[["grad_norm", "weight_norm"]].to_numpy(dtype=float)).all(axis=1)]
     found = []
     for _, row in last.iterrows():
         if row["dead_fraction"] > DEAD_FRACTION:

@@ -169,3 +169,19 @@ def _frame(curve):
     import pandas as pd
 
     return pd.DataFrame({"epoch": 1, "distance": curve.index, "grad_norm": curve.to_numpy()})
+
+
+def test_units_of_a_layer_with_nan_weights_are_not_called_dead():
+    # After divergence a ReLU of NaN weights outputs 0 on some CPUs and NaN on others; such a
+    # layer is non_finite's, not a dead_units finding with a leaky-ReLU cure.
+    import pandas as pd
+
+    row = {"epoch": 2, "is_output": False, "dead_fraction": 1.0, "saturated_fraction": 0.0,
+           "symmetric_fraction": 0.0, "units": 8, "has_kernel": True, "activation": "relu",
+           "grad_norm": 1.0, "weight_norm": 1.0}
+    layers = pd.DataFrame([{**row, "layer": "hidden_1", "weight_norm": float("nan")},
+                           {**row, "layer": "hidden_2", "grad_norm": float("inf")},
+                           {**row, "layer": "hidden_3"}])
+    found = rules.unit_findings(layers)
+    assert [(f.code, f.layer) for f in found] == [("dead_units", "hidden_3")]
+    assert [f.code for f in rules.non_finite_findings(layers, [0.5, 0.4])] == ["non_finite"]

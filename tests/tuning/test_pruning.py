@@ -160,6 +160,7 @@ def test_the_progress_line_says_pruned(tmp_path, iris, capsys):
 
 
 @pytest.mark.large
+@pytest.mark.every_backend
 def test_pruning_with_worker_processes(tmp_path, iris):
     result = kz.tuning.search("ann", iris, {"learning_rate": [3e-2, 1e-6, 2e-6, 1e-6 * 3]},
                               strategy="grid", hidden_units=(8,), epochs=EPOCHS,

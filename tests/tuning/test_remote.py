@@ -343,6 +343,7 @@ def two_hosts():
 
 
 @pytest.mark.large
+@pytest.mark.every_backend
 def test_chief_and_worker_on_two_hosts(tmp_path, token_file, two_hosts):
     chief_ns, worker_ns = two_hosts
     address = "10.231.7.1:7355"  # only inside the two namespaces
