@@ -40,6 +40,9 @@ with Keras 3.12.0, 3.13.2, 3.14.1 and 3.15.1 on TensorFlow 2.21 (``tests/zoo/tes
   :func:`replica_safe` (one step per execution, cached step functions cleared).
 * ``model.compiled``: read by ``training.fit`` ("is the model compiled?"), the one use outside
   this module.
+* ``model._compile_loss`` and ``model._compile_metrics``: only their identity is read (with
+  ``model.optimizer``'s), so that a model compiled again is traced again
+  (:func:`_compiled_with`).
 * TensorFlow: the logger named ``"tensorflow"``, the wording ``"triggered tf.function
   retracing"`` of its warning, and ``TensorFlowTrainer.`` in the names of Keras' step functions
   (:class:`_OwnRetracingFilter` matches them; a change only lets the warning show again).
@@ -103,12 +106,18 @@ def _distributed() -> bool:
 
 def fast_path_applies(model: keras.Model, x: Any) -> bool:
     """In-memory data under 2 GiB, no distribution (strategy or ``keras.distribution``), not
-    ``run_eagerly``, a backend with a fast loop (TensorFlow, JAX, PyTorch) and a Keras inside
+    ``run_eagerly``, not ``jit_compile=False`` on JAX (Keras then runs the steps eagerly, for
+    debugging) nor ``jit_compile=True`` on PyTorch (``torch.compile``, which ``model.fit``
+    applies), a backend with a fast loop (TensorFlow, JAX, PyTorch) and a Keras inside
     :data:`KERAS_KNOWN_GOOD` (else one warning, see above)."""
     if keras.backend.backend() not in ("tensorflow", "jax", "torch") or not _fits_in_memory(x):
         return False
     if _distributed() or getattr(model, "run_eagerly", False):
         return False
+    backend = keras.backend.backend()
+    if (backend == "jax" and model.jit_compile is False) or \
+            (backend == "torch" and model.jit_compile is True):
+        return False  # JAX without jit (eager, to debug); PyTorch with torch.compile: as asked
     if keras_is_known_good():
         return True
     if keras.__version__ not in _warned_versions:
@@ -273,13 +282,15 @@ def _tf_functions(model: keras.Model, x: Any, y: np.ndarray, sample_weight: Any,
         else None
     build_training_state(model, (xt, yt, swt))
     traced = traced_functions(model)  # a model trained again on the same data: no retrace
-    key = ("epoch", n, batch_size, _digest(x), _digest(y), _digest(sample_weight))
+    key = ("epoch", _compiled_with(model), n, batch_size, _digest(x), _digest(y),
+           _digest(sample_weight))
     if key not in traced:
         traced[key] = _epoch_function(model, xt, yt, swt, n, batch_size)
     epoch_fn = traced[key]
     validate = None
     if validation_data:
-        vkey = ("val", _digest(validation_data[0]), _digest(validation_data[1]), _digest(sw_val))
+        vkey = ("val", _compiled_with(model), _digest(validation_data[0]),
+                _digest(validation_data[1]), _digest(sw_val))
         if vkey not in traced:
             traced[vkey] = _compiled_validation(model, validation_data, sw_val)
         validate = traced[vkey]
@@ -293,13 +304,15 @@ def _backend_functions(model: keras.Model, x: Any, y: np.ndarray, sample_weight:
 
     build_training_state(model, (x, y, sample_weight))
     traced = traced_functions(model)
-    key = ("runner", _n_samples(x), batch_size, _digest(x), _digest(y), _digest(sample_weight))
+    key = ("runner", _compiled_with(model), _n_samples(x), batch_size, _digest(x), _digest(y),
+           _digest(sample_weight))
     if key not in traced:
         traced[key] = make_runner(model, x, y, sample_weight, batch_size)
     runner = traced[key]
     validate = None
     if validation_data:
-        vkey = ("val", _digest(validation_data[0]), _digest(validation_data[1]), _digest(sw_val))
+        vkey = ("val", _compiled_with(model), _digest(validation_data[0]),
+                _digest(validation_data[1]), _digest(sw_val))
         if vkey not in traced:
             traced[vkey] = runner.validation(validation_data[0], validation_data[1], sw_val,
                                              EVAL_CHUNK)
@@ -360,6 +373,15 @@ def traced_functions(model: keras.Model) -> dict:
         traced = {}
         object.__setattr__(model, _TRACED_ATTRIBUTE, traced)
     return traced
+
+
+def _compiled_with(model: keras.Model) -> tuple:
+    """What the traced functions captured from ``model.compile``: its optimizer, loss and
+    metrics objects. Compiling the model again makes new ones, so the next ``fit`` traces
+    again instead of training with the previous optimizer (the old objects stay alive in the
+    traced functions that refer to them, so their ids are not reused meanwhile)."""
+    return tuple(id(getattr(model, name, None))
+                 for name in ("optimizer", "_compile_loss", "_compile_metrics"))
 
 
 def _digest(a: Any) -> Any:

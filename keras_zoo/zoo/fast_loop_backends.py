@@ -21,12 +21,16 @@ Keras internals used here beyond its public API, checked with Keras 3.15.1 (JAX 
 with ``state = (trainable, non_trainable, optimizer, metrics)`` variable values (``test_step``:
 no optimizer), the order of ``model.metrics_variables`` and ``model.optimizer.variables``; on
 PyTorch ``model.train_step(data)``/``model.test_step(data)`` and the torch module's
-``train()``/``eval()`` modes.
+``train()``/``eval()`` modes. JAX internals (``SharedJit``, checked with JAX 0.10.2):
+``Lowered._lowering.compile_args["host_callbacks"]`` and ``Lowered._lowering.const_args``, read
+to decide whether a program may be shared (when they are missing nothing is shared).
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import signal
 import threading
 from collections import OrderedDict
 from typing import Any
@@ -86,10 +90,27 @@ def _devices(args: tuple) -> tuple:
                          if isinstance(leaf, jax.Array) for d in leaf.devices()}))
 
 
+def _shareable(lowered) -> bool:
+    """Whether the StableHLO text is all the executable depends on. Two things are not in it:
+    host callbacks (``jax.pure_callback``, ``jax.debug.print``: the text holds an index, the
+    Python callable is kept beside it) and constants hoisted out of the program as extra
+    arguments (which ``Compiled`` passes from its own lowering at every call). A lowering with
+    either, or one this JAX does not let us inspect, is compiled for its own model only."""
+    lowering = getattr(lowered, "_lowering", None)
+    compile_args = getattr(lowering, "compile_args", None)
+    if not isinstance(compile_args, dict) or "host_callbacks" not in compile_args \
+            or not hasattr(lowering, "const_args"):
+        return False
+    return not compile_args["host_callbacks"] and not lowering.const_args
+
+
 def _shared_executable(jitted, args: tuple):
     """``jitted`` compiled for ``args``: the executable of an earlier identical program (same
     StableHLO text, argument and result structure, devices) when there is one."""
     lowered = jitted.lower(*args)
+    if not _shareable(lowered):
+        _COMPILED_STATS["compiled"] += 1
+        return lowered.compile()
     text = lowered.as_text()  # without debug information: no source locations, no layer names
     key = (hashlib.blake2b(text.encode(), digest_size=20).hexdigest(), str(lowered.in_tree),
            str(lowered.out_tree), _devices(args))
@@ -115,6 +136,31 @@ def _deleted(tree: Any) -> bool:
                if isinstance(leaf, jax.Array))
 
 
+@contextlib.contextmanager
+def _interrupts_held():
+    """SIGINT held inside the block: yields a list that is non-empty once one arrived, which
+    is delivered (the handler that was installed, by default ``KeyboardInterrupt``) on leaving
+    the block. Outside the main thread (where Python delivers no signals) a no-op."""
+    if threading.current_thread() is not threading.main_thread():
+        yield []
+        return
+    received: list = []
+    try:
+        previous = signal.signal(signal.SIGINT, lambda signum, frame: received.append(frame))
+    except ValueError:  # an interpreter that does not let us (embedded)
+        yield received
+        return
+    try:
+        yield received
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    if received:
+        if callable(previous):
+            previous(signal.SIGINT, received[0])
+        elif previous == signal.SIG_DFL:
+            signal.raise_signal(signal.SIGINT)
+
+
 def _signature(args: tuple) -> tuple:
     import jax
 
@@ -127,12 +173,18 @@ class SharedJit:
     """``jax.jit(fn, donate_argnums=...)`` whose executables are shared with every other
     ``SharedJit`` that lowers to the same program (see ``_COMPILED``): the first call with
     given argument shapes traces and lowers ``fn``, then compiles only if no identical program
-    was compiled before."""
+    was compiled before.
+
+    Every argument is kept in the program (``keep_unused=True``): jit drops unused ones by
+    default, and which ones it dropped is not in the text, so two models using different
+    arguments could otherwise lower to the same text. The compiled executable is called
+    directly, so ``jax.disable_jit()`` and ``jax_debug_nans`` do not reach these calls (train
+    with ``kz.zoo.fit(..., fast=False)`` or ``model.fit`` to debug)."""
 
     def __init__(self, fn, donate_argnums: tuple = ()):
         import jax
 
-        self._jit = jax.jit(fn, donate_argnums=donate_argnums)
+        self._jit = jax.jit(fn, donate_argnums=donate_argnums, keep_unused=True)
         self._executables: dict = {}
 
     def __call__(self, *args):
@@ -204,21 +256,27 @@ class JaxRunner:
         import jax.numpy as jnp
 
         order = jnp.asarray(order, dtype="int32")
-        if self.scan:
-            self._sync(self._epoch(self._state(), self.data, order))
-            return
-        state = self._state()
-        try:
-            for i in range(self._full):
-                state = self._step(state, self.data, order, np.int32(i * self._batch_size))
-            if self._last is not None:
-                state = self._last(state, self.data, order)
-        finally:
-            # Also when a step raised or the user interrupted (Ctrl-C in a notebook): each step
-            # donated the previous state, so the variables keep the last completed step's
-            # values rather than deleted buffers.
-            if not _deleted(state):
-                self._sync(state)
+        # Each call donates the state it is given, the model's own buffers first: a Ctrl-C
+        # raised between a call's return and the assignment of its result would leave the
+        # model on deleted buffers. SIGINT is held while the steps run (the loop stops after
+        # the step it arrived in) and delivered once the model holds that step's state.
+        with _interrupts_held() as interrupted:
+            state = self._state()
+            try:
+                if self.scan:
+                    state = self._epoch(state, self.data, order)
+                    return
+                for i in range(self._full):
+                    state = self._step(state, self.data, order, np.int32(i * self._batch_size))
+                    if interrupted:
+                        return
+                if self._last is not None:
+                    state = self._last(state, self.data, order)
+            finally:
+                # Also when a step raised: the variables keep the last completed step's values
+                # (unless that step's buffers were given away too).
+                if not _deleted(state):
+                    self._sync(state)
 
     def validation(self, x: Any, y: np.ndarray, sw: Any, chunk: int):
         import jax.numpy as jnp

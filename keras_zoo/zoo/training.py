@@ -414,7 +414,8 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
     ``model.predict`` on a small table (no iterator, no callbacks), same numbers. On JAX the
     compiled prediction step is shared with every model of the same architecture (the fast
     path's executable cache, ``fast_loop_backends.SharedJit``), so a new model of a known
-    architecture predicts without compiling again.
+    architecture predicts without compiling again. A model with several outputs gives their
+    list or dict of arrays, as ``predict_on_batch`` does.
     """
     x = _to_array(x)
     with quiet_own_retracing():
@@ -427,7 +428,14 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
             from keras_zoo.zoo.fast_loop_backends import jax_predict, jax_predict_applies
 
             if jax_predict_applies(model):
-                parts = jax_predict(model, chunks, traced_functions(model))
-                return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
-        parts = [np.asarray(model.predict_on_batch(chunk)) for chunk in chunks]
-    return parts[0] if len(parts) == 1 else np.concatenate(parts, axis=0)
+                return _joined(jax_predict(model, chunks, traced_functions(model)))
+        return _joined([keras.tree.map_structure(np.asarray, model.predict_on_batch(chunk))
+                        for chunk in chunks])
+
+
+def _joined(parts: list) -> Any:
+    """The chunks' outputs as one: an array, or for a model with several outputs their
+    structure (list or dict) of arrays, as ``predict_on_batch`` gives it."""
+    if len(parts) == 1:
+        return parts[0]
+    return keras.tree.map_structure(lambda *chunks: np.concatenate(chunks, axis=0), *parts)

@@ -229,3 +229,82 @@ def test_jax_interrupted_mid_epoch_keeps_the_last_steps_weights(monkeypatch):
     assert any(not np.array_equal(a, b) for a, b in zip(initial, after)), "no step was kept"
     assert np.isfinite(zoo.predict(model, x)).all()
     zoo.fit(model, x, y, epochs=1, batch_size=32, early_stopping=False, seed=0)  # trains on
+
+
+@jax_only
+def test_jax_ctrl_c_during_a_step_is_delivered_after_the_model_holds_that_step(monkeypatch):
+    # SIGINT arriving while a step runs (here: right after the executable returned, before
+    # its result is assigned, where Python raises it) must neither lose that step's state nor
+    # leave the model on donated buffers: the loop stops after the step, the model holds it,
+    # then KeyboardInterrupt is raised.
+    import os
+    import signal
+
+    from keras_zoo.zoo import fast_loop_backends as backends
+
+    rng = np.random.default_rng(0)
+    x = rng.uniform(size=(96, 8, 8, 1)).astype("float32")
+    y = rng.integers(0, 3, size=96)
+    model = zoo.cnn(input_shape=(8, 8, 1), num_classes=3, filters=(4,), dense_units=(8,),
+                    seed=0)
+    calls, results = {"n": 0}, []
+    real_call = backends.SharedJit.__call__
+
+    def signalled(self, *args):
+        out = real_call(self, *args)
+        calls["n"] += 1
+        results.append(out)
+        if calls["n"] == 2:
+            os.kill(os.getpid(), signal.SIGINT)
+        return out
+
+    monkeypatch.setattr(backends.SharedJit, "__call__", signalled)
+    with pytest.raises(KeyboardInterrupt):
+        zoo.fit(model, x, y, epochs=3, batch_size=32, early_stopping=False, seed=0)
+    monkeypatch.setattr(backends.SharedJit, "__call__", real_call)
+    assert calls["n"] == 2, "the loop went on after the interrupt"
+    kept = [np.asarray(w) for w in model.trainable_variables]  # raises on deleted buffers
+    second_step_weights = [np.asarray(a) for a in results[1][0]]
+    for got, want in zip(kept, second_step_weights):
+        np.testing.assert_array_equal(got, want)
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def test_a_model_compiled_again_trains_with_its_new_optimizer(tiny_binary):
+    # The traced epoch captured the first optimizer; after compile() with another one, fit
+    # must use the new one: SGD at learning rate 0 leaves every weight as it is.
+    x, y = tiny_binary
+    model = zoo.ann(input_dim=6, task="binary", hidden_units=(8,), seed=0)
+    zoo.fit(model, x, y, validation_data=(x, y), epochs=2, early_stopping=False, seed=0)
+    model.compile(optimizer=keras.optimizers.SGD(learning_rate=0.0),
+                  loss="binary_crossentropy", metrics=["accuracy"])
+    before = [np.asarray(w) for w in model.trainable_weights]
+    history = zoo.fit(model, x, y, validation_data=(x, y), epochs=2, early_stopping=False,
+                      seed=0)
+    for a, b in zip(before, model.trainable_weights):
+        np.testing.assert_array_equal(a, np.asarray(b))
+    assert history.history["loss"][0] == pytest.approx(history.history["loss"][1])
+
+
+def test_the_fast_path_honours_the_backends_jit_compile_choice(tiny_binary):
+    x, _ = tiny_binary
+    model = zoo.ann(input_dim=6, task="binary", hidden_units=(8,), seed=0)
+    backend = keras.backend.backend()
+    for jit_compile in (False, True):
+        model.compile(optimizer="adam", loss="binary_crossentropy", jit_compile=jit_compile)
+        expected = not ((backend == "jax" and jit_compile is False)
+                        or (backend == "torch" and jit_compile is True))
+        assert fast_loop.fast_path_applies(model, x) is expected, (backend, jit_compile)
+
+
+def test_predict_returns_every_output_of_a_multi_output_model():
+    inputs = keras.Input((3,))
+    model = keras.Model(inputs, {"a": keras.layers.Dense(2)(inputs),
+                                 "b": keras.layers.Dense(1)(inputs)})
+    x = np.random.default_rng(0).normal(size=(10, 3)).astype("float32")
+    expected = model.predict(x, verbose=0)
+    for batch_size in (4, 64):  # several chunks, one chunk
+        got = training.predict(model, x, batch_size=batch_size)
+        assert set(got) == {"a", "b"}
+        for name in ("a", "b"):
+            np.testing.assert_allclose(got[name], expected[name], rtol=1e-5, atol=1e-6)
