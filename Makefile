@@ -39,17 +39,10 @@ PORTABLE_SEARCH := tests/tuning/test_devices.py tests/tuning/test_search.py \
 	tests/tuning/test_remote.py tests/tuning/test_chief.py
 PORTABLE := $(PORTABLE_ZOO) $(PORTABLE_SEARCH)
 PORTABLE_MARKS := -m "not large or every_backend"
-# JAX's persistent compilation cache for every JAX process of the suite (the runs below, their
-# worker processes, tests/test_backends.py's interpreters): programs compiled again by later
-# tests and processes (a reloaded model's, Keras' own fit and predict for the same
-# architecture) are read back instead of compiled (a Seq2Seq test: 78 s -> 56 s). Kept between
-# runs; `make clean` removes it.
-JAX_CACHE := JAX_COMPILATION_CACHE_DIR=$(CURDIR)/.pytest_cache/jax-compilation \
-	JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS=0
 test: $(STAMP)
-	$(JAX_CACHE) $(BIN)/python -m pytest
-	$(JAX_CACHE) KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE_ZOO) $(PORTABLE_MARKS)
-	$(JAX_CACHE) KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE_SEARCH) $(PORTABLE_MARKS)
+	$(BIN)/python -m pytest
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE_ZOO) $(PORTABLE_MARKS)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE_SEARCH) $(PORTABLE_MARKS)
 	KERAS_BACKEND=torch $(BIN)/python -m pytest $(PORTABLE) $(PORTABLE_MARKS)
 
 # Execute every notebook at full size (fixed seeds) and write it back with its outputs; the
