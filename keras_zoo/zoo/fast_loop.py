@@ -106,18 +106,17 @@ def _distributed() -> bool:
 
 def fast_path_applies(model: keras.Model, x: Any) -> bool:
     """In-memory data under 2 GiB, no distribution (strategy or ``keras.distribution``), not
-    ``run_eagerly``, not ``jit_compile=False`` on JAX (Keras then runs the steps eagerly, for
-    debugging) nor ``jit_compile=True`` on PyTorch (``torch.compile``, which ``model.fit``
-    applies), a backend with a fast loop (TensorFlow, JAX, PyTorch) and a Keras inside
+    ``run_eagerly``, not ``jit_compile=True`` on PyTorch (``torch.compile``, which
+    ``model.fit`` applies; on JAX the fast path always jits, ``jit_compile=False`` included,
+    which the zoo's recurrent models set for TensorFlow's sake), a backend with a fast loop
+    (TensorFlow, JAX, PyTorch) and a Keras inside
     :data:`KERAS_KNOWN_GOOD` (else one warning, see above)."""
     if keras.backend.backend() not in ("tensorflow", "jax", "torch") or not _fits_in_memory(x):
         return False
     if _distributed() or getattr(model, "run_eagerly", False):
         return False
-    backend = keras.backend.backend()
-    if (backend == "jax" and model.jit_compile is False) or \
-            (backend == "torch" and model.jit_compile is True):
-        return False  # JAX without jit (eager, to debug); PyTorch with torch.compile: as asked
+    if keras.backend.backend() == "torch" and model.jit_compile is True:
+        return False  # torch.compile, which model.fit applies: as asked
     if keras_is_known_good():
         return True
     if keras.__version__ not in _warned_versions:
