@@ -9,6 +9,8 @@ import errno
 import json
 import os
 import shutil
+import subprocess
+import sys
 import tempfile
 
 import pytest
@@ -313,12 +315,24 @@ def test_a_damaged_search_file_is_not_rebuilt_for_a_search_with_other_settings(d
 
 @contextlib.contextmanager
 def _read_only(*paths):
-    """Make ``paths`` read-only for real. Root is not stopped by permissions, so as root this
-    also switches the process's effective user to ``nobody`` for the block (the kernel then
-    refuses writes exactly as for an ordinary user)."""
+    """Make ``paths`` read-only (0555) for the block."""
     for path in paths:
         os.chmod(path, 0o555)
+    try:
+        yield
+    finally:
+        for path in paths:
+            os.chmod(path, 0o755)
+
+
+@contextlib.contextmanager
+def _unprivileged():
+    """Root is not stopped by permissions, so as root the block runs with the effective user
+    ``nobody`` (the kernel then refuses writes exactly as for an ordinary user). ``nobody`` may
+    not reach the checkout or its environment (a clone in a 0700 folder, issue 33), so the
+    block must import nothing: asserted."""
     as_root = os.geteuid() == 0
+    imported = set(sys.modules)
     if as_root:
         os.seteuid(65534)
     try:
@@ -326,8 +340,44 @@ def _read_only(*paths):
     finally:
         if as_root:
             os.seteuid(0)
-        for path in paths:
-            os.chmod(path, 0o755)
+    assert set(sys.modules) - imported == set(), "the block imported modules: import them first"
+
+
+# The refused command runs in a child process that cannot write where a folder's mode forbids
+# it. As an ordinary user that is the user itself; as root it is root without CAP_DAC_OVERRIDE
+# (util-linux's setpriv): it still reads and traverses every folder (CAP_DAC_READ_SEARCH), so
+# where the checkout sits does not matter, while the kernel refuses its writes into a 0555
+# folder exactly as for an ordinary user. The child runs keras_zoo from a copy placed in a 0700
+# folder (issue 33: `make test` from a `mktemp -d` clone as root) and says which copy it ran.
+_CHILD = ("import sys, keras_zoo; print('package:', keras_zoo.__file__, file=sys.stderr); "
+          "from keras_zoo.cli import main; sys.exit(main(sys.argv[1:]))")
+_NO_OVERRIDE = ["--inh-caps=-dac_override", "--ambient-caps=-dac_override",
+                "--bounding-set=-dac_override", "--"]
+
+
+def _tune_without_write_permission(directory, *args):
+    """``_tune`` in a child process that permissions stop (see above): (exit code, stderr)."""
+    prefix = []
+    if os.geteuid() == 0:
+        setpriv = shutil.which("setpriv")
+        assert setpriv, ("running the suite as root needs util-linux's setpriv, to run a command "
+                         "as root without CAP_DAC_OVERRIDE")
+        prefix = [setpriv, *_NO_OVERRIDE]
+    private = tempfile.mkdtemp(prefix="kz-private-")  # mode 0700
+    try:
+        shutil.copytree(os.path.dirname(kz.__file__), os.path.join(private, "keras_zoo"),
+                        ignore=shutil.ignore_patterns("__pycache__"))
+        env = {**os.environ, "PYTHONPATH": private, "PYTHONDONTWRITEBYTECODE": "1"}
+        done = subprocess.run(
+            [*prefix, sys.executable, "-c", _CHILD, "tune", "ann", "--dataset", "iris", "--set",
+             "activation=relu,tanh", "--epochs", "2", "--quiet", "--directory", str(directory),
+             *args], cwd=private, env=env, capture_output=True, text=True, timeout=300,
+            check=False)
+        package = os.path.join(private, "keras_zoo", "__init__.py")
+        assert f"package: {package}\n" in done.stderr, done.stderr
+        return done.returncode, done.stderr
+    finally:
+        shutil.rmtree(private, ignore_errors=True)
 
 
 @pytest.fixture
@@ -344,22 +394,23 @@ def base(tmp_path):
     shutil.rmtree(folder, ignore_errors=True)
 
 
-def test_a_read_only_directory_is_refused_before_any_trial(data, base, capsys):
+def test_a_read_only_directory_is_refused_before_any_trial(data, base):
     directory = base / "ro"
     _grid(data, directory, max_trials=1)
     listing = sorted((str(p), p.stat().st_mtime_ns) for p in directory.rglob("*"))
     with _read_only(directory, directory / "trials"):
-        with pytest.raises(PermissionError):  # the mechanism is real
-            (directory / "probe").write_text("x")
-        with pytest.raises(ValueError, match="cannot be written to.*Permission denied") as info:
-            _grid(data, directory)
-        assert repr(str(directory)) in str(info.value)
-        with pytest.raises(ValueError, match="where it would be made"):
-            _grid(data, directory / "new")
-        capsys.readouterr()
-        code = _tune(directory)
-    err = capsys.readouterr().err
-    assert code == 2 and "cannot be written to" in err and "Traceback" not in err
+        with _unprivileged():
+            with pytest.raises(PermissionError):  # the mechanism is real
+                (directory / "probe").write_text("x")
+            with pytest.raises(ValueError, match="cannot be written to.*Permission denied"
+                               ) as info:
+                _grid(data, directory)
+            assert repr(str(directory)) in str(info.value)
+            with pytest.raises(ValueError, match="where it would be made"):
+                _grid(data, directory / "new")
+        code, err = _tune_without_write_permission(directory)
+    assert code == 2 and "cannot be written to" in err and "Permission denied" in err
+    assert "Traceback" not in err
     assert sorted((str(p), p.stat().st_mtime_ns) for p in directory.rglob("*")) == listing
     _each_once(_grid(data, directory))  # writable again: it resumes
 
