@@ -25,8 +25,9 @@ from keras_zoo.base import check_seed, closest, positive_int
 from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
+from keras_zoo.tuning.ranking import infer_direction, resolve_tie_breaker
 from keras_zoo.tuning.space import FIT_KEYS, Axis, Space, jsonable
-from keras_zoo.tuning.trial import TrialJob, infer_direction
+from keras_zoo.tuning.trial import TrialJob
 from keras_zoo.tuning.tuner import STRATEGIES
 from keras_zoo.zoo import registry, training
 
@@ -163,7 +164,8 @@ def _check_fit_values(space: Space, fixed: Mapping[str, Any]) -> None:
 def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mapping[str, Any], *,
               strategy: str, objective: Any, epochs: int, batch_size: int | None, patience: int,
               early_stopping: bool, executions_per_trial: int, seed: int | None,
-              keep_models: str, fixed: Mapping[str, Any]) -> tuple[TrialJob, dict[str, Any]]:
+              keep_models: str, fixed: Mapping[str, Any], tie_breaker: Any = "auto"
+              ) -> tuple[TrialJob, dict[str, Any]]:
     """Resolve and check everything a trial needs.
 
     Returns the job and the factory keywords the user fixed (the space's fixed values and
@@ -193,7 +195,8 @@ def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mappi
                    batch_size=fit_fixed.get("batch_size", batch_size),
                    patience=int(fit_fixed.get("patience", patience)),
                    early_stopping=early_stopping, executions_per_trial=executions_per_trial,
-                   seed=seed, keep_models=keep_models)
+                   seed=seed, keep_models=keep_models,
+                   tie_breaker=resolve_tie_breaker(tie_breaker, objective_name))
     return job, fixed_all
 
 
@@ -289,12 +292,17 @@ def _preflight(job: TrialJob, plan: list[tuple[str, Any]]) -> None:
 
 
 def _check_objective(job: TrialJob, model: keras.Model) -> None:
+    """The objective and the tie-breaker are metrics the model logs."""
     logged = list(model.get_metrics_result())
     names = {*(f"val_{k}" for k in logged), *logged}
-    if job.objective not in names:
-        hint = closest(job.objective, names)
-        raise InputValueError(
-            f"objective {job.objective!r} is not a metric this model logs."
-            + (f" Did you mean {hint!r}?" if hint else "")
-            + f" Available: {', '.join(sorted(names))}. Received: objective={job.objective!r}"
-        )
+    wanted = [("objective", job.objective)]
+    if job.tie_breaker is not None:
+        wanted.append(("tie_breaker", job.tie_breaker[0]))
+    for what, metric in wanted:
+        if metric not in names:
+            hint = closest(metric, names)
+            raise InputValueError(
+                f"{what} {metric!r} is not a metric this model logs."
+                + (f" Did you mean {hint!r}?" if hint else "")
+                + f" Available: {', '.join(sorted(names))}. Received: {what}={metric!r}"
+            )

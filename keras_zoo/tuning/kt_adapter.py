@@ -39,6 +39,8 @@ its message, not a search. The internals that remain, and why:
   ``_seed_state``, ``_run_times``, ``set_state`` and ``oracle.json``'s keys, Hyperband's
   ``_brackets``: a resume rebuilds the oracle's bookkeeping from the result files
   (:mod:`~keras_zoo.tuning.recovery`); Keras Tuner's ``reload`` trusts its own files.
+* Hyperband's ``_random_trial`` and ``_get_size`` (overridden, :class:`ShortSpaceHyperband`):
+  a space smaller than a bracket's first round stopped the search after that round.
 * ``BaseTuner._is_worker``, ``_get_tuner_fname``: a worker leaves the oracle to the chief; the
   tuner's file is written atomically.
 * gRPC: ``keras_tuner.src.distribute.oracle_chief.OracleServicer`` and
@@ -58,6 +60,7 @@ from __future__ import annotations
 
 import collections
 import logging
+import math
 import os
 import re
 from collections.abc import Callable, Iterable
@@ -79,7 +82,7 @@ ORACLE_PRIVATE = ("_get_oracle_fname", "_get_trial_dir", "_project_dir", "_set_p
 """Private oracle members used here (read, written, called or overridden)."""
 ORACLE_STATE = ("ongoing_trials", "tuner_ids", "start_order", "end_order")
 """Oracle attributes (public but undocumented) used here."""
-HYPERBAND_PRIVATE = ("_brackets",)
+HYPERBAND_PRIVATE = ("_brackets", "_random_trial", "_get_size")
 """Private members of Keras Tuner's Hyperband oracle used here."""
 TUNER_PRIVATE = ("_is_worker", "_get_tuner_fname")
 """Private ``BaseTuner`` members used here."""
@@ -351,6 +354,35 @@ def reset_bookkeeping(oracle: kt.Oracle, *, started: list[str], ended: list[str]
     oracle._id_to_hash = collections.defaultdict(lambda: None)
     for trial_id in started:
         oracle._record_values(oracle.trials[trial_id])
+
+
+class ShortSpaceHyperband:
+    """A mixin for Keras Tuner's ``HyperbandOracle``: a bracket whose first round the space
+    cannot fill (``_random_trial`` finds no new configuration) ends that round at the size it
+    reached, and its later rounds shrink alike (``_get_size``), so successive halving goes on
+    instead of the search stopping with every trial at the first round's epochs. Keras Tuner
+    has no public hook for either."""
+
+    def _random_trial(self, trial_id: str, bracket: dict[str, Any]) -> dict[str, Any]:
+        answer = super()._random_trial(trial_id, bracket)
+        number, first_round = bracket["bracket_num"], bracket["rounds"][0]
+        if answer["status"] == "RUNNING" or not first_round or number in self.exhausted_at:
+            return answer
+        self.exhausted_at[number] = len(first_round)
+        log.warning(
+            "Hyperband: the space has no configuration left for bracket %d, whose first round "
+            "wanted %d (it has %d); its rounds go on with those, so the best is trained for "
+            "the full %d epochs. With so few configurations, strategy='grid' trains every "
+            "one for %d epochs.", number, super()._get_size(number, 0), len(first_round),
+            self.max_epochs, self.max_epochs)
+        return self.populate_space(trial_id)  # once per bracket: its size is known now
+
+    def _get_size(self, bracket_num: int, round_num: int) -> int:
+        size = super()._get_size(bracket_num, round_num)
+        short = self.exhausted_at.get(bracket_num)
+        if short is None:
+            return size
+        return min(size, max(1, math.ceil(short / self.factor ** round_num)))
 
 
 def hyperband_references(oracle: kt.Oracle) -> set[str]:

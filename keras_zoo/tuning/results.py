@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from keras_zoo.base.errors import InputFileError, InputValueError
+from keras_zoo.tuning.ranking import Ranking, resolve_tie_breaker
 from keras_zoo.tuning.recovery import SCORED, read_state
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 
@@ -58,6 +59,15 @@ def _diagnostic_cells(scores: Any) -> dict[str, Any]:
     return cells
 
 
+def _tie_breaker(spec: dict[str, Any], objective: str) -> tuple[str, str] | None:
+    """The search's tie-breaker as ``search.json`` records it (a search written before there
+    was one: ``"auto"``'s)."""
+    if "tie_breaker" not in spec:
+        return resolve_tie_breaker("auto", objective)
+    value = spec["tie_breaker"]
+    return (str(value[0]), str(value[1])) if value else None
+
+
 def _trial_sort_key(trial_id: str) -> tuple[int, str]:
     return (int(trial_id), trial_id) if str(trial_id).isdigit() else (math.inf, str(trial_id))
 
@@ -70,7 +80,13 @@ class SearchResult:
         directory: The search directory.
         spec: The search's settings (``search.json``).
         objective: The objective's name; ``direction``: ``"max"`` or ``"min"``.
-        leaderboard: One row per trial: ``trial``, ``status`` (completed / pruned / failed /
+        ranking: How trials compare: the objective, then the search's tie-breaker
+            (``search(tie_breaker=...)``, by default the validation loss), then the trial
+            number (see :mod:`~keras_zoo.tuning.ranking`).
+        leaderboard: One row per trial, best first: the scored trials (completed and pruned)
+            in ``ranking`` order, then the others (failed, running, interrupted) by trial
+            number; :meth:`by_trial` gives trial order. The ``keras-zoo tune`` table, ``best_*``
+            and ``leaderboard.csv`` follow the same order. Columns: ``trial``, ``status`` (completed / pruned / failed /
             running / interrupted), each searched parameter, the objective (a pruned trial's
             at the epoch it stopped), every logged metric at the scored epoch, ``epochs_run``,
             ``best_epoch``, ``pruned_at_epoch`` (1-based; empty for a trial not pruned),
@@ -97,8 +113,9 @@ class SearchResult:
         self.project_dir = project_dir
         self.objective: str = spec.get("objective", "score")
         self.direction: str = spec.get("direction", "max")
-        self._records = records
-        self.leaderboard = self._frame(records)
+        self.ranking = Ranking(self.direction, _tie_breaker(spec, self.objective))
+        self._records = self._ranked(records)
+        self.leaderboard = self._frame(self._records)
 
     # --- loading ---------------------------------------------------------------------------
 
@@ -141,8 +158,22 @@ class SearchResult:
             record["trial_id"] = trial_id
             record["_dir"] = trial_dir
             records.append(record)
-        records.sort(key=lambda r: _trial_sort_key(r["trial_id"]))
         return cls(directory, spec, records, project_dir)
+
+    def _ranked(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Best first: the scored trials by objective, tie-breaker, then trial number (among
+        trials equal on both, the one whose model the search kept first: parallel workers
+        finish out of order, and a later equal trial does not replace the kept model); then
+        the others (failed, running, interrupted) by trial number."""
+        def key(record: dict[str, Any]) -> tuple[Any, ...]:
+            order = _trial_sort_key(record["trial_id"])
+            if record.get("status") not in SCORED:
+                return (1, (0.0, 0.0), 0, order)
+            folder = record.get("_dir")
+            kept = folder is not None and os.path.exists(os.path.join(folder, MODEL_FILE))
+            return (0, self.ranking.record_key(record), 0 if kept else 1, order)
+
+        return sorted(records, key=key)
 
     def _frame(self, records: list[dict[str, Any]]) -> pd.DataFrame:
         params = list(self.spec.get("axes", []))
@@ -181,10 +212,14 @@ class SearchResult:
 
     def completed(self) -> pd.DataFrame:
         """The trials that ended with a score (completed, and pruned ones with their score at
-        the epoch they stopped), best first."""
-        done = self.leaderboard[self.leaderboard["status"].isin(SCORED)]
-        return done.sort_values(self.objective, ascending=self.direction == "min",
-                                kind="stable")
+        the epoch they stopped), best first (the leaderboard's order)."""
+        return self.leaderboard[self.leaderboard["status"].isin(SCORED)]
+
+    def by_trial(self) -> pd.DataFrame:
+        """The leaderboard in trial order (trial 0 first) instead of best first."""
+        order = sorted(range(len(self.leaderboard)),
+                       key=lambda i: _trial_sort_key(self.leaderboard["trial"].iloc[i]))
+        return self.leaderboard.iloc[order].reset_index(drop=True)
 
     def _best_record(self) -> dict[str, Any]:
         done = [r for r in self._records if r.get("status") in SCORED]
@@ -194,13 +229,7 @@ class SearchResult:
             raise InputValueError(f"No trial of the search in {self.directory!r} completed, so "
                                   f"it has no best trial.{detail} "
                                   f"Received: {len(self._records)} trial(s), none completed")
-        key = (lambda r: r["score"])
-        best = (max(done, key=key) if self.direction == "max" else min(done, key=key))["score"]
-        tied = [r for r in done if r["score"] == best]
-        # Among equal scores, the trial whose model the search kept (parallel workers finish
-        # out of order: the first to finish kept its model, the others did not beat it).
-        kept = [r for r in tied if os.path.exists(os.path.join(r["_dir"], MODEL_FILE))]
-        return (kept or tied)[0]
+        return done[0]  # the records are ranked
 
     @property
     def best_trial(self) -> str:
@@ -253,7 +282,7 @@ class SearchResult:
         import matplotlib.pyplot as plt
 
         path = path or os.path.join(self.directory, "search.png")
-        frame = self.leaderboard
+        frame = self.by_trial()
         params = list(self.spec.get("axes", []))
         n = 1 + len(params)
         cols = min(n, 3)

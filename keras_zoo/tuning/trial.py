@@ -21,8 +21,8 @@ import keras
 import numpy as np
 
 from keras_zoo.base import atomic_write_json
-from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
+from keras_zoo.tuning.ranking import Ranking, infer_direction  # noqa: F401 - re-exported
 from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
 from keras_zoo.zoo import training
 
@@ -30,31 +30,6 @@ log = logging.getLogger(__name__)
 
 RESULT_FILE = "result.json"
 MODEL_FILE = "model.keras"
-
-_MAXIMIZE = ("accuracy", "acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou",
-             "score", "exact_match", "bleu")
-_MINIMIZE = ("loss", "error", "mae", "mse", "rmse", "mape", "msle", "hinge", "crossentropy",
-             "divergence", "poisson", "cosh", "huber")
-
-
-def infer_direction(objective: str) -> str:
-    """``"max"`` for accuracy-like metrics (accuracy, auc, precision, recall, f1, r2 ...),
-    ``"min"`` for losses and errors; :class:`~keras_zoo.base.errors.InputValueError` when the
-    name says neither.
-
-    Keras Tuner infers ``val_f1_score`` and ``val_r2_score`` as "min"; this does not.
-    """
-    name = objective.lower()
-    name = name.removeprefix("val_")
-    if any(token in name for token in _MINIMIZE):
-        return "min"
-    if any(token in name for token in _MAXIMIZE):
-        return "max"
-    raise InputValueError(
-        f"Cannot tell whether to maximise or minimise {objective!r}; pass "
-        f"objective=({objective!r}, 'max') or ({objective!r}, 'min'). "
-        f"Received: objective={objective!r}"
-    )
 
 
 class TrialFailed(Exception):
@@ -104,6 +79,9 @@ class TrialJob:
             ``result.json`` of a completed trial.
         tensorboard: Write each execution's TensorBoard run with the trial's hyperparameters
             (see :mod:`~keras_zoo.tuning.tensorboard`).
+        tie_breaker: ``(metric, "max"|"min")`` deciding between equal objectives (the best
+            epoch of a trial, the best trial, the model kept), or ``None``
+            (see :mod:`~keras_zoo.tuning.ranking`).
     """
 
     model_name: str
@@ -124,6 +102,7 @@ class TrialJob:
     pruner: str | None = None
     diagnostics: bool = False
     tensorboard: bool = False
+    tie_breaker: tuple[str, str] | None = None
 
     # --- building -------------------------------------------------------------------------
 
@@ -145,20 +124,21 @@ class TrialJob:
 
         return reuse.model_for(self.factory, kwargs, lambda: self.factory(**kwargs))
 
+    @property
+    def ranking(self) -> Ranking:
+        """How this search's trials (and a trial's epochs) compare."""
+        return Ranking(self.direction, self.tie_breaker)
+
     def better(self, a: float | None, b: float | None) -> bool:
-        """Whether score ``a`` beats ``b`` (``None`` loses)."""
-        if a is None or (isinstance(a, float) and math.isnan(a)):
-            return False
-        if b is None:
-            return True
-        return a > b if self.direction == "max" else a < b
+        """Whether score ``a`` beats ``b`` on the objective alone (``None`` loses)."""
+        return Ranking(self.direction).better((a, None), None if b is None else (b, None))
 
     # --- running --------------------------------------------------------------------------
 
     def run(self, trial_id: str, values: Mapping[str, Any], trial_dir: str, *, device: str,
             worker: str = "tuner0",
             scope: Callable[[], Any], best_so_far: Callable[[], float | None],
-            on_saved: Callable[[str, float], None] | None = None,
+            on_saved: Callable[[str, Mapping[str, Any]], bool] | None = None,
             extra: Mapping[str, Any] | None = None,
             report: Callable[[int, Mapping[str, Any]], bool] | None = None) -> dict[str, Any]:
         """Train and score one configuration; writes ``result.json`` (and the model) atomically.
@@ -189,7 +169,9 @@ class TrialJob:
                 board = TrialBoard(trial_dir, trial_id, self.space, values)
             runs, pruned_at = self._executions(params, scope, extra or {}, report, board)
             scores = [r[0] for r in runs]
-            best_run = int(np.argmax(scores) if self.direction == "max" else np.argmin(scores))
+            ranking = self.ranking
+            best_run = min(range(len(runs)), key=lambda i: ranking.key(
+                runs[i][0], ranking.tie_value(runs[i][2])))
             score = float(np.mean(scores))
             metrics_runs = [r[2] for r in runs]
             record.update({
@@ -210,7 +192,7 @@ class TrialJob:
             runs = None
             if extra and "save_weights_to" in extra:  # Hyperband continues trials from these
                 model.save_weights(extra["save_weights_to"])
-            record["model_file"] = self._maybe_save(model, trial_dir, score, best_so_far,
+            record["model_file"] = self._maybe_save(model, trial_dir, record, best_so_far,
                                                    on_saved)
         except Exception as err:  # recorded, then reported to Keras Tuner as a failed trial
             if disk_full(err) or getattr(err, "not_the_trial", False):
@@ -278,12 +260,13 @@ class TrialJob:
             model.load_weights(extra["initial_weights"])
         epochs = int(extra.get("epochs", epochs))
         early = ({"monitor": self.objective, "mode": self.direction, "patience": int(patience),
-                  "restore_best_weights": True} if self.early_stopping else False)
+                  "restore_best_weights": True, "tie_breaker": self.tie_breaker}
+                 if self.early_stopping else False)
         data = self.data
         history = training.fit(
             model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
             epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
-            early_stopping=early, monitor=self.objective, seed=seed,
+            early_stopping=early, monitor=self.objective, seed=seed, verbose=0,
             callbacks=[training.StopOnInvalidLoss(),  # silent: _score reports it
                        *(callbacks or [])],
         )
@@ -299,26 +282,31 @@ class TrialJob:
             raise TrialFailed(f"objective {self.objective!r} is not among the logged metrics: "
                               f"{', '.join(sorted(history))}")
         values = np.asarray(history[self.objective], dtype=float)
-        if self.early_stopping:  # the restored weights are the best epoch's
-            best = int(np.nanargmax(values) if self.direction == "max" else np.nanargmin(values))
+        if self.early_stopping:  # the restored weights are the best epoch's (tie-breaker too)
+            best = self.ranking.best_epoch(history, self.objective)
         else:
             best = len(values) - 1
         metrics = {k: float(v[best]) for k, v in history.items() if len(v) > best}
         return float(values[best]), best, metrics
 
-    def _maybe_save(self, model: keras.Model, trial_dir: str, score: float,
+    def _maybe_save(self, model: keras.Model, trial_dir: str, record: Mapping[str, Any],
                     best_so_far: Callable[[], float | None],
-                    on_saved: Callable[[str, float], None] | None) -> str | None:
+                    on_saved: Callable[[str, Mapping[str, Any]], bool] | None) -> str | None:
+        """Save the model unless ``keep_models`` says otherwise: with ``"best"``, a trial
+        whose score is worse than the best so far is not saved, and one that equals it is, so
+        that ``on_saved`` (which keeps the best-ranked model, tie-breaker included) can choose;
+        ``on_saved`` returns whether this model stays."""
+        score = record["score"]
         if self.keep_models == "none":
             return None
-        if self.keep_models == "best" and not self.better(score, best_so_far()):
+        if self.keep_models == "best" and self.better(best_so_far(), score):
             return None
         path = os.path.join(trial_dir, MODEL_FILE)
         tmp = os.path.join(trial_dir, ".tmp-" + MODEL_FILE)
         model.save(tmp)
         os.replace(tmp, path)
-        if on_saved is not None:
-            on_saved(path, score)
+        if on_saved is not None and on_saved(path, record) is False:
+            return None
         return MODEL_FILE
 
 

@@ -39,7 +39,7 @@ import itertools
 import logging
 import os
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import keras_tuner as kt
@@ -159,17 +159,38 @@ class BayesianOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin,
     """Keras Tuner's Gaussian-process Bayesian optimisation with safe state files."""
 
 
-class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt.oracles.HyperbandOracle):
+class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt_adapter.ShortSpaceHyperband,
+                      kt.oracles.HyperbandOracle):
     """Keras Tuner's Hyperband with safe state files (trials pass weights between brackets).
 
     Keras Tuner's Hyperband takes no ``max_trials`` (its brackets set the count from
     ``max_epochs`` and ``factor``); here ``max_trials`` caps it, through the base oracle's own
     check.
+
+
+    A space with fewer configurations than a bracket's first round (4 configurations, where
+    ``epochs=27`` asks for 27 at 1 epoch) ran out in that round, and Keras Tuner then stopped:
+    every trial had 1 epoch, the "best" model too. Here the round ends at the size it reached
+    and successive halving goes on from there (round sizes scaled down alike, see
+    :class:`~keras_zoo.tuning.kt_adapter.ShortSpaceHyperband`), so the best configuration is
+    trained to ``max_epochs``; a warning says so and names the grid search, which trains every
+    configuration fully.
     """
 
     def __init__(self, *args: Any, max_trials: int | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.max_trials = max_trials
+        self.exhausted_at: dict[int, int] = {}  # bracket -> its first round's size, when short
+
+    def get_state(self) -> dict[str, Any]:
+        state = super().get_state()
+        state["zoo_exhausted_at"] = {str(k): v for k, v in self.exhausted_at.items()}
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        super().set_state(state)
+        self.exhausted_at = {int(k): int(v)
+                             for k, v in (state.get("zoo_exhausted_at") or {}).items()}
 
 
 STRATEGIES = ("grid", "random", "bayesian", "hyperband")
@@ -381,27 +402,39 @@ class ZooTuner(BaseTuner):
                 best = trial.score
         return best
 
-    def _drop_worse_models(self, path: str, score: float) -> None:
-        drop_worse_models(self.project_dir, path, score, self.job)
+    def _drop_worse_models(self, path: str, record: Mapping[str, Any]) -> bool:
+        return drop_worse_models(self.project_dir, path, record, self.job)
 
 
 WEIGHTS_FILE = "weights.weights.h5"
 """A Hyperband trial's weights, which the trials continuing it start from."""
 
 
-def drop_worse_models(project_dir: str, path: str, score: float | None, job: TrialJob) -> None:
-    """Keep disk use flat (``keep_models="best"``): delete the saved models of the scored
-    trials that the trial whose model is ``path`` (scoring ``score``) beats."""
-    if job.keep_models != "best" or score is None:
-        return
+def drop_worse_models(project_dir: str, path: str, record: Mapping[str, Any],
+                      job: TrialJob) -> bool:
+    """Keep disk use flat (``keep_models="best"``): of the saved models of scored trials and
+    the one just saved at ``path`` (whose trial's result is ``record``, perhaps not yet on
+    disk), keep the best-ranked (objective, then tie-breaker: ``job.ranking``) and delete the
+    others. Returns whether the model at ``path`` stays."""
+    if job.keep_models != "best" or record.get("score") is None:
+        return True
+    ranking = job.ranking
+    new = ranking.record_key(record)
     for name in os.listdir(project_dir):
         model_path = os.path.join(project_dir, name, MODEL_FILE)
         if model_path == path or not os.path.exists(model_path):
             continue
         other = read_json(os.path.join(project_dir, name, RESULT_FILE))
-        if other.get("status") in recovery.SCORED and job.better(score, other.get("score")):
+        if other.get("status") not in recovery.SCORED:
+            continue  # its trial is still writing its result: it decides for itself
+        if new < ranking.record_key(other):
             with contextlib.suppress(OSError):
                 os.remove(model_path)
+        elif ranking.record_key(other) <= new:  # as good or better, and kept first
+            with contextlib.suppress(OSError):
+                os.remove(path)
+            return False
+    return True
 
 
 def _has_state(project_dir: str) -> bool:

@@ -21,7 +21,8 @@ DEFAULT_PATIENCE = 10
 
 def early_stopping_callback(early_stopping: bool | int | Mapping[str, Any], *, monitor: str
                             ) -> keras.callbacks.EarlyStopping | None:
-    """``True`` -> patience 10 with best-weights restore; an int -> that patience; a dict -> kwargs."""
+    """``True`` -> patience 10 with best-weights restore; an int -> that patience; a dict ->
+    kwargs (with ``tie_breaker=(metric, "max"|"min")``: a :class:`TieBreakingEarlyStopping`)."""
     if early_stopping is False or early_stopping is None:
         return None
     settings: dict[str, Any] = {"monitor": monitor, "patience": DEFAULT_PATIENCE,
@@ -35,7 +36,67 @@ def early_stopping_callback(early_stopping: bool | int | Mapping[str, Any], *, m
                 f"EarlyStopping settings. Received: early_stopping={early_stopping!r}"
             )
         settings["patience"] = int(early_stopping)
+    if settings.get("tie_breaker"):
+        return TieBreakingEarlyStopping(**settings)
+    settings.pop("tie_breaker", None)
     return keras.callbacks.EarlyStopping(**settings)
+
+
+class TieBreakingEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras' ``EarlyStopping``, where an epoch that equals the best monitored value and has a
+    better ``tie_breaker`` metric also counts as the best epoch: its weights are the ones
+    restored, and the patience starts again from it.
+
+    A small validation split saturates accuracy (every epoch after the fifth at 1.0): Keras
+    keeps the first such epoch, whatever its validation loss; this keeps the one with the lowest
+    (``tie_breaker=("val_loss", "min")``). The search trains every trial with it (see
+    ``keras_zoo.tuning.ranking``).
+
+    Args:
+        tie_breaker: ``(metric, "max"|"min")``: a logged metric and its better direction.
+        **kwargs: ``keras.callbacks.EarlyStopping``'s arguments.
+    """
+
+    def __init__(self, tie_breaker: tuple[str, str], **kwargs: Any):
+        super().__init__(**kwargs)
+        name, direction = tie_breaker
+        if direction not in ("max", "min"):
+            raise InputValueError(f"tie_breaker's direction must be 'max' or 'min'. Received: "
+                                  f"tie_breaker={tie_breaker!r}")
+        self.tie_breaker = (name, direction)
+        self.best_tie: float | None = None
+
+    def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
+        super().on_train_begin(logs)
+        self.best_tie = None
+
+    def _tie_better(self, tie: float | None) -> bool:
+        if tie is None or np.isnan(tie):
+            return False
+        if self.best_tie is None:
+            return True
+        return tie < self.best_tie if self.tie_breaker[1] == "min" else tie > self.best_tie
+
+    def on_epoch_end(self, epoch: int, logs: Mapping[str, Any] | None = None) -> None:
+        logs = logs or {}
+        current = logs.get(self.monitor)
+        tie = logs.get(self.tie_breaker[0])
+        tie = None if tie is None else float(tie)
+        tied = (current is not None and self.best is not None
+                and np.isfinite(self.best) and float(current) == float(self.best)
+                and epoch >= self.start_from_epoch)
+        super().on_epoch_end(epoch, logs)
+        if self.best_epoch == epoch:  # Keras took it: a better value (or the first epoch)
+            self.best_tie = tie
+        elif tied and self._tie_better(tie):  # equal value, better tie-breaker: the best now
+            self.best_tie = tie
+            self.best_epoch = epoch
+            self.wait = 0
+            if self.restore_best_weights:
+                self.best_weights = self.model.get_weights()
+            if self.stopped_epoch == epoch:  # its patience ran out at this very epoch
+                self.stopped_epoch = 0
+                self.model.stop_training = False
 
 
 def tensorboard_callback(tensorboard: str | os.PathLike | Mapping[str, Any] | None
@@ -97,6 +158,27 @@ class StopOnInvalidLoss(keras.callbacks.Callback):
         if loss is not None and not np.all(np.isfinite(keras.ops.convert_to_numpy(loss).astype(float))):
             self.stopped_at = (self._epoch, batch)
             self.model.stop_training = True
+
+
+def interactive() -> bool:
+    """Whether someone is watching: standard output is a terminal, or the code runs in a
+    Jupyter (IPython kernel) notebook. Logs, pipes and test runs are not."""
+    ipython = sys.modules.get("IPython")
+    shell = ipython.get_ipython() if ipython is not None else None
+    if shell is not None and getattr(shell, "kernel", None) is not None:
+        return True
+    try:
+        return sys.stdout.isatty()
+    except (AttributeError, ValueError):  # a replaced or closed stdout
+        return False
+
+
+def progress_for(verbose: int | str) -> int | str:
+    """``fit(verbose=...)`` resolved: ``"auto"`` is ``"epochs"`` (a progress line per epoch)
+    when :func:`interactive`, else 0 (silent); anything else is Keras' own value."""
+    if isinstance(verbose, str) and verbose == "auto":
+        return "epochs" if interactive() else 0
+    return verbose
 
 
 class EpochProgress(keras.callbacks.Callback):

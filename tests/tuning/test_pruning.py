@@ -113,7 +113,7 @@ def pruned_search(tmp_path_factory, iris):
 
 def test_bad_configurations_are_pruned_and_the_good_one_is_best(pruned_search):
     directory, result = pruned_search
-    board = result.leaderboard.set_index("trial")
+    board = result.by_trial().set_index("trial")
     assert list(board["status"]) == ["completed", "pruned", "pruned"]
     assert list(board["pruned_at_epoch"].astype("Int64").astype(object)) == [pd_na(), 3, 3]
     assert list(board["epochs_run"]) == [EPOCHS, 3, 3]
@@ -147,7 +147,7 @@ def test_a_resumed_pruned_search_does_not_rerun_pruned_trials(pruned_search, iri
     result = _search(directory, iris, None)
     after = {p: os.stat(p).st_mtime_ns for p in glob.glob(str(project / "*" / "result.json"))}
     assert after == before
-    assert list(result.leaderboard["status"]) == ["completed", "pruned", "pruned"]
+    assert list(result.by_trial()["status"]) == ["completed", "pruned", "pruned"]
     assert SearchResult.load(str(directory)).best_trial == "0"
 
 

@@ -105,7 +105,7 @@ def test_a_search_stopped_by_failures_goes_on_and_its_failed_trials_are_final(da
         assert f"trial {trial_id} (mode='{mode}'): RuntimeError: deliberate failure" in message
     assert "not run again" in message and "retry_failed=True (--retry-failed)" in message
     assert str(directory) in message
-    assert list(tuning.SearchResult.load(str(directory)).leaderboard["mode"]) == modes[:4]
+    assert list(tuning.SearchResult.load(str(directory)).by_trial()["mode"]) == modes[:4]
     before = _mtimes(directory)
     # The rerun is not stopped by the earlier failures: fail4 fails alone, ok2 runs.
     result = _flaky(data, directory, modes)
@@ -129,7 +129,7 @@ def test_retry_failed_runs_the_failed_trials_again(data, tmp_path, failing):
     assert _mtimes(directory) == before
     result = _flaky(data, directory, modes, retry_failed=True)
     assert (result.leaderboard["status"] == "completed").all()
-    assert list(result.leaderboard["mode"]) == modes
+    assert list(result.by_trial()["mode"]) == modes
     after = _mtimes(directory)
     assert after["1"] != before["1"] and after["0"] == before["0"] and after["2"] == before["2"]
 
@@ -238,9 +238,9 @@ def test_a_random_search_with_a_damaged_oracle_goes_on_without_repeats(data, tmp
     before = _mtimes(directory)
     (tmp_path / "rnd" / "trials" / "oracle.json").write_text("{")
     second = run(4)
-    rates = list(second.leaderboard["learning_rate"])
+    rates = list(second.by_trial()["learning_rate"])
     assert len(rates) == 4 and len(set(rates)) == 4
-    assert rates[:2] == list(first.leaderboard["learning_rate"])
+    assert rates[:2] == list(first.by_trial()["learning_rate"])
     after = _mtimes(directory)
     assert {t: after[t] for t in before} == before
 

@@ -55,7 +55,7 @@ def test_a_searched_loss_keeps_its_column_next_to_the_training_loss(tmp_path):
     data = kz.load("diabetes", seed=0)
     result = tuning.search("ann", data, {"loss": ["mse", {"name": "huber", "delta": 50.0}]},
                            epochs=2, directory=str(tmp_path / "l"), verbose=0)
-    board = result.leaderboard
+    board = result.by_trial()  # the leaderboard is best first
     assert board["loss"].tolist() == ["mse", {"name": "huber", "delta": 50.0}]
     assert board["train_loss"].map(np.isfinite).all()
     assert result.objective == "val_loss" and "val_loss" in board
@@ -206,7 +206,7 @@ def test_resume_with_a_larger_max_trials_runs_the_extra_trials(data, tmp_path):
     second = tuning.search("ann", data, space, strategy="random", max_trials=4, epochs=1,
                            directory=directory, verbose=0)
     assert len(first.leaderboard) == 2 and len(second.leaderboard) == 4
-    assert list(second.leaderboard["learning_rate"][:2]) == list(first.leaderboard["learning_rate"])
+    assert list(second.by_trial()["learning_rate"][:2]) == list(first.by_trial()["learning_rate"])
 
 
 def test_half_started_trial_is_dropped_on_resume(data, tmp_path):
@@ -351,6 +351,28 @@ def test_other_keras_tuner_strategies(data, tmp_path, strategy):
         capped = tuning.search("ann", data, space, strategy=strategy, max_trials=2, epochs=3,
                                directory=str(tmp_path / "capped"), verbose=0)
         assert len(capped.leaderboard) == 2 < len(board)
+
+
+def test_hyperband_on_a_small_space_trains_its_best_configuration_fully(data, tmp_path,
+                                                                       caplog):
+    """Issue 23 item 7: 4 configurations where Hyperband's first round (epochs=9) wants 9.
+    Keras Tuner stopped when the space ran out: every trial, the best too, had 1 epoch."""
+    space = {"activation": ["relu", "tanh"], "learning_rate": [0.01, 0.1]}
+    directory = tmp_path / "hb"
+    with caplog.at_level("WARNING", logger="keras_zoo.tuning.tuner"):
+        result = tuning.search("ann", data, space, strategy="hyperband", epochs=9,
+                               early_stopping=False, directory=str(directory), verbose=0)
+    budgets = {}  # trial -> (epochs it was trained to, the trial it continued)
+    for path in (directory / "trials").glob("trial_*/trial.json"):
+        values = json.loads(path.read_text())["hyperparameters"]["values"]
+        budgets[path.parent.name[len("trial_"):]] = (values["tuner/epochs"],
+                                                     values.get("tuner/trial_id"))
+    assert sorted(e for e, _ in budgets.values()) == [1, 1, 1, 1, 3, 3, 9]  # halving: 4, 2, 1
+    final = next(t for t, (e, _) in budgets.items() if e == 9)
+    assert budgets[budgets[final][1]][0] == 3  # it continued a 3-epoch trial
+    board = result.leaderboard.set_index("trial")
+    assert board.loc[final, "epochs_run"] == 9 - 3 and (board["status"] == "completed").all()
+    assert "strategy='grid'" in caplog.text and "wanted 9 (it has 4)" in caplog.text
 
 
 @pytest.mark.parametrize("model,dataset,space", [
