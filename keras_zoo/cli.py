@@ -15,7 +15,8 @@ Exit status: 0 done; 2 bad input (the library's :class:`~keras_zoo.base.errors.I
 reported as ``error: ...``; argparse's own usage errors too); 1 a search that stopped
 (:class:`~keras_zoo.tuning.SearchError`, ``error: ...``) or a crash (anything else: a bug, an
 error inside Keras), with its traceback; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); a
-search records either as interrupted.
+search records either as interrupted; 141 (128 + SIGPIPE), silently, when the reader of its
+output closed the pipe (``keras-zoo models | head -3``: :mod:`keras_zoo.cli_pipe`).
 """
 
 from __future__ import annotations
@@ -24,19 +25,21 @@ import argparse
 import contextlib
 import logging
 import os
-import signal
 import sys
-import threading
-import time
 import traceback
 from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo import __version__
 from keras_zoo.base.errors import InputError, InputValueError
+from keras_zoo.base.formatting import format_value
+from keras_zoo.base.signals import Terminated, stop_signals
 from keras_zoo.cli_diagnose import add_diagnose_parser, tune_rows
 from keras_zoo.cli_listing import add_listing_parsers, text_table
+from keras_zoo.cli_pipe import quiet_on_closed_pipe
+from keras_zoo.cli_train import add_train_parser
 from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
+    SET_GRAMMAR,
     _space_value,
     _train_value,
     parse_assignments,
@@ -48,16 +51,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
 def _cell(value: Any) -> str:
-    """A table cell: floats to 4 decimals, integers as integers, a missing value (``None``,
-    NaN, pandas' ``NA``) as ``-``."""
+    """A table cell: numbers as :func:`~keras_zoo.base.formatting.format_value` writes them (4
+    significant digits, integers as integers: the rule of a search's progress lines), a missing
+    value (``None``, NaN, pandas' ``NA``) as ``-``."""
     import numpy as np
     import pandas as pd
 
     if value is None or value is pd.NA:
         return "-"
-    if isinstance(value, (float, np.floating)):
-        return "-" if np.isnan(value) else f"{value:.4f}"
-    return str(value)
+    if isinstance(value, (float, np.floating)) and np.isnan(value):
+        return "-"
+    return format_value(value)
 
 
 def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
@@ -65,62 +69,6 @@ def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
 
 
 # === Commands (models, datasets and components: keras_zoo.cli_listing) ===
-
-def model_for_dataset(args: argparse.Namespace) -> tuple[Any, Any, Any]:
-    """``(info, data, model)``: ``args.model`` built for ``args.dataset`` (loaded with
-    ``args.seed``) with the ``--set`` keywords; bad names and keys fail before any output
-    (``train`` and ``diagnose``)."""
-    from keras_zoo import datasets, zoo
-
-    info = zoo.model_info(args.model)
-    data = datasets.load(args.dataset, seed=args.seed)
-    kwargs = data.model_kwargs(info.factory)
-    kwargs.update({k: _train_value(v) for k, v in parse_assignments(args.set).items()})
-    if "seed" in info.parameters:
-        kwargs.setdefault("seed", args.seed)
-    model = zoo.create_model(info.name, **kwargs)
-    print(data.summary(), file=sys.stderr)
-    return info, data, model
-
-
-def cmd_train(args: argparse.Namespace) -> int:
-    import numpy as np
-
-    from keras_zoo import zoo
-    from keras_zoo.zoo.training import EpochProgress, align_targets
-
-    info, data, model = model_for_dataset(args)
-    start = time.perf_counter()
-    history = zoo.fit(model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
-                      epochs=args.epochs, batch_size=args.batch_size,
-                      early_stopping=args.patience if args.patience else False,
-                      callbacks=[EpochProgress(args.epochs)] if not args.quiet else None,
-                      seed=args.seed, tensorboard=args.tensorboard)
-    elapsed = time.perf_counter() - start
-    rows = []
-    for split in ("train", "val", "test"):
-        x, y = data.split(split)
-        if len(y):
-            metrics = model.evaluate(x, align_targets(model, y), verbose=0, return_dict=True,
-                                     batch_size=1024)
-            rows.append({"split": split, **{k: float(v) for k, v in metrics.items()}})
-    columns = ["split"] + sorted({k for r in rows for k in r if k != "split"})
-    epochs_run = len(history.history.get("loss", []))
-    print(f"\n{info.name} on {data.name}: {epochs_run} epochs in {elapsed:.1f}s")
-    print(_table(rows, columns))
-    if args.output:
-        directory = os.path.dirname(os.path.abspath(args.output))
-        os.makedirs(directory, exist_ok=True)
-        model.save(args.output)
-        reloaded = __import__("keras").saving.load_model(args.output)
-        same = np.allclose(zoo.predict(model, data.x_test[:32]),
-                           zoo.predict(reloaded, data.x_test[:32]), atol=1e-5)
-        print(f"saved {args.output}" + ("" if same else " (WARNING: reload predicts differently)"))
-    if args.tensorboard:
-        print(f"TensorBoard logs in {args.tensorboard} (view: tensorboard --logdir "
-              f"{args.tensorboard})")
-    return 0
-
 
 def cmd_tune(args: argparse.Namespace) -> int:
     from keras_zoo import tuning
@@ -156,8 +104,9 @@ def cmd_tune(args: argparse.Namespace) -> int:
     board = result.completed()
     shown = board.head(args.top)
     pruned = ["pruned_at_epoch"] if (shown["status"] == "pruned").any() else []
-    columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, "epochs_run",
-                           *pruned, "seconds", "device", *DIAGNOSTIC_COLUMNS]
+    tie = [result.ranking.tie_breaker[0]] if result.ranking.tie_breaker else []
+    columns = [c for c in ["trial", *result.spec.get("axes", []), result.objective, *tie,
+                           "epochs_run", *pruned, "seconds", "device", *DIAGNOSTIC_COLUMNS]
                if c in shown.columns]
     print(f"\n{result.summary()}")
     print(_table(tune_rows(shown, columns), columns))
@@ -189,23 +138,17 @@ def _count_or_none(text: str) -> int | None:
     return value
 
 
-class _Terminated(KeyboardInterrupt):
-    """SIGTERM, turned into an interruption so a search records it and stops its workers."""
-
-
-def _on_sigterm(signum: int, frame: Any) -> None:
-    raise _Terminated()
-
-
 def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``search()`` keywords ``tune``'s flags give (they override a config's)."""
     options = {}
-    for option in ("strategy", "objective", "max_trials", "epochs", "batch_size", "patience",
+    for option in ("strategy", "objective", "tie_breaker", "max_trials", "epochs", "batch_size", "patience",
                    "executions_per_trial", "directory", "seed", "workers", "multi_device",
                    "keep_models", "process_memory_mb", "pruner", "diagnostics", "tensorboard"):
         value = getattr(args, option, None)
         if value is not None:
             options[option] = value
+    if str(options.get("tie_breaker", "")).lower() == "none":  # --tie-breaker none
+        options["tie_breaker"] = None
     if getattr(args, "trials_per_process", _UNSET) is not _UNSET:
         options["trials_per_process"] = args.trials_per_process
     if args.devices:
@@ -254,43 +197,30 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_listing_parsers(sub)
 
-    p = sub.add_parser("train", help="train one model on a dataset and print its metrics",
-                       description="Train a registered model on a named dataset: a progress line "
-                                   "per epoch, then train/val/test metrics.")
-    p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
-    p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
-    p.add_argument("--epochs", type=int, default=100, help="maximum epochs (default 100)")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="default: what the optimizer implies (gd: all, sgd: 1), else 32")
-    p.add_argument("--patience", type=int, default=10,
-                   help="early-stopping patience on val_loss; 0 turns it off (default 10)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a factory argument, e.g. --set activation=elu --set hidden_units=64,32")
-    p.add_argument("--seed", type=int, default=0, help="seed for the split and training")
-    p.add_argument("--output", default=None, help="save the trained model (.keras)")
-    p.add_argument("--tensorboard", metavar="DIR", default=None,
-                   help="write Keras' TensorBoard logs to DIR (train/ and validation/ runs)")
-    p.add_argument("--quiet", action="store_true", help="no progress line")
-    p.set_defaults(func=cmd_train)
+    add_train_parser(sub)
     add_diagnose_parser(sub)
 
     p = sub.add_parser(
         "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
-        description="Search hyperparameters of a registered model: from a YAML/JSON config "
-                    "(keras-zoo tune search.yaml) or from flags (keras-zoo tune ann --dataset "
-                    "breast_cancer --set activation=relu,elu --set learning_rate=1e-4:1e-2:10:log). "
-                    "Prints a line per trial, then the leaderboard; writes leaderboard.csv, "
-                    "search.png and the best model in the search directory. Rerunning the same "
-                    "command resumes an interrupted search.",
+        description="Search hyperparameters of a registered model: from a YAML/JSON config\n"
+                    "(keras-zoo tune search.yaml) or from flags (keras-zoo tune MODEL --dataset\n"
+                    "NAME --set ...). Prints a line per trial, then the leaderboard; writes\n"
+                    "leaderboard.csv, search.png and the best model in the search directory.\n"
+                    "Rerunning the same command resumes an interrupted search.",
         formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog="--set values: a,b,c is a choice; min:max[:step][:log] a range; [64,32] one tuple; "
-               "[64,32],[32] a choice of tuples; anything else a fixed value.")
+        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo tune ann --dataset breast_cancer "
+               "--set activation=relu,elu\n       --set 'hidden_units=[32],[64,32]' "
+               "--set learning_rate=1e-4:1e-2:10:log")
     p.add_argument("target", help="CONFIG.yaml / CONFIG.json, or a registered model name")
     p.add_argument("--dataset", help="dataset name (with a model name)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUES",
-                   help="a searched or fixed argument (repeatable; overrides the config's space)")
+                   help="a searched or fixed argument (repeatable; overrides the config's "
+                        "space; grammar below)")
     p.add_argument("--strategy", choices=["grid", "random", "bayesian", "hyperband"])
     p.add_argument("--objective", help="metric to optimise, e.g. val_accuracy, val_loss, val_r2")
+    p.add_argument("--tie-breaker", dest="tie_breaker", metavar="METRIC",
+                   help="decides between trials equal on the objective: a logged metric, or "
+                        "'none' (default: val_loss, unless the objective is the loss)")
     p.add_argument("--pruner", choices=["median", "asha", "none"],
                    help="stop unpromising trials early: median (worse than the median of the "
                         "other trials at the same epoch) or asha (successive halving)")
@@ -306,7 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--batch-size", type=int, dest="batch_size")
     p.add_argument("--patience", type=int, help="early-stopping patience per trial (default 10)")
     p.add_argument("--executions-per-trial", type=int, dest="executions_per_trial")
-    p.add_argument("--directory", help="search directory (default runs/<model>-<data>-<strategy>)")
+    p.add_argument("--directory",
+                   help="search directory (default runs/<model>_<dataset>_<strategy>, the "
+                        "names lower-cased with '_' for separators: runs/ann_breast_cancer_grid)")
     p.add_argument("--seed", type=int)
     p.add_argument("--devices", nargs="+", help="auto (default), cpu, gpu, or names like /GPU:0")
     p.add_argument("--multi-device", choices=["workers", "mirrored"], dest="multi_device")
@@ -341,6 +273,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--split-cpu", type=int, default=0, dest="split_cpu",
                    help="split the CPU into N logical devices first (to try placement)")
     p.set_defaults(func=cmd_devices)
+    for command in sub.choices.values():  # `keras-zoo models | head -3` ends quietly
+        command.set_defaults(func=quiet_on_closed_pipe(command.get_default("func")))
     return parser
 
 
@@ -352,13 +286,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    on_main = threading.current_thread() is threading.main_thread()
-    previous = signal.signal(signal.SIGTERM, _on_sigterm) if on_main else None  # `kill PID`
-    try:
+    with stop_signals():  # `kill PID` stops a search, wherever the signal lands
         return _run(args)
-    finally:
-        if on_main:
-            signal.signal(signal.SIGTERM, previous)
 
 
 def _run(args: argparse.Namespace) -> int:
@@ -371,7 +300,7 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt as err:
         print("interrupted: completed trials are kept; run the same command again to resume",
               file=sys.stderr)
-        return 143 if isinstance(err, _Terminated) else 130
+        return 143 if isinstance(err, Terminated) else 130
     except Exception as err:  # noqa: BLE001 - reported below: the traceback, then exit 1
         if _is_search_error(err):  # a search that stopped: completed trials are kept
             print(f"error: {err}", file=sys.stderr)

@@ -10,6 +10,8 @@ import math
 import time
 from typing import Any
 
+from keras_zoo.cli_values import SET_GRAMMAR
+
 LAYER_COLUMNS = ("layer", "kind", "activation", "grad_norm", "weight_norm", "update_ratio",
                  "dead_fraction", "saturated_fraction")
 """The per-layer columns ``diagnose`` prints (the CSV holds every column)."""
@@ -20,19 +22,19 @@ _SCIENTIFIC = ("grad_norm", "weight_norm", "update_ratio", "grad_ratio")
 def add_diagnose_parser(sub: Any) -> None:
     p = sub.add_parser(
         "diagnose", help="train a model a few epochs and report its training health",
-        description="Train a registered model on a named dataset for a few epochs with "
-                    "kz.diagnostics.Monitor and print its findings (vanishing or exploding "
-                    "gradients, dead or saturated units, update ratios ...) with the cure for "
-                    "each, then the per-layer table of the last epoch. Exits 0 whatever it "
-                    "finds.",
-        epilog="e.g. keras-zoo diagnose ann --dataset digits --set "
-               "'hidden_units=[32,32,32,32,32,32,32,32]' --set activation=sigmoid --output "
-               "diag.png")
+        description="Train a registered model on a named dataset for a few epochs with\n"
+                    "kz.diagnostics.Monitor and print its findings (vanishing or exploding\n"
+                    "gradients, dead or saturated units, update ratios ...) with the cure for\n"
+                    "each, then the per-layer table of the last epoch. Exits 0 whatever it finds.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo diagnose ann --dataset digits --set "
+               "'hidden_units=[32,32,32,32,32,32,32,32]'\n       --set activation=sigmoid "
+               "--output diag.png")
     p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
     p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a factory argument, e.g. --set activation=sigmoid "
-                        "--set hidden_units=[64,64,64]")
+                   help="a factory argument, one value each (grammar below), e.g. "
+                        "--set activation=sigmoid --set hidden_units=[64,64,64]")
     p.add_argument("--epochs", type=int, default=5, help="epochs to train and record (default 5)")
     p.add_argument("--batch-size", type=int, default=None, dest="batch_size",
                    help="default: what the optimizer implies (gd: all, sgd: 1), else 32")
@@ -45,7 +47,8 @@ def add_diagnose_parser(sub: Any) -> None:
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from keras_zoo import diagnostics
-    from keras_zoo.cli import _table, model_for_dataset
+    from keras_zoo.cli import _table
+    from keras_zoo.cli_train import model_for_dataset
 
     info, data, model = model_for_dataset(args)
     start = time.perf_counter()

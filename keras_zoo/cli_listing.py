@@ -23,7 +23,7 @@ from pathlib import Path
 from typing import Any
 
 from keras_zoo import cli_catalog
-from keras_zoo.base.names import wildcard_filter
+from keras_zoo.base.names import unknown_name_error, wildcard_filter
 
 __all__ = ["KINDS", "add_listing_parsers", "components", "datasets", "live_catalog", "models",
            "plain", "render_catalog", "stored_catalog", "text_table"]
@@ -64,8 +64,17 @@ def text_table(rows: list[dict[str, Any]], columns: list[str],
 # === The listings: the registry when imported, else the snapshot ===
 
 def models(pattern: str | None = None, family: str | None = None) -> list[tuple[str, str, str]]:
-    """``(name, family, description)`` of the models matching, naturally sorted."""
+    """``(name, family, description)`` of the models matching, naturally sorted.
+
+    Raises:
+        InputValueError: ``family`` is no registered model's family (a pattern that matches
+            no model is no error: the list is empty).
+    """
     zoo = sys.modules.get("keras_zoo.zoo")
+    families = ({zoo.model_info(n).family for n in zoo.list_models()} if zoo is not None
+                else {f for f, _ in cli_catalog.MODELS.values()})
+    if family is not None and family not in families:
+        raise unknown_name_error("model family", family, families, argument="--family")
     if zoo is not None:
         return [(n, zoo.model_info(n).family, zoo.model_info(n).description)
                 for n in zoo.list_models(pattern, family=family)]

@@ -1,9 +1,11 @@
 """Reading the command line's ``KEY=VALUE`` settings (``--set``) into Python values.
 
-``train`` takes one value per key (``64,32`` is a tuple); ``tune`` takes a search axis
-(``a,b,c`` a choice, ``min:max[:step][:log]`` a range, ``[64,32],[32]`` a choice of tuples) or a
-fixed value. Every malformed setting raises :class:`~keras_zoo.base.errors.InputValueError`
-naming it.
+One grammar for ``train``, ``diagnose`` and ``tune`` (:data:`SET_GRAMMAR`, shown in their
+``--help``): commas separate the values of a choice, brackets make a tuple, ``min:max[:step]
+[:log]`` is a range, anything else is one value. ``tune`` searches choices and ranges; ``train``
+and ``diagnose`` take one value per key and refuse a choice or a range (``hidden_units=64,32``
+names ``hidden_units=[64,32]``, the tuple). Every malformed setting raises
+:class:`~keras_zoo.base.errors.InputValueError` naming it.
 """
 
 from __future__ import annotations
@@ -12,6 +14,17 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
+
+SET_GRAMMAR = """\
+--set KEY=VALUE reads the same in train, diagnose and tune:
+  64  0.01  1e-4  relu  true  null   one value
+  [64,32]                            one tuple (lists, at any depth, are tuples)
+  relu,elu,tanh                      a choice: tune searches it; train and diagnose refuse it
+  [64,32],[32]                       a choice of tuples (tune)
+  1e-4:1e-2:10:log  0:0.5:0.1        a range min:max[:step][:log] (tune)
+  "a,b"                              one text that holds a comma or a colon
+Quote for the shell: --set 'hidden_units=[64,32]' --set 'name="a,b"'."""
+"""The ``--set`` grammar, as the ``--help`` of ``train``, ``diagnose`` and ``tune`` shows it."""
 
 
 def parse_value(text: str) -> Any:
@@ -61,23 +74,44 @@ def parse_assignments(items: Sequence[str], *, option: str = "--set") -> dict[st
     return out
 
 
-def _train_value(text: str) -> Any:
-    """A fixed training value: ``64,32`` is the tuple ``(64, 32)``; lists become tuples."""
-    value = parse_value(text)
-    if isinstance(value, str) and "," in value:
-        value = [parse_value(part.strip()) for part in value.split(",")]
-    return _as_tuple(value)
+def _train_value(text: str, key: str = "KEY") -> Any:
+    """A ``--set`` value for ``train`` and ``diagnose``: one value, read as ``tune`` reads a
+    fixed one (:data:`SET_GRAMMAR`); lists are tuples.
+
+    Raises:
+        InputValueError: A choice (``64,32``: commas separate the values ``tune`` chooses
+            from; the tuple is ``[64,32]``) or a range (``1e-4:1e-2``), which only ``tune``
+            searches; a malformed range (:func:`_space_value`).
+    """
+    kind, value = _read(text, key)
+    if kind == "choice":
+        raise InputValueError(
+            f"--set {key}={text} gives {len(value)} values, but train and diagnose take one value "
+            f"per key (commas separate the choices of `keras-zoo tune`); write a tuple in "
+            f"brackets: --set {key}=[{text}]. Received: --set {key}={text}")
+    if kind == "range":
+        low = text.split(":")[0].strip()
+        raise InputValueError(
+            f"--set {key}={text} is a range (min:max[:step][:log]), which only `keras-zoo tune` "
+            f"searches; train and diagnose take one value per key, e.g. --set {key}={low}. "
+            f"Received: --set {key}={text}")
+    return value
 
 
 def _split_top_level(text: str) -> list[str]:
-    """Split on commas that are not inside brackets: ``"[64,32],[32]"`` -> two parts."""
-    parts, depth, current = [], 0, ""
+    """Split on commas outside brackets and quotes: ``"[64,32],[32]"`` -> two parts,
+    ``'"a,b",c'`` -> two parts."""
+    parts, depth, quote, current = [], 0, "", ""
     for char in text:
-        if char in "[(":
+        if quote:
+            quote = "" if char == quote else quote
+        elif char in "'\"" and not current.strip():  # a quote opens a value only
+            quote = char
+        elif char in "[({":
             depth += 1
-        elif char in "])":
+        elif char in "])}":
             depth -= 1
-        if char == "," and depth == 0:
+        if char == "," and depth == 0 and not quote:
             parts.append(current)
             current = ""
         else:
@@ -86,38 +120,60 @@ def _split_top_level(text: str) -> list[str]:
     return [p.strip() for p in parts]
 
 
-def _space_value(text: str, key: str = "KEY") -> Any:
-    """A ``--set`` value for ``tune``.
-
-    ``a,b,c`` is a choice; ``min:max[:step][:log]`` a range; anything else one fixed value.
-    Lists (``[64,32]``) are tuples: ``--set hidden_units=[64,32],[32]`` searches two.
+def _range(text: str, key: str) -> dict[str, Any] | None:
+    """``min:max[:step][:log]`` as a search range, or ``None`` for text that is no range
+    (``a:b``, ``[1:2]``).
 
     Raises:
-        InputValueError: A choice with an empty value (``a,,b``), or a value that looks like a
-            range (a number before or after a ``:``) but is not one (``1e-4:``, ``1:x``).
+        InputValueError: Text that looks like a range (a number before or after a ``:``) but
+            is not one (``1e-4:``, ``1:x``).
     """
+    if ":" not in text or text.strip().startswith(("[", "(", "{", "'", '"')):
+        return None
+    pieces = [p.strip() for p in text.split(":")]
+    sampling = "log" if pieces[-1].lower() == "log" else "linear"
+    numbers = [parse_value(p) for p in (pieces[:-1] if sampling == "log" else pieces)]
+    numeric = [isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers]
+    if 2 <= len(numbers) <= 3 and all(numeric):
+        spec = {"min": numbers[0], "max": numbers[1], "sampling": sampling}
+        if len(numbers) == 3:
+            spec["step"] = numbers[2]
+        return spec
+    if any(numeric):  # meant as a range; a string such as "a:b" stays one fixed value
+        raise InputValueError(
+            f"--set {key}={text} is not a range: a range is min:max[:step][:log] with "
+            f"numbers (e.g. --set {key}=1e-4:1e-2:10:log or {key}=0:0.5:0.1). "
+            f"Received: --set {key}={text}")
+    return None
+
+
+def _read(text: str, key: str) -> tuple[str, Any]:
+    """``("choice", [values])``, ``("range", spec)`` or ``("value", value)``: what a ``--set``
+    text is in :data:`SET_GRAMMAR`, the one grammar of ``train``, ``diagnose`` and ``tune``."""
     parts = _split_top_level(text)
     if len(parts) > 1:
         if not all(parts):
             raise InputValueError(f"--set {key}={text}: a choice lists values separated by "
                                   f"commas, none of them empty. Received: --set {key}={text}")
-        return [_as_tuple(parse_value(p)) for p in parts]
-    if ":" in text and not text.strip().startswith(("[", "(", "{")):
-        pieces = [p.strip() for p in text.split(":")]
-        sampling = "log" if pieces[-1].lower() == "log" else "linear"
-        numbers = [parse_value(p) for p in (pieces[:-1] if sampling == "log" else pieces)]
-        numeric = [isinstance(n, (int, float)) and not isinstance(n, bool) for n in numbers]
-        if 2 <= len(numbers) <= 3 and all(numeric):
-            spec = {"min": numbers[0], "max": numbers[1], "sampling": sampling}
-            if len(numbers) == 3:
-                spec["step"] = numbers[2]
-            return spec
-        if any(numeric):  # meant as a range; a string such as "a:b" stays one fixed value
-            raise InputValueError(
-                f"--set {key}={text} is not a range: a range is min:max[:step][:log] with "
-                f"numbers (e.g. --set {key}=1e-4:1e-2:10:log or {key}=0:0.5:0.1). "
-                f"Received: --set {key}={text}")
-    return _as_tuple(parse_value(text))
+        return "choice", [_as_tuple(parse_value(p)) for p in parts]
+    spec = _range(text, key)
+    if spec is not None:
+        return "range", spec
+    return "value", _as_tuple(parse_value(text))
+
+
+def _space_value(text: str, key: str = "KEY") -> Any:
+    """A ``--set`` value for ``tune`` (:data:`SET_GRAMMAR`).
+
+    ``a,b,c`` is a choice (a list); ``min:max[:step][:log]`` a range (a dict); anything else
+    one fixed value. Lists (``[64,32]``) are tuples: ``--set hidden_units=[64,32],[32]``
+    searches two.
+
+    Raises:
+        InputValueError: A choice with an empty value (``a,,b``), or a value that looks like a
+            range (a number before or after a ``:``) but is not one (``1e-4:``, ``1:x``).
+    """
+    return _read(text, key)[1]
 
 
 def _as_tuple(value: Any) -> Any:

@@ -136,7 +136,7 @@ def test_parse_value():
     assert cli.parse_value("true") is True
     assert cli.parse_value("[64, 32]") == [64, 32]
     assert cli.parse_value("relu") == "relu"
-    assert cli._train_value("64,32") == (64, 32)
+    assert cli._train_value("[64,32]") == (64, 32)
 
 
 def test_console_script_end_to_end(tmp_path):
@@ -151,3 +151,114 @@ def test_console_script_end_to_end(tmp_path):
     assert "ann on breast_cancer" in result.stdout
     assert "saved" in result.stdout and (tmp_path / "m.keras").exists()
     assert "cuda" not in result.stderr.lower()  # TensorFlow's start-up chatter is silenced
+
+
+# === Issue 23: numbers, one --set grammar, arguments checked first, whole values named ===
+
+@pytest.mark.parametrize("value,text", [
+    (2.2366903722394796e-05, "2.237e-05"), (3.8e-05, "3.8e-05"), (0.96491, "0.9649"),
+    (np.float32(0.1), "0.1"), (20.0, "20"), (np.int64(7), "7"), (12345.6, "12346"),
+    (1e30, "1e+30"), (None, "-"), (float("nan"), "-"), ((64, 32), "(64, 32)"), ("relu", "relu"),
+])
+def test_table_cells_keep_four_significant_digits(value, text):
+    assert cli._cell(value) == text
+
+
+def test_small_learning_rates_do_not_print_as_zero():
+    rows = [{"trial": "0", "learning_rate": 2.2366903722394796e-05, "val_loss": 0.5},
+            {"trial": "1", "learning_rate": 3.8e-05, "val_loss": 0.25}]
+    table = cli._table(rows, ["trial", "learning_rate", "val_loss"]).splitlines()
+    assert table[2].split() == ["0", "2.237e-05", "0.5"]
+    assert table[3].split() == ["1", "3.8e-05", "0.25"]
+    assert "0.0000" not in "\n".join(table)
+
+
+@pytest.mark.parametrize("text", ["[64,32]", "[[8],[4]]", "64", "relu", "0.1", "1e-4", "true",
+                                  "null", '"a,b"', '"a:b"', "{a: 1, b: 2}", "a:b"])
+def test_a_single_value_reads_the_same_in_train_and_tune(text):
+    assert cli._train_value(text, "k") == cli._space_value(text, "k")
+
+
+@pytest.mark.parametrize("text,needle", [
+    ("64,32", "write a tuple in brackets: --set hidden_units=[64,32]"),
+    ("[64,32],[32]", "gives 2 values, but train and diagnose take one value per key"),
+    ("8:64", "is a range (min:max[:step][:log]), which only `keras-zoo tune` searches"),
+])
+def test_train_refuses_what_tune_would_search(capsys, monkeypatch, text, needle):
+    from keras_zoo import datasets
+
+    monkeypatch.setattr(datasets, "load", lambda *a, **k: pytest.fail("the dataset loaded"))
+    for command in ("train", "diagnose"):
+        code, out, err = run(capsys, command, "ann", "--dataset", "iris", "--set",
+                             f"hidden_units={text}")
+        assert code == 2 and out == ""
+        assert err.startswith("error: --set hidden_units=") and needle in err
+        assert err.endswith(f"Received: --set hidden_units={text}\n") and err.count("\n") == 1
+    assert isinstance(cli._space_value(text, "hidden_units"), (list, dict))  # tune searches it
+
+
+def test_train_builds_the_tuple_written_in_brackets(capsys, tmp_path):
+    path = tmp_path / "m.keras"
+    code, _, _ = run(capsys, "train", "ann", "--dataset", "iris", "--epochs", "1", "--quiet",
+                     "--set", "hidden_units=[8,4]", "--output", str(path))
+    assert code == 0
+    model = keras.saving.load_model(path)
+    assert [model.get_layer(f"hidden_{i}").units for i in (1, 2)] == [8, 4]
+
+
+@pytest.mark.parametrize("command", ["train", "diagnose", "tune"])
+def test_help_shows_the_one_set_grammar_with_examples(capsys, command):
+    from keras_zoo.cli_values import SET_GRAMMAR
+
+    with pytest.raises(SystemExit) as exc:
+        cli.main([command, "--help"])
+    out = capsys.readouterr().out
+    assert exc.value.code == 0 and SET_GRAMMAR in out
+    assert f"e.g. keras-zoo {command} " in out and "hidden_units=[" in out.split(SET_GRAMMAR)[1]
+
+
+@pytest.mark.parametrize("argv,message", [
+    (["train", "--epochs", "-3"], "`--epochs` must be a positive integer. Received: --epochs=-3"),
+    (["train", "--epochs", "0"], "Received: --epochs=0"),
+    (["train", "--batch-size", "0"], "`--batch-size` must be a positive integer. "
+                                     "Received: --batch-size=0"),
+    (["train", "--patience", "-1"], "`--patience` must be an integer >= 0 (0 turns early "
+                                    "stopping off). Received: --patience=-1"),
+    (["diagnose", "--epochs", "-3"], "`--epochs` must be a positive integer. "
+                                     "Received: --epochs=-3"),
+    (["diagnose", "--batch-size", "-1"], "Received: --batch-size=-1"),
+    (["train", "--set", "hiden_units=[3]"], "Did you mean 'hidden_units'?"),
+])
+def test_arguments_are_checked_before_the_dataset_loads(capsys, monkeypatch, argv, message):
+    from keras_zoo import datasets
+
+    monkeypatch.setattr(datasets, "load", lambda *a, **k: pytest.fail("the dataset loaded"))
+    command, *flags = argv
+    code, out, err = run(capsys, command, "ann", "--dataset", "iris", *flags)
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and message in err and err.count("\n") == 1  # no summary
+
+
+@pytest.mark.parametrize("model,dataset,key", [
+    ("ann", "iris", "hidden_units"), ("cnn", "digits_images", "filters"),
+    ("cnn", "digits_images", "dense_units"),
+])
+def test_a_bad_value_is_named_whole(capsys, model, dataset, key):
+    code, out, err = run(capsys, "train", model, "--dataset", dataset, "--set", f"{key}=abc")
+    assert code == 2 and out == ""
+    assert err.startswith("error: ") and err.endswith(f"Received: {key}='abc'\n")
+    assert "Received: 'a'" not in err and "Dataset" not in err  # refused before the summary
+
+
+def test_a_broken_pipe_that_is_not_the_output_is_a_crash(capsys, monkeypatch):
+    """Only a closed stdout/stderr ends a command quietly (status 141, tests/test_cli_fast.py);
+    a BrokenPipeError from elsewhere (a socket) is a crash as before."""
+    from keras_zoo import datasets
+
+    def broken(*args, **kwargs):
+        raise BrokenPipeError(32, "Broken pipe")
+
+    monkeypatch.setattr(datasets, "list_datasets", broken)
+    code, _, err = run(capsys, "datasets")
+    assert code == 1
+    assert "Traceback (most recent call last)" in err and "BrokenPipeError" in err

@@ -166,3 +166,46 @@ def test_light_commands_answer_fast():
         times[" ".join(argv)] = time.perf_counter() - start
     print("keras-zoo wall times:", ", ".join(f"{k} {v:.2f}s" for k, v in times.items()))
     assert max(times.values()) < 3.0, times
+
+
+# === Issue 23: a closed pipe, an unknown family ===
+
+@pytest.mark.parametrize("argv", [["components"], ["models", "--json"]], ids=" ".join)
+def test_a_closed_pipe_ends_the_command_quietly_with_141(argv):
+    """The reader is gone before the command writes (as `| head -0` would be): the command's
+    first write fails, and it exits 128 + SIGPIPE with nothing on stderr (no traceback, no
+    "Exception ignored")."""
+    for stderr in (subprocess.PIPE, subprocess.STDOUT):  # `2>&1 | head` closes both
+        proc = subprocess.Popen([EXE, *argv], stdout=subprocess.PIPE, stderr=stderr)
+        proc.stdout.close()
+        err = proc.stderr.read() if proc.stderr else b""
+        assert proc.wait(timeout=120) == 141, err
+        assert err == b""
+
+
+@pytest.mark.parametrize("argv", [["components"], ["models", "--json"]], ids=" ".join)
+def test_a_reader_that_stops_after_three_lines(argv):
+    """`keras-zoo components | head -3`: whether the command had written everything before the
+    reader left (0) or not (141) is a race; either way no traceback."""
+    proc = subprocess.Popen([EXE, *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    lines = [proc.stdout.readline() for _ in range(3)]
+    proc.stdout.close()
+    err = proc.stderr.read()
+    assert proc.wait(timeout=120) in (0, 141), err
+    assert err == b"" and all(lines)
+
+
+def test_an_unknown_family_is_bad_input_and_an_empty_match_is_not(capsys):
+    families = ", ".join(sorted({kz.zoo.model_info(n).family for n in kz.zoo.list_models()}))
+    message = (f"error: Unknown model family 'cnnn'. Did you mean 'cnn'? `--family` must be one "
+               f"of: {families}. Received: --family='cnnn'\n")
+    result, heavy = probe("models", "--family", "cnnn")  # the snapshot answers, no Keras
+    assert heavy == [] and result.returncode == 2
+    assert result.stderr.split("HEAVY ")[0] == message and result.stdout == ""
+    capsys.readouterr()
+    assert cli.main(["models", "--family", "cnnn"]) == 2  # the registry answers
+    assert capsys.readouterr().err == message
+    result, heavy = probe("models", "zz*")
+    assert heavy == [] and result.returncode == 0 and result.stdout == "no models match\n"
+    result, _ = probe("models", "*", "--family", "seq2seq")
+    assert result.returncode == 0 and "seq2seq" in result.stdout

@@ -59,6 +59,27 @@ def positive_int(argument: str, value: Any, *, allow_none: bool = False) -> int 
     return int(value)
 
 
+def layer_sizes(argument: str, value: Any) -> tuple[int, ...]:
+    """Layer sizes as a tuple: one positive integer (one layer) or a sequence of them, one per
+    layer (``()``: none). Text is no sequence of sizes: ``"abc"`` is refused whole, not as the
+    layer ``'a'``."""
+    if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
+        sizes: Any = (value,)
+    elif isinstance(value, (str, bytes)):
+        sizes = None
+    else:
+        try:
+            sizes = tuple(value)
+        except TypeError:
+            sizes = None
+    if sizes is None or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
+                                and v >= 1 for v in sizes):
+        raise InputValueError(f"`{argument}` must be a positive integer or a sequence of positive "
+                              f"integers, one per layer (e.g. {argument}=(64, 32)). "
+                              f"Received: {argument}={value!r}")
+    return tuple(int(v) for v in sizes)
+
+
 def check_seed(seed: Any, argument: str = "seed") -> int | None:
     """Check ``seed`` is ``None`` or an integer in ``[0, 2**32 - 1]`` (what NumPy, scikit-learn
     and Keras all accept) and return it as ``int``."""

@@ -53,7 +53,8 @@ IDENTITY = ("model", "dataset", "data_fingerprint", "strategy", "objective", "di
 
 
 def default_directory(model_name: str, dataset_name: str, strategy: str) -> str:
-    """``runs/<model>-<dataset>-<strategy>``."""
+    """``runs/<model>_<dataset>_<strategy>``: the names lower-cased with ``_`` for separators
+    (:func:`~keras_zoo.base.names.normalize_name`), e.g. ``runs/ann_breast_cancer_grid``."""
     return os.path.join("runs", normalize_name(
         f"{model_name}-{dataset_name}-{strategy}".replace(":", "-")))
 

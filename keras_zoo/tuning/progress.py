@@ -2,8 +2,11 @@
 
 A thread watches the trial folders and writes one line per finished trial::
 
-    [3/12] trial 2  val_accuracy 0.9649  best 0.9737  (1.2s, /CPU:0)  activation=relu
+    [3/12] trial 2  val_accuracy 0.9649  best 0.9737  (1.2s, /CPU:0)  learning_rate=2.237e-05
     [4/12] trial 3  val_accuracy 0.8421  best 0.9737  pruned at epoch 5  (0.4s, /CPU:0)  ...
+
+Scores and hyperparameters print as the CLI's tables print them
+(:func:`~keras_zoo.base.formatting.format_number`: 4 significant digits, integers as integers).
 """
 
 from __future__ import annotations
@@ -14,8 +17,7 @@ import sys
 import threading
 from typing import Any
 
-import keras
-
+from keras_zoo.base.formatting import format_number, format_value
 from keras_zoo.tuning.recovery import SCORED
 from keras_zoo.tuning.results import read_json
 from keras_zoo.tuning.trial import RESULT_FILE
@@ -81,12 +83,13 @@ class Progress:
         # the trials/trial_<id> folder.
         head = f"[{self.done}/{total}] trial {record.get('trial_id', '?')}"
         if record.get("status") in SCORED:
-            body = f"{self.objective} {record['score']:.4f}  best {self.best:.4f}"
+            body = (f"{self.objective} {format_number(record['score'])}  "
+                    f"best {format_number(self.best)}")
             if record.get("status") == "pruned":
                 body += f"  pruned at epoch {record.get('pruned_at_epoch', '?')}"
         else:
             body = f"failed: {record.get('error', '')}"[:160]
-        params = ", ".join(f"{k}={keras.tree.lists_to_tuples(v)}"
+        params = ", ".join(f"{k}={format_value(v)}"
                            for k, v in (record.get("params") or {}).items())
         self.stream.write(f"{head}  {body}  ({record.get('seconds', 0):.1f}s, "
                           f"{record.get('device', '?')})  {params}\n")

@@ -23,7 +23,7 @@ from typing import Any
 import keras
 import numpy as np
 
-from keras_zoo.base import normalize_name, per_layer, set_seed
+from keras_zoo.base import layer_sizes, normalize_name, per_layer, set_seed
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.blocks import dense_block, normalization_layer
@@ -96,9 +96,7 @@ def ann(
             f"`input_dim` must be the number of input features (a positive int). "
             f"Received: input_dim={input_dim!r}"
         )
-    if isinstance(hidden_units, int):
-        hidden_units = (hidden_units,)
-    hidden_units = tuple(hidden_units)
+    hidden_units = layer_sizes("hidden_units", hidden_units)
     head = head_args.resolve()
     n = len(hidden_units)
     activations = per_layer("activation", activation, n)

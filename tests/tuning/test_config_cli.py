@@ -132,3 +132,40 @@ def test_help(capsys, command):
     with pytest.raises(SystemExit) as exc:
         cli.main([*command, "--help"])
     assert exc.value.code == 0 and "usage: keras-zoo" in capsys.readouterr().out
+
+
+# === Issue 23: numbers with significant digits, the default directory named as it is ===
+
+def test_progress_lines_print_numbers_as_the_leaderboard_does(tmp_path):
+    import io
+
+    from keras_zoo.base import format_number
+    from keras_zoo.tuning.progress import Progress
+    from keras_zoo.tuning.trial import RESULT_FILE
+
+    rate = 2.2366903722394796e-05
+    folder = tmp_path / "trial_0"
+    folder.mkdir()
+    (folder / RESULT_FILE).write_text(json.dumps(
+        {"trial_id": "0", "status": "completed", "score": 3.8e-05, "seconds": 1.25,
+         "device": "/CPU:0", "params": {"learning_rate": rate, "hidden_units": [64, 32],
+                                        "epochs": 20, "activation": "relu"}}))
+    stream = io.StringIO()
+    Progress(str(tmp_path), 1, "val_loss", "min", verbose=1, stream=stream).scan()
+    line = stream.getvalue()
+    assert "val_loss 3.8e-05  best 3.8e-05" in line
+    assert "learning_rate=2.237e-05, hidden_units=(64, 32), epochs=20, activation=relu" in line
+    assert repr(rate) not in line and "0.0000" not in line
+    assert format_number(rate) == cli._cell(rate) == "2.237e-05"  # one rule for both
+
+
+def test_tune_help_names_the_default_directory_the_search_uses(capsys):
+    from keras_zoo.tuning.directory import default_directory
+
+    with pytest.raises(SystemExit):
+        cli.main(["tune", "--help"])
+    out = " ".join(capsys.readouterr().out.split())
+    example = default_directory("ann", "breast_cancer", "grid")
+    assert example == "runs/ann_breast_cancer_grid"
+    assert "default runs/<model>_<dataset>_<strategy>, " in out and f"{example})" in out
+    assert "<model>-<data" not in out

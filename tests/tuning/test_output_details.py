@@ -65,8 +65,8 @@ def test_the_leaderboard_keeps_integers_beside_missing_values(tmp_path):
         False, True, True]
     columns = ["trial", "units", "val_accuracy", "epochs_run", "best_epoch", "seconds", "device"]
     table = cli._table(board[columns].to_dict("records"), columns).splitlines()
-    assert table[2].split() == ["0", "8", "0.9000", "20", "17", "1.5000", "/CPU:0"]
-    assert table[3].split() == ["1", "16", "-", "-", "-", "0.2000", "-"]
+    assert table[2].split() == ["0", "8", "0.9", "20", "17", "1.5", "/CPU:0"]
+    assert table[3].split() == ["1", "16", "-", "-", "-", "0.2", "-"]
     assert table[4].split() == ["2", "-", "-", "-", "-", "-", "-"]
     assert "nan" not in "\n".join(table) and ".0000 " not in table[2]
     csv = (tmp_path / "board.csv")

@@ -14,9 +14,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import keras
-import numpy as np
 
-from keras_zoo.base import check_fraction, keras_home, normalize_name, set_seed
+from keras_zoo.base import check_fraction, keras_home, layer_sizes, normalize_name, set_seed
 from keras_zoo.base.errors import InputFileError, InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.blocks import dense_block
@@ -151,8 +150,7 @@ def application(
     spec = _BACKBONES[model]
     pixel_max = check_pixel_max(pixel_max)
     check_fraction("dropout", dropout)
-    dense_units = (int(dense_units),) if isinstance(dense_units, (int, np.integer)) else \
-        tuple(dense_units)
+    dense_units = layer_sizes("dense_units", dense_units)
     resolved = _resolve_weights(weights, model, input_shape[2])
     head = head_args.resolve()
     front = input_layers(input_shape, pixel_max, augmentation, compile_args.seed, resize=resize)

@@ -6,9 +6,8 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 import keras
-import numpy as np
 
-from keras_zoo.base import check_fraction, normalize_name, positive_int, set_seed
+from keras_zoo.base import check_fraction, layer_sizes, normalize_name, positive_int, set_seed
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.blocks import dense_block, regularizer
@@ -173,9 +172,7 @@ def cnn(
         (None, 10)
     """
     input_shape = check_input_shape(input_shape, normalize_name(name) or "cnn")
-    if isinstance(filters, (int, np.integer)):
-        filters = (int(filters),)
-    filters = tuple(filters)
+    filters = layer_sizes("filters", filters)
     if not filters:
         raise InputValueError("`filters` needs at least one conv block, e.g. (32, 64). "
                          f"Received: filters={filters!r}")
@@ -198,9 +195,7 @@ def cnn(
         })
     readout = canonical_readout(readout)
     pixel_max = check_pixel_max(pixel_max)
-    if isinstance(dense_units, (int, np.integer)):
-        dense_units = (int(dense_units),)
-    dense_units = tuple(dense_units)
+    dense_units = layer_sizes("dense_units", dense_units)
     dense_dropouts = dense_dropout if isinstance(dense_dropout, (list, tuple)) else \
         [dense_dropout] * len(dense_units)
     if len(dense_dropouts) != len(dense_units):
