@@ -1,5 +1,6 @@
 """``keras-zoo worker HOST:PORT``: join a search served on another machine, and the ``tune``
-flags that serve one (``--serve``, ``--token-file``, ``--no-train``, ``--worker-timeout``)."""
+flags that serve one (``--serve``, ``--token-file``, ``--no-train``, ``--worker-timeout``,
+``--orphan-timeout``)."""
 
 from __future__ import annotations
 
@@ -21,6 +22,10 @@ def add_serve_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("--worker-timeout", type=float, dest="worker_timeout", metavar="S",
                    help="with --serve: seconds without a heartbeat before a remote worker's "
                         "trial goes to another worker (default 30)")
+    p.add_argument("--orphan-timeout", type=float, dest="orphan_timeout", metavar="S",
+                   help="with --serve --no-train: seconds to wait while trials are left and no "
+                        "worker is connected, before the search stops with the command that "
+                        "resumes it (default 600)")
 
 
 def serve_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -36,6 +41,8 @@ def serve_options(args: argparse.Namespace) -> dict[str, Any]:
         options["train"] = False
     if args.worker_timeout is not None:
         options["worker_timeout"] = args.worker_timeout
+    if args.orphan_timeout is not None:
+        options["orphan_timeout"] = args.orphan_timeout
     return options
 
 

@@ -47,6 +47,7 @@ def search(
     *,
     strategy: str = "grid",
     objective: str | tuple[str, str] | kt.Objective | None = None,
+    tie_breaker: str | tuple[str, str] | None = "auto",
     pruner: str | pruning.Pruner | None = None,
     diagnostics: bool = False,
     tensorboard: bool = False,
@@ -65,6 +66,7 @@ def search(
     token: str | None = None,
     train: bool = True,
     worker_timeout: float = 30.0,
+    orphan_timeout: float = 600.0,
     resume: bool = True,
     retry_failed: bool = False,
     overwrite: bool = False,
@@ -91,6 +93,13 @@ def search(
             regression, ``val_sequence_accuracy`` (exact match) for Seq2Seq pairs. The
             direction is inferred from the name (accuracy/auc/f1/r2 up, loss/error down) when
             not given.
+        tie_breaker: Decides between trials (and a trial's epochs) equal on the objective,
+            as a small validation split often makes them (``val_accuracy`` 1.0 for most
+            configurations): ``"auto"`` (default) is the validation loss, unless the
+            objective is the loss (then ties keep trial order); a metric name; ``(name,
+            "max"|"min")``; ``None``. It orders the leaderboard and picks ``best_params``,
+            ``best_model``, the model ``keep_models="best"`` keeps, and the epoch whose
+            weights a trial's early stopping restores (see :mod:`~keras_zoo.tuning.ranking`).
         pruner: Stop unpromising trials early, from their objective after each epoch
             (``--pruner``; see :mod:`keras_zoo.tuning.pruning`): ``"median"`` stops a trial
             whose score at epoch k is worse than the median of the other trials' scores at
@@ -126,7 +135,8 @@ def search(
         early_stopping: Stop each trial when the objective stops improving (``patience``
             epochs) and score it at its best epoch, whose weights are kept.
         executions_per_trial: Trainings per configuration; the score is their mean.
-        directory: Where the search lives (default ``runs/<model>-<dataset>-<strategy>``).
+        directory: Where the search lives (default ``runs/<model>_<dataset>_<strategy>``,
+            e.g. ``runs/ann_breast_cancer_grid``).
         seed: Seeds the data loading (for a dataset name), the strategy, and every trial alike.
         devices: ``"auto"`` (every GPU, else CPU), ``"cpu"``, ``"gpu"`` or device names.
         multi_device: With several devices: ``"workers"`` (parallel trials, one Keras Tuner
@@ -146,7 +156,15 @@ def search(
         train: With ``serve``: whether this machine also runs ``workers`` worker processes
             (default: one per device); ``False`` (``--no-train``): it only serves.
         worker_timeout: With ``serve``: seconds without a heartbeat (sent every 5 s) after
-            which a remote worker counts as gone and its trial runs on another worker.
+            which a remote worker counts as gone and its trial runs on another worker. A worker
+            with no trial left while trials still run elsewhere waits (up to ``worker_timeout``
+            + 30 s) until the search is finished, so it can run such a trial.
+        orphan_timeout: With ``serve`` and ``train=False`` (``--orphan-timeout``): seconds the
+            search waits while trials are left (a dead worker's trial to run again included)
+            and no worker is connected. It says so every 30 s, with the command that starts a
+            worker; then it stops with :class:`SearchError`, whose message gives the command
+            that resumes (completed trials are kept). Default 600. A chief that trains
+            (``train=True``) runs such a trial in its own worker processes at once.
         resume: Continue a search interrupted or stopped in the same directory: a trial is
             done when its folder holds a valid ``result.json``. Done trials are kept and never
             run again (a trial killed after its result was written included); every other
@@ -185,8 +203,8 @@ def search(
             message). Nothing has run then. (A ``ValueError``.)
         InputTypeError: A ``model``, ``data`` or ``objective`` of the wrong type.
         SearchError: Too many consecutive failed trials (the message lists them and says how
-            to go on), a full disk, or workers that could not run. Completed trials are kept
-            and the same call resumes.
+            to go on), a full disk, workers that could not run, or no worker connected for
+            ``orphan_timeout`` seconds. Completed trials are kept and the same call resumes.
 
     Example:
         >>> import keras_zoo as kz
@@ -204,7 +222,7 @@ def search(
         model, data, space, strategy=strategy, objective=objective, epochs=epochs,
         batch_size=batch_size, patience=patience, early_stopping=early_stopping,
         executions_per_trial=executions_per_trial, seed=seed, keep_models=keep_models,
-        fixed=fixed)
+        fixed=fixed, tie_breaker=tie_breaker)
     pruner_rule = pruning.make_pruner(pruner, strategy)
     if pruner_rule is not None:  # trials report every epoch; scored like the trial itself
         job.pruner = pruner_rule.name
@@ -215,7 +233,7 @@ def search(
                        tensorboard=tensorboard)
     job.tensorboard = tensorboard  # each trial's TensorBoard run
     job.diagnostics = diagnostics  # every trial's Monitor; travels with the job to workers
-    serving = launcher.serving(serve, token, train, worker_timeout)
+    serving = launcher.serving(serve, token, train, worker_timeout, orphan_timeout)
     placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
     if diagnostics and placement.mode == "mirrored":
         raise InputValueError("diagnostics=True cannot instrument trials trained under "
@@ -241,6 +259,7 @@ def search(
         spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
         spec["diagnostics"] = diagnostics  # nor this: the leaderboard's diagnostic columns
         spec["tensorboard"] = tensorboard
+        spec["tie_breaker"] = list(job.tie_breaker) if job.tie_breaker else None  # nor this
         with search_dir.claim(directory):  # one owner at a time; released however we end
             resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
             outcome.write_spec(directory, spec, stopping=False)

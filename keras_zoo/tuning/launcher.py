@@ -105,6 +105,8 @@ class Serve:
             (:mod:`~keras_zoo.tuning.remote`).
         worker_timeout: Seconds without a heartbeat after which a remote worker's trial is
             handed to another worker.
+        orphan_timeout: Seconds a chief without worker processes of its own waits while
+            trials are left and no remote worker is connected, before it stops the search.
         encoded: The job as data (:func:`~keras_zoo.tuning.wire.encode_job`), for ``remote``.
     """
 
@@ -113,6 +115,7 @@ class Serve:
     token: str | None = None
     remote: bool = False
     worker_timeout: float = 30.0
+    orphan_timeout: float = 600.0
     encoded: tuple[dict[str, Any], bytes] | None = None
 
     @property
@@ -121,12 +124,13 @@ class Serve:
         return "127.0.0.1" if self.host in ("0.0.0.0", "::", "") else self.host
 
 
-def serving(serve: Any, token: Any, train: Any, worker_timeout: Any) -> Serve | None:
+def serving(serve: Any, token: Any, train: Any, worker_timeout: Any,
+            orphan_timeout: Any = 600.0) -> Serve | None:
     """The chief's address and token for ``serve="HOST:PORT"`` (``None``: not served).
 
     Raises:
-        InputValueError: A bad address, ``train`` or ``worker_timeout``, or an address other
-            than 127.0.0.1 without a token.
+        InputValueError: A bad address, ``train``, ``worker_timeout`` or ``orphan_timeout``,
+            or an address other than 127.0.0.1 without a token.
     """
     if not isinstance(train, bool):
         raise InputTypeError(f"`train` must be True or False. Received: train={train!r}")
@@ -136,14 +140,15 @@ def serving(serve: Any, token: Any, train: Any, worker_timeout: Any) -> Serve | 
                                   "workers, so it needs serve='HOST:PORT'. Received: serve=None")
         return None
     host, port = wire.parse_address(serve)
-    if (isinstance(worker_timeout, bool) or not isinstance(worker_timeout, (int, float))
-            or not worker_timeout > 0):
-        raise InputValueError("`worker_timeout` must be a positive number of seconds. "
-                              f"Received: worker_timeout={worker_timeout!r}")
+    for name, value in (("worker_timeout", worker_timeout), ("orphan_timeout", orphan_timeout)):
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not value > 0:
+            raise InputValueError(f"`{name}` must be a positive number of seconds. "
+                                  f"Received: {name}={value!r}")
     token = wire.read_token(token)
     if token is None and not wire.is_loopback(host):
         wire.chief_token(host, None, "")  # raises: another address needs a token
-    return Serve(host, port, token, remote=True, worker_timeout=float(worker_timeout))
+    return Serve(host, port, token, remote=True, worker_timeout=float(worker_timeout),
+                 orphan_timeout=float(orphan_timeout))
 
 
 def plan_workers(placement: Placement, workers: int | None) -> tuple[Placement, int]:
@@ -276,7 +281,8 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
 
         service = ChiefService(job, serve.encoded or wire.encode_job(job), oracle,
                                os.path.join(directory, PROJECT), gate,
-                               heartbeat_s=min(5.0, serve.worker_timeout / 4))
+                               heartbeat_s=min(5.0, serve.worker_timeout / 4),
+                               worker_timeout=serve.worker_timeout)
     server = None
     try:
         if n_workers:
@@ -285,11 +291,13 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
         server, port = serve_oracle(oracle, serve.host, serve.port,
                                     interceptors=(gate.interceptor,),
                                     handlers=(service.handler(),) if service else ())
+        hint = join_command(serve, port, directory)
         if service is not None:
-            _announce(serve, port, directory)
+            log.warning("Serving the search at %s; join it from any machine with: %s",
+                        wire.join_address(serve.host, port), hint)
         pool = Pool(job, oracle, directory, placement, n_workers, recycle,
                      wire.join_address(serve.local_host, port), gate, service,
-                     serve.worker_timeout)
+                     serve.worker_timeout, serve.orphan_timeout, hint)
         try:
             pool.run(early if early is not None else [])
         finally:
@@ -303,12 +311,13 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
     _check_complete(oracle)
 
 
-def _announce(serve: Serve, port: int, directory: str) -> None:
-    token = (f"--token-file {os.path.join(directory, wire.TOKEN_FILE)}" if not serve.token
-             else f"the search's token (--token-file FILE or {wire.TOKEN_ENV})")
+def join_command(serve: Serve, port: int, directory: str) -> str:
+    """The command that joins a worker to this search (``keras-zoo worker HOST:PORT ...``)."""
     host = socket.gethostname() if serve.host in ("0.0.0.0", "::", "") else serve.host
-    log.warning("Serving the search at %s:%d; join it from any machine with: keras-zoo worker "
-                "%s:%d with %s", serve.host, port, host, port, token)
+    command = f"keras-zoo worker {wire.join_address(host, port)}"
+    if not serve.token:  # the random token this chief wrote
+        return f"{command} --token-file {os.path.join(directory, wire.TOKEN_FILE)}"
+    return f"{command} --token-file FILE (the search's token, or set {wire.TOKEN_ENV})"
 
 
 def _check_complete(oracle: Any) -> None:

@@ -3,6 +3,13 @@
 :class:`Pool` starts a search's worker processes on this machine, replaces those that die or
 retire, starts successors ahead of retirements, and, for a search served to other machines,
 releases the remote workers whose heartbeats stopped.
+
+A trial put back in the queue (its worker died) runs in a new local worker process at once. A
+chief without local worker processes (``train=False``, ``--no-train``) that has trials left and
+no remote worker connected says so every :data:`ORPHAN_NOTE_S` seconds (which trials wait, and
+the command that starts a worker), and after ``orphan_timeout`` seconds stops the search with
+:class:`SearchError`: completed trials are kept, and the message gives the command that
+resumes.
 """
 
 from __future__ import annotations
@@ -12,6 +19,7 @@ import errno
 import json
 import logging
 import os
+import shlex
 import subprocess
 import sys
 import time
@@ -41,6 +49,8 @@ EXIT_INTERRUPTED = 71
 """A worker's exit status after SIGINT: its trial, if any, runs again."""
 DEATHS_PER_TRIAL = 2
 """A trial that kills this many worker processes is recorded as failed instead of rerun."""
+ORPHAN_NOTE_S = 30.0
+"""Seconds between a chief's lines saying that trials wait and no worker is connected."""
 
 
 
@@ -62,10 +72,14 @@ class _Slot:
 class Pool:
     def __init__(self, job: TrialJob, oracle: Any, directory: str, placement: Any,
                  n_workers: int, recycle: Any, address: str, gate: wire.Gate,
-                 service: Any = None, worker_timeout: float = 30.0):
+                 service: Any = None, worker_timeout: float = 30.0,
+                 orphan_timeout: float = 600.0, join_hint: str = "keras-zoo worker HOST:PORT"):
         self.job, self.oracle, self.directory, self.recycle = job, oracle, directory, recycle
         self.address, self.gate, self.service = address, gate, service
-        self.worker_timeout = worker_timeout
+        self.worker_timeout, self.orphan_timeout = worker_timeout, orphan_timeout
+        self.join_hint = join_hint  # the command that starts a remote worker
+        self.alone_since: float | None = None  # since when no remote worker is connected
+        self.next_note = 0.0
         self.threads = str(max(1, (os.cpu_count() or 1) // max(1, n_workers)))
         self.logs_dir = os.path.join(directory, WORKERS_DIR)
         os.makedirs(self.logs_dir, exist_ok=True)
@@ -97,6 +111,8 @@ class Pool:
                     self._replace(slot)
             if self.service is not None:
                 self._watch_remote()
+                if not self.slots:
+                    self._watch_orphans()
             if self.oracle.stop_error is not None:  # raised by run_workers, after stop()
                 return
             time.sleep(0.1)
@@ -130,13 +146,51 @@ class Pool:
                                        "queued": "runs again",
                                        "failed": "is recorded as failed"}[outcome])
 
+    def _watch_orphans(self) -> None:
+        """With no local worker process (``train=False``): while trials are left and no remote
+        worker is connected, say so every :data:`ORPHAN_NOTE_S` seconds (at once when the last
+        worker went, after :data:`ORPHAN_NOTE_S` seconds when none came yet: the address was
+        just announced), and stop the search after ``orphan_timeout`` seconds.
+
+        Raises:
+            SearchError: No worker for ``orphan_timeout`` seconds (completed trials are kept).
+        """
+        now = time.monotonic()
+        if self.service.live(within=self.worker_timeout):
+            self.alone_since = None
+            return
+        if self.alone_since is None:
+            self.alone_since = now
+            self.next_note = now + (0.0 if self.service.remote else ORPHAN_NOTE_S)
+        waiting = self._waiting()
+        if now - self.alone_since >= self.orphan_timeout:
+            raise SearchError(
+                f"No worker was connected for {self.orphan_timeout:g} s (orphan_timeout) while "
+                f"{waiting[0].lower()}{waiting[1:]} waited to run; the search stopped. Completed "
+                f"trials are kept. To resume, start workers with: {self.join_hint}, and "
+                f"{_rerun()}")
+        if now >= self.next_note:
+            self.next_note = now + ORPHAN_NOTE_S
+            log.warning("%s wait for a worker; none is connected; start one with: %s (the "
+                        "search stops in %.0f s otherwise: orphan_timeout).", waiting,
+                        self.join_hint, self.orphan_timeout - (now - self.alone_since))
+
+    def _waiting(self) -> str:
+        """``"Trial(s) 03, 07"`` (to run again, or whose worker is not released yet), or
+        ``"The search's trials"`` when none has started."""
+        ids = set(self.oracle.queued_trials())
+        ids.update(t.trial_id for t in list(kt_adapter.ongoing(self.oracle).values()))
+        return f"Trial(s) {', '.join(sorted(ids))}" if ids else "The search's trials"
+
     def _linger(self) -> None:
         """Keep answering for a moment after the last trial, so that remote workers asking
-        for a trial are told that the search is over (and exit 0) rather than finding no
-        chief."""
+        for a trial or waiting for the end are told that the search is over (and exit 0)
+        rather than finding no chief: until every worker heard from lately was told, at most
+        a heartbeat interval and 2 s."""
         self.service.finished = True
         deadline = time.monotonic() + self.service.heartbeat_s + 2.0
-        while time.monotonic() < deadline and self.service.live(within=1.0):
+        while time.monotonic() < deadline and self.service.live(
+                within=self.service.heartbeat_s + 1.0, untold=True):
             time.sleep(0.1)
 
     def stop(self) -> None:
@@ -312,6 +366,14 @@ def _last_line(log_path: str) -> str:
     except OSError:
         return ""
     return f": {lines[-1].strip()}" if lines else ""
+
+
+def _rerun() -> str:
+    """How to resume: the ``keras-zoo`` command line that runs this search, or the same call."""
+    program = os.path.splitext(os.path.basename(sys.argv[0] if sys.argv else ""))[0]
+    if program == "keras-zoo":
+        return "run the same command again: " + shlex.join(["keras-zoo", *sys.argv[1:]])
+    return "run the same search again (the same search() call)."
 
 
 def _go(proc: subprocess.Popen) -> None:

@@ -9,6 +9,12 @@ Keras Tuner's own oracle calls and, on the same port, this module's service:
 * ``Heartbeat``: every :data:`HEARTBEAT_S` seconds. A worker not heard from for
   ``worker_timeout`` seconds (30 by default: killed, its machine gone, its network cut) is
   released: its trial runs again elsewhere, and its later calls are refused (it joins again).
+  The answer says whether the search is finished, and which trials still run or wait to run
+  again: a worker told "no trial left" while trials still run elsewhere does not leave until
+  the chief says the search is finished (it waits at most ``worker_timeout`` +
+  :data:`WAIT_MARGIN_S` seconds without a trial; see
+  :mod:`~keras_zoo.tuning.remote_tuner`), so that it can run the trial of a worker that
+  died.
 * ``PutResult``: after each trial, its ``result.json`` (metrics, epochs, time, device, worker,
   status, error message) and its model file (when it is kept) go to the chief, which writes them
   into its own directory: the chief holds the complete leaderboard and the best model. The first
@@ -47,6 +53,12 @@ EXIT_REJOIN, EXIT_REFUSED, EXIT_CHIEF_LOST, EXIT_BAD_JOB, EXIT_RETIRED = 76, 77,
 the token was refused (or the server did not know it), the chief could not be reached for
 ``reconnect_timeout`` seconds, a job this machine cannot or may not run, retired after its
 share of trials (a fresh process joins)."""
+WAIT_MARGIN_S = 30.0
+"""A worker with no trial left, while trials still run elsewhere, waits for the chief to say
+the search is finished for at most the chief's ``worker_timeout`` plus this many seconds: long
+enough for the chief to notice a worker that died (``worker_timeout``) and hand its trial to the
+waiting one. Past that it leaves; a trial left without any worker is the chief's to handle
+(``orphan_timeout``)."""
 MAX_REJOINS = 20
 """Rejoins in a row (without a process that ran a while) before a worker gives up."""
 SAFE_ID = re.compile(r"^[A-Za-z0-9_.-]{1,64}$")
@@ -70,14 +82,18 @@ class ChiefService:
         project_dir: Where the trial folders live.
         gate: The server's :class:`~keras_zoo.tuning.wire.Gate`.
         heartbeat_s: The interval workers are told to send heartbeats at.
+        worker_timeout: Seconds without a heartbeat after which a worker is released (told
+            to workers: it bounds their wait for the end of the search).
     """
 
     def __init__(self, job: Any, encoded: tuple[dict[str, Any], bytes], oracle: Any,
-                 project_dir: str, gate: wire.Gate, heartbeat_s: float):
+                 project_dir: str, gate: wire.Gate, heartbeat_s: float,
+                 worker_timeout: float = 30.0):
         self.job, self.oracle, self.project_dir, self.gate = job, oracle, project_dir, gate
         self.header, self.payload = encoded
-        self.heartbeat_s = heartbeat_s
+        self.heartbeat_s, self.worker_timeout = heartbeat_s, worker_timeout
         self.remote: set[str] = set()
+        self.told: set[str] = set()  # workers that heard that the search is finished
         self.finished = False
         self._numbers = itertools.count()
 
@@ -100,10 +116,23 @@ class ChiefService:
                  info.get("device"))
         return wire.pack({"worker": worker, "session": self.gate.session,
                           "proof": wire.proof(self.gate.token, str(info.get("nonce", ""))),
-                          "heartbeat_s": self.heartbeat_s, "job": self.header}, self.payload)
+                          "heartbeat_s": self.heartbeat_s, "worker_timeout": self.worker_timeout,
+                          "job": self.header}, self.payload)
 
     def heartbeat(self, request: bytes, context: Any) -> bytes:
-        return wire.pack({"done": self.finished})
+        """``done`` (the search is finished: the worker leaves), else the trials that still run
+        (``running``) and those waiting to run again (``queued``: a worker with no trial takes
+        one)."""
+        from keras_zoo.tuning import kt_adapter
+
+        if self.finished:
+            worker = dict(context.invocation_metadata() or ()).get(wire.WORKER_KEY, "")
+            with self.gate.lock:
+                self.told.add(worker)
+            return wire.pack({"done": True})
+        running = sorted(t.trial_id for t in list(kt_adapter.ongoing(self.oracle).values()))
+        return wire.pack({"done": False, "running": running,
+                          "queued": sorted(self.oracle.queued_trials())})
 
     def put_result(self, request: bytes, context: Any) -> bytes:
         import grpc
@@ -138,7 +167,7 @@ class ChiefService:
             atomic_write_json(result_path, record)
             if model_size and self.job.keep_models == "best":
                 drop_worse_models(self.project_dir, os.path.join(trial_dir, MODEL_FILE),
-                                  record.get("score"), self.job)
+                                  record, self.job)
             return None
 
         refused = self.oracle.accept_result(worker, trial_id, write)
@@ -170,12 +199,14 @@ class ChiefService:
             self.gate.released.update(gone)
         return gone
 
-    def live(self, within: float) -> int:
-        """Remote workers heard from in the last ``within`` seconds."""
+    def live(self, within: float, *, untold: bool = False) -> int:
+        """Remote workers heard from in the last ``within`` seconds (with ``untold``: only
+        those not yet told that the search is finished)."""
         now = time.monotonic()
         with self.gate.lock:
             return sum(1 for w in self.remote if w not in self.gate.released
-                       and now - self.gate.last_seen.get(w, 0.0) <= within)
+                       and now - self.gate.last_seen.get(w, 0.0) <= within
+                       and not (untold and w in self.told))
 
 
 # === The worker's side ===

@@ -6,6 +6,13 @@ results and models go to the chief, and beats every few seconds. Its exit status
 parent what happened: 0 (the search is done), :data:`~keras_zoo.tuning.remote.EXIT_REJOIN` (the
 chief restarted, or released it: it joins again), ``EXIT_REFUSED`` (wrong token),
 ``EXIT_CHIEF_LOST`` (no chief for ``--reconnect-timeout`` seconds).
+
+Told "no trial left" while trials still run on other workers, it does not leave: it asks the
+chief every second (at most) until the chief says the search is finished, and runs any trial put
+back in the queue meanwhile (the trial of a worker that died). It waits at most the chief's
+``worker_timeout`` plus :data:`~keras_zoo.tuning.remote.WAIT_MARGIN_S` seconds without a trial
+(enough for the chief to notice a dead worker), then leaves with a message naming the trials
+still running.
 """
 
 from __future__ import annotations
@@ -33,6 +40,7 @@ from keras_zoo.tuning.remote import (
     EXIT_REJOIN,
     EXIT_RETIRED,
     SAFE_ID,
+    WAIT_MARGIN_S,
 )
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialJob
 from keras_zoo.tuning.tuner import WEIGHTS_FILE, ChiefUnreachable, ZooTuner, make_oracle
@@ -51,8 +59,10 @@ class RemoteTuner(ZooTuner):
         self._put = channel.unary_unary(f"/{wire.SERVICE}/PutResult")
         self._get = channel.unary_unary(f"/{wire.SERVICE}/GetFile")
         self._timeout = timeout  # a chief restarting is waited for this long
+        self.trials_run = 0
 
     def run_trial(self, trial, *args, **kwargs):
+        self.trials_run += 1
         if not SAFE_ID.match(str(trial.trial_id)):
             raise kt.errors.FatalError(f"the chief sent a bad trial id {trial.trial_id!r}")
         trial_dir = self.get_trial_dir(trial.trial_id)
@@ -226,7 +236,8 @@ def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int
     if not SAFE_ID.match(str(info.get("worker"))):
         raise InputValueError(f"the chief sent a bad worker id {info.get('worker')!r}")
     ids.update(worker=info["worker"], session=info["session"])
-    _start_heartbeat(channel, float(info["heartbeat_s"]), reconnect_timeout)
+    heartbeat_s = float(info["heartbeat_s"])
+    _start_heartbeat(channel, heartbeat_s, reconnect_timeout)
     job = wire.decode_job(info["job"], payload, allowed=wire.allowed_imports())
     log.info("joined the search at %s as %s (%s)", address, ids["worker"], local)
     host, port = wire.parse_address(address, "address")
@@ -243,7 +254,68 @@ def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int
     tuner.search(verbose=0)
     if tuner.retired:
         return EXIT_RETIRED  # a fresh process joins in its place
-    log.info("the search has no trial left: %s leaves", ids["worker"])
+    limit = float(info.get("worker_timeout") or 30.0) + WAIT_MARGIN_S
+    return _until_finished(tuner, _asker(channel, heartbeat_s), ids["worker"], limit,
+                           every=min(1.0, heartbeat_s))
+
+
+def _asker(channel: Any, heartbeat_s: float) -> Callable[[], dict[str, Any] | None]:
+    """A call that asks the chief where the search stands (its heartbeat's answer); ``None``
+    when the chief does not answer (the heartbeat thread gives up after
+    ``--reconnect-timeout``); a refusal is raised (it rejoins or stops)."""
+    import grpc
+
+    call = channel.unary_unary(f"/{wire.SERVICE}/Heartbeat")
+
+    def ask() -> dict[str, Any] | None:
+        try:
+            return wire.unpack(call(wire.pack({}), timeout=max(heartbeat_s, 1.0)))[0]
+        except grpc.RpcError as err:
+            if err.code() in (grpc.StatusCode.UNAVAILABLE, grpc.StatusCode.DEADLINE_EXCEEDED):
+                return None
+            raise
+
+    return ask
+
+
+def _until_finished(tuner: RemoteTuner, ask: Callable[[], dict[str, Any] | None], worker: str,
+                    limit: float, every: float) -> int:
+    """The worker was told "no trial left": ask every ``every`` seconds until the chief says
+    the search is finished (then leave: 0), running any trial put back in the queue meanwhile
+    (its worker died); after ``limit`` seconds (and as many asks) without a trial, leave with a
+    message (0), or ``EXIT_CHIEF_LOST`` when the chief did not answer the last ask."""
+    since, asks, said = time.monotonic(), 0, False
+    while True:
+        reply = ask()
+        if _BEAT["done"] or (reply or {}).get("done"):
+            log.info("the search is over: %s leaves", worker)
+            return 0
+        if reply and reply.get("queued"):
+            ran = tuner.trials_run
+            tuner.search(verbose=0)  # takes a queued trial, unless another worker was faster
+            if tuner.retired:
+                return EXIT_RETIRED
+            if tuner.trials_run > ran:
+                since, asks, said = time.monotonic(), 0, False
+                continue
+        asks += 1
+        if asks > limit / every + 1 or time.monotonic() - since > limit:
+            return _leave_unfinished(reply, worker, limit)
+        if not said and reply and reply.get("running"):
+            said = True
+            log.info("no trial left for now; trial(s) %s still run on other workers: %s waits "
+                     "until the search is finished (at most %.0f s) and runs any of them that "
+                     "is put back", ", ".join(reply["running"]), worker, limit)
+        time.sleep(every)
+
+
+def _leave_unfinished(reply: dict[str, Any] | None, worker: str, limit: float) -> int:
+    if reply is None:
+        log.error("Lost the chief while waiting for the end of the search; %s stops.", worker)
+        return EXIT_CHIEF_LOST
+    log.warning("Trial(s) %s still run on other workers after %.0f s without a trial for %s, "
+                "which leaves; if they lose their worker, the chief waits for another one "
+                "(orphan_timeout).", ", ".join(reply.get("running") or ()) or "-", limit, worker)
     return 0
 
 

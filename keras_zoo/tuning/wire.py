@@ -51,6 +51,12 @@ MAX_MESSAGE = 512 * 2**20
 """The largest message either side accepts (the dataset's arrays travel in one message)."""
 GRPC_OPTIONS = [("grpc.max_send_message_length", MAX_MESSAGE),
                 ("grpc.max_receive_message_length", MAX_MESSAGE)]
+RECONNECT_OPTIONS = [("grpc.initial_reconnect_backoff_ms", 500),
+                     ("grpc.min_reconnect_backoff_ms", 500),
+                     ("grpc.max_reconnect_backoff_ms", 5000)]
+"""A worker's channel tries again within 5 s: gRPC's default backoff grows to 120 s, so a
+worker started before its chief could miss it for minutes (and give up with "No search
+answered" while the chief was serving)."""
 
 
 # === Addresses and tokens ===
@@ -227,7 +233,7 @@ def credentials_channel(address: str, token: str | None, ids: Mapping[str, str],
                                              details.credentials, details.wait_for_ready,
                                              details.compression), request)
 
-    channel = grpc.insecure_channel(address, options=GRPC_OPTIONS)
+    channel = grpc.insecure_channel(address, options=[*GRPC_OPTIONS, *RECONNECT_OPTIONS])
     return grpc.intercept_channel(channel, _Credentials())
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shlex
 import signal
 import socket
 import subprocess
@@ -27,6 +28,7 @@ from keras_zoo.tuning import wire
 from keras_zoo.tuning.results import SearchResult
 
 KERAS_ZOO = os.path.join(os.path.dirname(sys.executable), "keras-zoo")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 GRID = ["--set", "activation=relu,tanh,elu", "--set", "learning_rate=0.001,0.01",
         "--set", "hidden_units=[16],[32]"]  # 12 configurations
 
@@ -47,9 +49,9 @@ def _chief(directory, address, token_file, *extra, prefix=(), epochs=3, cwd=None
         start_new_session=True)
 
 
-def _worker(address, work_dir, token_file=None, *, prefix=(), env=None):
+def _worker(address, work_dir, token_file=None, *, prefix=(), env=None, extra=()):
     args = [*prefix, KERAS_ZOO, "worker", address, "--work-dir", work_dir,
-            "--reconnect-timeout", "40"]
+            "--reconnect-timeout", "40", *extra]
     if token_file:
         args += ["--token-file", token_file]
     os.makedirs(work_dir, exist_ok=True)
@@ -180,6 +182,43 @@ def test_serving_beyond_this_machine_needs_a_token(tmp_path, monkeypatch):
                          serve="7000", verbose=0)
 
 
+@pytest.mark.parametrize("value", [0, -5.0, "600", True])
+def test_a_bad_orphan_timeout_is_refused_before_anything_is_written(tmp_path, value):
+    directory = tmp_path / "search"
+    with pytest.raises(InputValueError, match="`orphan_timeout` must be a positive number"):
+        kz.tuning.search("ann", "iris", {"activation": ["relu"]}, directory=str(directory),
+                         serve="127.0.0.1:0", train=False, orphan_timeout=value, verbose=0)
+    assert not directory.exists()
+
+
+def test_a_worker_waiting_for_the_end_of_the_search_is_bounded_and_takes_trials_put_back(
+        caplog):
+    from keras_zoo.tuning import remote_tuner
+
+    caplog.set_level("INFO", logger=remote_tuner.__name__)
+
+    class Tuner:  # runs the trial put back (a queued one), once
+        trials_run, retired = 0, False
+
+        def search(self, verbose=0):
+            self.trials_run += 1
+
+    replies = iter([{"running": ["03"], "queued": ["03"]}, {"running": [], "queued": []},
+                    {"done": True}])
+    tuner = Tuner()
+    assert remote_tuner._until_finished(tuner, lambda: next(replies), "w-1", 5.0, 0.01) == 0
+    assert tuner.trials_run == 1 and "the search is over: w-1 leaves" in caplog.text
+    still = {"done": False, "running": ["07"], "queued": []}
+    asks = []
+    code = remote_tuner._until_finished(Tuner(), lambda: asks.append(1) or still, "w-2", 0.2,
+                                        0.05)
+    assert code == 0 and len(asks) <= 0.2 / 0.05 + 2  # bounded in time and count
+    assert "Trial(s) 07 still run on other workers after 0 s without a trial for w-2" \
+        in caplog.text
+    code = remote_tuner._until_finished(Tuner(), lambda: None, "w-3", 0.1, 0.05)
+    assert code == remote_tuner.EXIT_CHIEF_LOST  # no chief answered: not a clean exit
+
+
 def test_a_factory_other_machines_cannot_import_is_refused(tmp_path):
     def local_factory(input_dim=None, *, task=None, num_classes=None, normalization=None,
                       seed=None):
@@ -260,6 +299,140 @@ def test_two_workers_finish_a_grid_once_and_a_killed_worker_loses_nothing(tmp_pa
         assert {r["worker"] for r in records} <= {a_id, b_id}
     finally:
         _kill_all(chief, a, b, intruder)
+
+
+SLEEP_ENV = "KERAS_ZOO_TEST_SLEEP_ONCE"
+"""A marker file's path: the first trial built by a worker given it sleeps (see
+:func:`sleepy_factory`)."""
+
+
+def _python_chief(directory, address, token_file, worker_timeout):
+    """A ``train=False`` chief (the search in Python) of :func:`sleepy_factory` on 2 configs."""
+    code = ("import sys, keras_zoo as kz\n"
+            "from tests.tuning.test_remote import sleepy_factory\n"
+            "kz.tuning.search(sleepy_factory, 'digits', {'units': [8, 16]}, epochs=1,\n"
+            "    directory=sys.argv[1], serve=sys.argv[2], token=open(sys.argv[3]).read(),\n"
+            "    train=False, worker_timeout=float(sys.argv[4]), verbose=0)\n")
+    return subprocess.Popen(
+        [sys.executable, "-c", code, directory, address, token_file, str(worker_timeout)],
+        cwd=REPO, env={**os.environ, "PYTHONPATH": REPO}, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, start_new_session=True)
+
+
+def _read(path) -> str:
+    try:
+        with open(path) as handle:
+            return handle.read()
+    except FileNotFoundError:
+        return ""
+
+
+@pytest.mark.large
+def test_a_worker_out_of_trials_waits_while_a_trial_runs_elsewhere_and_runs_it_when_its_worker_dies(
+        tmp_path, token_file):
+    """Issue 23, item 2: of two workers on a 2-trial grid, the first to build a trial stays busy
+    with it (heartbeats going); the other runs the last trial and is told "no trial left" while
+    the busy one's trial runs. It must not leave: the busy worker is then killed (SIGKILL), the
+    chief puts its trial back, and the waiting worker runs it; the search ends (chief and
+    worker exit 0) instead of the chief waiting with no worker, forever."""
+    address = f"127.0.0.1:{_free_port()}"
+    directory = str(tmp_path / "search")
+    marker = str(tmp_path / "busy-worker")
+    env = {**os.environ, "PYTHONPATH": REPO, SLEEP_ENV: marker}
+    chief = _python_chief(directory, address, token_file, worker_timeout=3)
+    workers = [_worker(address, str(tmp_path / name), token_file, env=env,
+                       extra=("--allow-import", "tests.tuning.test_remote")) for name in "ab"]
+    try:
+        by_id = {_joined_as(proc): proc for proc in workers}
+        _wait(lambda: _read(marker) in by_id, 60, "a worker busy with a trial")
+        busy = _read(marker)
+        other = next(w for w in by_id if w != busy)
+        _wait(lambda: busy in _ongoing(directory), 30, f"{busy}'s trial in oracle.json")
+        busy_trial = _ongoing(directory)[busy]
+        _wait(lambda: any(r["worker"] == other for r in _results(directory)), 120,
+              f"{other}'s result of the last trial")
+        os.killpg(by_id[busy].pid, signal.SIGKILL)  # the busy worker dies; the other waits
+        by_id[busy].communicate()
+        code, _out, err = _finish(chief, 120)
+        assert code == 0, err[-3000:]
+        assert re.search(rf"Worker {re.escape(busy)} sent no heartbeat for 3 s while running "
+                         rf"trial {re.escape(busy_trial)}, which runs again", err), err[-3000:]
+        records = _results(directory)
+        assert len(records) == 2 and all(r["status"] == "completed" for r in records)
+        assert {r["trial_id"]: r["worker"] for r in records}[busy_trial] == other
+        code, _, err = _finish(by_id[other], 60)
+        assert code == 0, err[-3000:]
+        assert re.search(rf"trial\(s\) {re.escape(busy_trial)} still run on other workers", err)
+        assert f"the search is over: {other} leaves" in err, err[-3000:]
+    finally:
+        _kill_all(chief, *workers)
+
+
+def _serving(chief) -> None:
+    """Read the chief's output up to its "Serving the search at ..." line."""
+    lines = []
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and chief.poll() is None:
+        lines.append(chief.stderr.readline())
+        if "Serving the search at" in lines[-1]:
+            return
+    raise AssertionError("the chief never served: " + "".join(lines)[-2000:])
+
+
+def _take_a_trial_and_die(address, token_file) -> tuple[str, str]:
+    """A worker in this process: it joins, takes a trial, then goes silent (as a worker killed
+    mid-trial: it sends nothing more). Returns its id and its trial's."""
+    from keras_tuner.engine.trial import Trial
+    from keras_tuner.src import protos
+
+    with open(token_file) as handle:
+        token = handle.read().strip()
+    ids = {"worker": "", "session": ""}
+    channel = wire.credentials_channel(address, token, ids, 30)
+    try:
+        info, _ = wire.unpack(channel.unary_unary(wire.JOIN)(
+            wire.pack({"host": "doomed", "pid": 0, "device": "/CPU:0", "nonce": "n",
+                       "format": wire.FORMAT}), timeout=30))
+        ids.update(worker=info["worker"], session=info["session"])
+        reply = protos.get_service_grpc().OracleStub(channel).CreateTrial(
+            protos.get_service().CreateTrialRequest(tuner_id=ids["worker"]), timeout=30)
+    finally:
+        channel.close()
+    trial = Trial.from_proto(reply.trial)
+    assert trial.status == "RUNNING"
+    return ids["worker"], trial.trial_id
+
+
+@pytest.mark.large
+def test_a_no_train_chief_left_without_workers_says_so_then_stops_with_the_resume_command(
+        tmp_path, token_file):
+    """Issue 23, item 2: the only worker dies mid-trial; the chief (--no-train) puts its trial
+    back, says that it waits for a worker and how to start one, and after --orphan-timeout
+    stops (exit 1) with the command that resumes, instead of waiting with no end."""
+    address = f"127.0.0.1:{_free_port()}"
+    directory = str(tmp_path / "search")
+    chief = _chief(directory, address, token_file, "--worker-timeout", "2",
+                   "--orphan-timeout", "4", epochs=1)
+    try:
+        _serving(chief)
+        worker, trial = _take_a_trial_and_die(address, token_file)
+        code, _out, err = _finish(chief, 120)
+        assert code == 1, err[-3000:]
+        assert re.search(rf"Worker {re.escape(worker)} sent no heartbeat for 2 s while running "
+                         rf"trial {re.escape(trial)}, which runs again", err), err[-3000:]
+        assert re.search(rf"Trial\(s\) {re.escape(trial)} wait for a worker; none is "
+                         rf"connected; start one with: keras-zoo worker {re.escape(address)} ",
+                         err), err[-3000:]
+        message = err[err.rindex("error: "):]
+        assert "No worker was connected for 4 s" in message and "Completed trials are kept" \
+            in message, message
+        resume = re.search(r"run the same command again: (keras-zoo tune ann .*)", message)
+        assert resume, message
+        assert shlex.split(resume.group(1)) == ["keras-zoo", *chief.args[1:]]  # as started
+        with open(os.path.join(directory, "search.json")) as handle:
+            assert json.load(handle)["state"] == "stopped"
+    finally:
+        _kill_all(chief)
 
 
 def _joined_as(proc) -> str:
@@ -400,3 +573,24 @@ def plain_factory(input_dim=None, *, task=None, num_classes=None, normalization=
     """A factory of this test module (by import path, not registered)."""
     return kz.zoo.ann(input_dim, task=task, num_classes=num_classes,
                       normalization=normalization, hidden_units=(units,), seed=seed)
+
+
+def sleepy_factory(input_dim=None, *, task=None, num_classes=None, normalization=None,
+                   units=4, seed=None):
+    """:func:`plain_factory`; in a worker given ``$KERAS_ZOO_TEST_SLEEP_ONCE`` (a marker file's
+    path), the first call of all creates the marker, writes its worker's id into it and sleeps
+    600 s: that worker stays busy with its trial (beating all along) until the test kills it."""
+    from keras_zoo.tuning.kt_adapter import TUNER_ID_ENV
+
+    marker = os.environ.get(SLEEP_ENV)
+    if marker:
+        try:
+            fd = os.open(marker, os.O_WRONLY | os.O_CREAT | os.O_EXCL)
+        except FileExistsError:
+            pass
+        else:
+            with os.fdopen(fd, "w") as handle:
+                handle.write(os.environ.get(TUNER_ID_ENV, ""))
+            time.sleep(600)
+    return plain_factory(input_dim, task=task, num_classes=num_classes,
+                         normalization=normalization, units=units, seed=seed)
