@@ -35,8 +35,8 @@ from keras_zoo.base.errors import InputValueError
 from keras_zoo.base.tasks import MAX_CLASSES, TASKS, check_labels, infer_task
 from keras_zoo.zoo import catalog
 
-__all__ = ["MAX_CLASSES", "TASKS", "Head", "check_labels", "default_metrics", "infer_task",
-           "output_layer", "resolve_head"]
+__all__ = ["MAX_CLASSES", "TASKS", "Head", "binary_threshold", "check_labels", "default_metrics",
+           "infer_task", "output_layer", "resolve_head"]
 
 log = logging.getLogger(__name__)
 
@@ -64,6 +64,13 @@ class Head:
 def _binary_threshold(activation_name: str | None) -> float:
     # sigmoid/hard_sigmoid outputs are probabilities; tanh/linear outputs are centred on 0.
     return 0.0 if activation_name in ("tanh", "linear", "softsign") else 0.5
+
+
+def binary_threshold(output_activation: Any) -> float:
+    """Where a binary head's output separates its two classes: 0.5 for probabilities
+    (sigmoid), 0.0 for outputs centred on 0 (tanh, linear, softsign)."""
+    name = catalog.canonical_activation(output_activation) if output_activation else None
+    return _binary_threshold(name)
 
 
 def default_metrics(task: str, output_activation: Any = None) -> list[Any]:

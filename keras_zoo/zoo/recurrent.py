@@ -12,6 +12,9 @@ What goes in (chosen from the arguments, in this order):
   every word outside the vocabulary. The model is a :class:`~keras_zoo.zoo.text_model.TextModel`: its
   own ``fit``, ``evaluate``, ``predict``, ``*_on_batch`` and ``model(...)`` take texts as a list,
   a NumPy unicode or object array or a pandas Series (plain Keras takes object arrays only).
+  A raw-text classifier also takes class names as labels (``["spam", "ham", ...]``): given as
+  ``classes=`` or learned, sorted, on the first ``fit``; saved with the model, and
+  ``model.predict_classes(texts)`` gives names (see ``keras_zoo.zoo.class_labels``).
 * **integer token ids** when ``vocab_size=`` is given (0 = padding), e.g. ``imdb``/``reuters``.
 * **float sequences** ``(timesteps, features)`` when ``input_shape=`` (or ``input_dim=`` features
   with any number of steps) is given.
@@ -63,6 +66,7 @@ import numpy as np
 from keras_zoo.base import (
     check_choice,
     check_fraction,
+    layer_sizes,
     normalize_name,
     per_layer,
     positive_int,
@@ -71,6 +75,7 @@ from keras_zoo.base import (
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo import catalog
 from keras_zoo.zoo.blocks import dense_block
+from keras_zoo.zoo.class_labels import class_labels_for, head_args_with_classes
 from keras_zoo.zoo.factory import CompileArgs, HeadArgs, model_factory, variant
 from keras_zoo.zoo.heads import output_layer
 from keras_zoo.zoo.recurrent_inputs import InputSpec, build_inputs
@@ -161,10 +166,13 @@ def _resolve_units(units: Any, num_layers: int | None) -> tuple[int, ...]:
         n = 1 if num_layers is None else positive_int("num_layers", num_layers)
         return (int(units),) * n
     try:
-        units = tuple(units)
+        sizes = tuple(units) if not isinstance(units, (str, bytes)) else None  # "abc": whole
     except TypeError:
+        sizes = None
+    if sizes is None:
         raise InputValueError("`units` must be a positive integer or one per layer, e.g. (64, 32). "
-                         f"Received: units={units!r}") from None
+                         f"Received: units={units!r}")
+    units = sizes
     if not units:
         raise InputValueError("`units` needs at least one recurrent layer. Received: units=()")
     if num_layers is not None and num_layers != len(units):
@@ -198,6 +206,7 @@ def rnn(
     sequence_length: int | None = None,
     tokenize: str = "word",
     standardize: str | None = "lower_and_strip_punctuation",
+    classes: Sequence[str] | None = None,
     input_shape: Sequence[int | None] | None = None,
     input_dim: int | None = None,
     output_length: int | None = None,
@@ -239,6 +248,12 @@ def rnn(
         tokenize: Raw text: ``"word"`` (split on whitespace) or ``"character"``.
         standardize: Raw text: ``"lower_and_strip_punctuation"`` (default), ``"lower"``,
             ``"strip_punctuation"`` or ``None``.
+        classes: Raw-text classifiers (``task="binary"``/``"multiclass"``, ``many_to_one``): the
+            class names, id 0 first; ``num_classes`` follows from them. A raw-text classifier
+            takes class names as labels in ``fit``/``evaluate``/``kz.zoo.fit`` either way:
+            without ``classes`` it learns them, sorted, on its first ``fit`` on names. They are
+            saved with the model; ``model.classes_`` lists them and
+            ``model.predict_classes(texts)`` predicts names (``keras_zoo.zoo.class_labels``).
         input_shape: Float sequences: ``(timesteps, features)``; ``timesteps`` may be ``None``.
         input_dim: Features of a vector input (``one_to_many``, ``one_to_one``), or of float
             sequences of any length.
@@ -288,15 +303,16 @@ def rnn(
     n_layers = len(layer_units)
     dropouts = per_layer("dropout", dropout, n_layers)
     recurrent_dropouts = per_layer("recurrent_dropout", recurrent_dropout, n_layers)
-    if isinstance(dense_units, int):
-        dense_units = (dense_units,)
-    dense_units = tuple(dense_units)
+    dense_units = layer_sizes("dense_units", dense_units)
     sequence_length = positive_int("sequence_length", sequence_length, allow_none=True)
     embedding_dim = positive_int("embedding_dim", embedding_dim)
     vocab_size = positive_int("vocab_size", vocab_size, allow_none=True)
     cell_activation(activation)
     cell_activation(recurrent_activation, "recurrent_activation")
+    head_args, classes = head_args_with_classes(head_args, classes, raw_text=(
+        texts is not None or vocabulary is not None))
     head = head_args.resolve()
+    labels = class_labels_for(head, shape, classes)
     if head_args.metrics is None and head.task == "regression" and shape in (
             "many_to_many", "one_to_many"):
         # Keras' R2Score takes (samples, outputs) only; per-step regression reports MAE.
@@ -325,6 +341,8 @@ def rnn(
     # Raw text: a TextModel, whose fit/predict/__call__ ... take lists, unicode arrays, Series.
     model_class = TextModel if inputs.dtype == "string" else keras.Model
     model = model_class(inputs, x, name=normalize_name(name) or "rnn")
+    if isinstance(model, TextModel):  # class names as labels (keras_zoo.zoo.class_labels)
+        model.with_class_labels(labels)
     return compile_args.apply(model, head)
 
 

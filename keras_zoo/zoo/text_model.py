@@ -14,6 +14,8 @@ refused with its position instead of failing deep inside TensorFlow.
 factories (``kz.zoo.lstm(texts=...)`` ...) return one. ``Seq2Seq`` mixes :class:`StringInputs` in
 too. ``TextModel`` is registered as ``keras_zoo>TextModel``, so a saved model reloads with
 ``keras.saving.load_model`` in safe mode once ``keras_zoo`` is imported, and keeps its methods.
+A raw-text classifier's ``TextModel`` also maps class names (``["spam", "ham", ...]``) to ids
+and back (``keras_zoo.zoo.class_labels``); its names are part of its config.
 """
 
 from __future__ import annotations
@@ -26,6 +28,8 @@ import numpy as np
 import pandas as pd
 
 from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.zoo import training as _training
+from keras_zoo.zoo.class_labels import ClassLabels, refuse_string_labels
 from keras_zoo.zoo.layers._package import PACKAGE
 
 __all__ = ["StringInputs", "TextModel", "as_string_inputs", "as_targets"]
@@ -95,27 +99,45 @@ def as_targets(y: Any) -> Any:
     return y
 
 
-def _validation(data: Any) -> Any:
-    if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-        return (as_string_inputs(data[0], "validation_data[0]"),
-                as_targets(data[1]), *data[2:])
-    return data
+def _with_converted(args: tuple, kwargs: dict, name: str, position: int, convert: Any
+                    ) -> tuple[tuple, dict]:
+    """A method's argument ``name`` (``args[position]`` after x and y, or a keyword) converted."""
+    if len(args) > position:
+        return (*args[:position], convert(args[position]), *args[position + 1:]), kwargs
+    if kwargs.get(name) is not None:
+        kwargs = {**kwargs, name: convert(kwargs[name])}
+    return args, kwargs
 
 
 class StringInputs:
-    """Converts text inputs before Keras' methods see them (a mixin for ``keras.Model``)."""
+    """Converts text inputs before Keras' methods see them (a mixin for ``keras.Model``).
+
+    Targets go through :meth:`_as_targets` (:func:`as_targets` here) and ``class_weight``
+    through :meth:`_class_weight` (as is here); ``TextModel`` also maps class names to ids.
+    """
+
+    def _as_targets(self, y: Any, argument: str = "y", *, learn: bool = False) -> Any:
+        return as_targets(y)
+
+    def _class_weight(self, weights: Any) -> Any:
+        return weights
+
+    def _validation(self, data: Any) -> Any:
+        if isinstance(data, (tuple, list)) and len(data) in (2, 3):
+            return (as_string_inputs(data[0], "validation_data[0]"),
+                    self._as_targets(data[1], "validation_data[1]"), *data[2:])
+        return data
 
     def fit(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.fit``; texts may be lists, unicode or object arrays, pandas Series."""
-        if len(args) > 5:  # validation_data given by position
-            args = (*args[:5], _validation(args[5]), *args[6:])
-        elif "validation_data" in kwargs:
-            kwargs["validation_data"] = _validation(kwargs["validation_data"])
-        return super().fit(as_string_inputs(x), as_targets(y), *args, **kwargs)
+        y = self._as_targets(y, learn=True)  # before the validation labels: it may learn classes
+        args, kwargs = _with_converted(args, kwargs, "validation_data", 5, self._validation)
+        args, kwargs = _with_converted(args, kwargs, "class_weight", 7, self._class_weight)
+        return super().fit(as_string_inputs(x), y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.evaluate``, with texts converted as in :meth:`fit`."""
-        return super().evaluate(as_string_inputs(x), as_targets(y), *args, **kwargs)
+        return super().evaluate(as_string_inputs(x), self._as_targets(y), *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """``keras.Model.predict``, with texts converted as in :meth:`fit`."""
@@ -123,11 +145,13 @@ class StringInputs:
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
         """``keras.Model.train_on_batch``, with texts converted as in :meth:`fit`."""
-        return super().train_on_batch(as_string_inputs(x), as_targets(y), *args, **kwargs)
+        y = self._as_targets(y, learn=True)
+        args, kwargs = _with_converted(args, kwargs, "class_weight", 1, self._class_weight)
+        return super().train_on_batch(as_string_inputs(x), y, *args, **kwargs)
 
     def test_on_batch(self, x, y=None, *args, **kwargs):
         """``keras.Model.test_on_batch``, with texts converted as in :meth:`fit`."""
-        return super().test_on_batch(as_string_inputs(x), as_targets(y), *args, **kwargs)
+        return super().test_on_batch(as_string_inputs(x), self._as_targets(y), *args, **kwargs)
 
     def predict_on_batch(self, x):
         """``keras.Model.predict_on_batch``, with texts converted as in :meth:`fit`."""
@@ -146,7 +170,14 @@ class TextModel(StringInputs, keras.Model):
     """A Functional model with raw-text input whose Keras methods take texts in any usual form.
 
     Built like ``keras.Model(inputs, outputs)``; saved and reloaded like any Functional model
-    (its config is the Functional config).
+    (its config is the Functional config, plus its ``class_labels`` when it has them).
+
+    A single-label classifier built by a raw-text factory also takes class names as labels
+    (``keras_zoo.zoo.class_labels``): ``fit``, ``evaluate``, ``*_on_batch`` and ``kz.zoo.fit``
+    map them to ids (the names given as ``classes=``, else those of the first ``fit``, sorted),
+    as ``fit``'s and ``train_on_batch``'s ``class_weight`` keys;
+    :attr:`classes_` lists them in id order and :meth:`predict_classes` predicts names. Integer
+    labels are taken as class ids, as in plain Keras.
 
     Example:
         >>> import numpy as np
@@ -156,4 +187,78 @@ class TextModel(StringInputs, keras.Model):
         'TextModel'
         >>> model.predict(np.array(["a good film", "bad"]), verbose=0).shape  # dtype <U11
         (2, 1)
+        >>> history = model.fit(["a good film", "a bad film"], ["pos", "neg"], verbose=0)
+        >>> model.classes_.tolist(), model.predict_classes(["a good film"]).shape
+        (['neg', 'pos'], (1,))
     """
+
+    def with_class_labels(self, labels: ClassLabels | None) -> TextModel:
+        """Set what the model makes of class names (the raw-text factories call this)."""
+        self._class_labels = labels
+        return self
+
+    @property
+    def class_labels(self) -> ClassLabels | None:
+        """The task, number of classes and class names, or ``None`` (not a single-label
+        classifier: string labels are refused)."""
+        return getattr(self, "_class_labels", None)
+
+    @property
+    def classes_(self) -> np.ndarray | None:
+        """The class names in id order (the columns of a multiclass ``predict``; a binary
+        output is the probability of ``classes_[1]``), or ``None`` while unknown."""
+        labels = self.class_labels
+        return None if labels is None or labels.classes is None else np.asarray(labels.classes)
+
+    def _as_targets(self, y: Any, argument: str = "y", *, learn: bool = False) -> Any:
+        y = as_targets(y)
+        labels = self.class_labels
+        if labels is None:
+            return refuse_string_labels(y, argument)
+        labels, y = labels.encode(y, argument, learn=learn)
+        self._class_labels = labels
+        return y
+
+    def _class_weight(self, weights: Any) -> Any:
+        names = [k for k in weights if isinstance(k, (str, bytes))] if isinstance(
+            weights, Mapping) else []
+        if not names:
+            return weights
+        ids = self._as_targets(np.asarray(names, dtype=object), "class_weight").tolist()
+        return {dict(zip(names, ids)).get(k, k): v for k, v in weights.items()}
+
+    def validate_data(self, x: Any, y: Any) -> tuple[Any, Any]:
+        """``kz.zoo.fit``'s check of in-memory data: class names become ids, as in :meth:`fit`."""
+        return x, self._as_targets(y, learn=True)
+
+    def classes_from(self, predictions: Any) -> np.ndarray:
+        """One class per row of ``predict``'s (or ``kz.zoo.predict``'s) output: the names in
+        :attr:`classes_`, or class ids while the model has no names."""
+        if self.class_labels is None:
+            raise InputValueError(
+                "Class predictions need a single-label classifier (task='binary' or "
+                "'multiclass', shape='many_to_one'); use predict() for this model's outputs. "
+                f"Received: a model with output shape {self.output_shape}")
+        return self.class_labels.decode(predictions)
+
+    def predict_classes(self, x: Any, batch_size: int | None = None) -> np.ndarray:
+        """The predicted class of each text: names from :attr:`classes_` (ids while unknown).
+
+        Binary: ``classes_[1]`` where the output is above the head's threshold (0.5 for a
+        sigmoid); multiclass: the most probable class. Predicts as ``kz.zoo.predict`` does.
+        """
+        options = {} if batch_size is None else {"batch_size": batch_size}
+        return self.classes_from(_training.predict(self, x, **options))
+
+    def get_config(self) -> dict[str, Any]:
+        config = super().get_config()
+        if self.class_labels is not None:
+            config["class_labels"] = self.class_labels.get_config()
+        return config
+
+    @classmethod
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> TextModel:
+        config = dict(config)
+        labels = config.pop("class_labels", None)
+        model = super().from_config(config, custom_objects=custom_objects)
+        return model.with_class_labels(None if labels is None else ClassLabels.from_config(labels))
