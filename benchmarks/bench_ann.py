@@ -63,7 +63,8 @@ def _zoo(data, epochs, seed, early_stopping, **kwargs):
     model = kz.zoo.ann(**data.model_kwargs(kz.zoo.ann), hidden_units=(32, 16), seed=seed, **kwargs)
     history = kz.zoo.fit(model, data.x_train, data.y_train,
                          validation_data=(data.x_val, data.y_val) if early_stopping else None,
-                         batch_size=32, epochs=epochs, early_stopping=early_stopping, seed=seed)
+                         batch_size=32, epochs=epochs, early_stopping=early_stopping, seed=seed,
+                         verbose=0)
     pred = kz.zoo.predict(model, data.x_test).ravel() > 0.5
     return float((pred == data.y_test).mean()), len(history.history["loss"])
 

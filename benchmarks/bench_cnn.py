@@ -108,7 +108,8 @@ def keras_handwritten(data, epochs, seed):
 def _zoo_fit(data, epochs, seed, **kwargs):
     model = zoo_model(data, seed, **kwargs)
     seconds = _timed_fit(lambda: kz.zoo.fit(model, data.x_train, data.y_train, batch_size=BATCH,
-                                            epochs=epochs, early_stopping=False, seed=seed))
+                                            epochs=epochs, early_stopping=False, seed=seed,
+                                            verbose=0))
     return seconds, _accuracy(model, data)
 
 

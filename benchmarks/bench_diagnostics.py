@@ -97,7 +97,7 @@ def train(data, build, every, epochs, seed):
     monitor = TimedMonitor(every=every, seed=seed) if every is not None else None
     start = time.perf_counter()
     kz.zoo.fit(model, data.x_train, data.y_train, epochs=epochs, early_stopping=False, seed=seed,
-               callbacks=[monitor] if monitor else None)
+               callbacks=[monitor] if monitor else None, verbose=0)
     seconds = time.perf_counter() - start
     return seconds, model.get_weights(), monitor
 

@@ -128,7 +128,8 @@ def _zoo_seq2seq(data, epochs, seed, attention, budget=None):
     began = time.perf_counter()
     history = kz.zoo.fit(model, data.x_train, data.y_train, batch_size=64,
                          epochs=epochs if budget is None else 1000, early_stopping=False,
-                         seed=seed, callbacks=[_TimeBudget(budget)] if budget else None)
+                         seed=seed, callbacks=[_TimeBudget(budget)] if budget else None,
+                         verbose=0)
     seconds = time.perf_counter() - began
     return seconds, model.exact_match(data.x_test, data.y_test), len(history.history["loss"])
 
@@ -181,7 +182,7 @@ def _zoo_classifier(data, epochs, seed, factory):
     model = factory(**data.model_kwargs(factory), units=64, embedding_dim=64, seed=seed)
     began = time.perf_counter()
     kz.zoo.fit(model, data.x_train, data.y_train, batch_size=32, epochs=epochs,
-               early_stopping=False, seed=seed)
+               early_stopping=False, seed=seed, verbose=0)
     seconds = time.perf_counter() - began
     return seconds, model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)[
         "accuracy"], epochs

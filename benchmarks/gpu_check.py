@@ -39,11 +39,11 @@ def _train(build, data, epochs: int, device: str) -> dict:
         keras.utils.set_random_seed(0)
         model = build(data)
         kz.zoo.fit(model, data.x_train, data.y_train, epochs=1, batch_size=32,
-                   early_stopping=False, seed=0)  # compile and warm up: nobody's cost
+                   early_stopping=False, seed=0, verbose=0)  # compile and warm up: nobody's cost
         model = build(data)
         start = time.perf_counter()
         kz.zoo.fit(model, data.x_train, data.y_train, epochs=epochs, batch_size=32,
-                   early_stopping=False, seed=0)
+                   early_stopping=False, seed=0, verbose=0)
         seconds = time.perf_counter() - start
         pred = kz.zoo.predict(model, data.x_test)
     pred = pred.argmax(axis=1) if pred.shape[-1] > 1 else (pred.ravel() > 0.5)

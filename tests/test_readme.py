@@ -145,10 +145,9 @@ def test_readme_python_blocks_run_as_printed(tmp_path, monkeypatch, capsys):
     np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-5)
     s2s, pairs = ns["s2s"], ns["pairs"]
     scores = s2s.evaluate(pairs.x_val, pairs.y_val, return_dict=True, verbose=0)
-    assert scores["sequence_accuracy"] > 0.9
+    assert scores["sequence_accuracy"] >= 0.98  # the README's figure (1.0 measured)
     out = s2s.translate(["3 March 1998", "Tuesday, March 3, 1998"], beam_width=3)
-    assert len(out) == 2 and all(isinstance(t, str) and re.fullmatch(r"\d{4}-\d\d-\d\d", t)
-                                 for t in out)
+    assert out == ["1998-03-03", "1998-03-03"]  # the README's example, right
     weights = np.asarray(s2s.attention("3 March 1998").weights)
     np.testing.assert_allclose(weights.sum(axis=-1), 1.0, rtol=1e-4)
     loaded = keras.saving.load_model(tmp_path / "dates.keras")

@@ -40,6 +40,7 @@ from __future__ import annotations
 import logging
 import math
 import os
+import sys
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -56,6 +57,7 @@ from keras_zoo.zoo.callbacks import (  # noqa: F401  re-exported: the CLI and th
     EpochProgress,
     StopOnInvalidLoss,
     early_stopping_callback,
+    progress_for,
     tensorboard_callback,
 )
 from keras_zoo.zoo.fast_loop import EVAL_CHUNK as _EVAL_CHUNK
@@ -182,7 +184,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         early_stopping: bool | int | Mapping[str, Any] = True, monitor: str | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
         class_weight: Mapping[int, float] | None = None, sample_weight: Any = None,
-        shuffle: bool = True, verbose: int | str = 0, seed: int | None = None,
+        shuffle: bool = True, verbose: int | str = "auto", seed: int | None = None,
         fast: bool = True, tensorboard: str | os.PathLike | Mapping[str, Any] | None = None
         ) -> keras.callbacks.History:
     """Train a compiled model with the zoo's defaults (see the module docstring).
@@ -203,7 +205,12 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
             ``on_train_end`` they see the restored best weights.
         class_weight, sample_weight: As in ``model.fit``.
         shuffle: Shuffle the training set every epoch.
-        verbose: As in ``model.fit``.
+        verbose: ``"auto"`` (default): a line per epoch (the epoch, the logged metrics, the
+            time; rewritten in place on a terminal) when someone is watching (standard output
+            is a terminal, or a notebook), silent otherwise (logs, pipes, tests). 0 silent; 1
+            and 2 as in ``model.fit`` (on the fast path an epoch is one step of Keras'
+            progress bar). The search and the scikit-learn estimators train silently
+            (estimators: their own ``verbose=0``).
         seed: Seeds Python, NumPy and Keras, the validation split and the shuffling.
         fast: Use the in-memory fast path when it applies (TensorFlow backend, NumPy data).
         tensorboard: A directory for Keras' TensorBoard logs (``train/`` and ``validation/``
@@ -229,6 +236,10 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
     board = tensorboard_callback(tensorboard)
     set_seed(seed)
     callbacks = ([board] if board is not None else []) + list(callbacks or [])
+    verbose = progress_for(verbose)
+    if verbose == "epochs":  # "auto", with someone watching: the zoo's one line per epoch
+        callbacks.append(EpochProgress(int(epochs), stream=sys.stdout))
+        verbose = 0
     x, y, validation_data = _prepare_data(model, x, y, validation_data)
 
     in_memory = y is not None and _is_in_memory(x) and isinstance(y, np.ndarray)
@@ -416,8 +427,11 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
     path's executable cache, ``fast_loop_backends.SharedJit``), so a new model of a known
     architecture predicts without compiling again. A model with several outputs gives their
     list or dict of arrays, as ``predict_on_batch`` does.
+
+    One sample (an image ``(H, W, C)``, one table row) is taken as a batch of one: the result
+    has a batch axis of length 1. An array of another rank is refused with the shape expected.
     """
-    x = _to_array(x)
+    x = _as_batch(model, _to_array(x))
     with quiet_own_retracing():
         if not _is_in_memory(x):
             return model.predict(x, verbose=0)
@@ -431,6 +445,47 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
                 return _joined(jax_predict(model, chunks, traced_functions(model)))
         return _joined([keras.tree.map_structure(np.asarray, model.predict_on_batch(chunk))
                         for chunk in chunks])
+
+
+def _input_shape(model: keras.Model) -> tuple | None:
+    """The shape of a model's only input, ``(None, ...)``; ``None`` for several inputs or a
+    model not built yet."""
+    try:
+        inputs = model.inputs
+    except (AttributeError, ValueError):
+        return None
+    if not inputs or len(inputs) != 1:
+        return None
+    return tuple(inputs[0].shape)
+
+
+def _as_batch(model: keras.Model, x: Any) -> Any:
+    """``x`` as a batch for ``predict``: one sample (a numeric array exactly one axis short of
+    the model's input, shaped like one sample) gets its batch axis, so ``predict(cnn, image)``
+    gives a batch of one prediction; grayscale images without a channel axis get it for a
+    1-channel model, as in ``fit``; a numeric array that is neither is refused in one line
+    (images also through :func:`check_image_input`). Texts and other inputs are left to
+    the model."""
+    shape = _input_shape(model)
+    if shape is None or not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
+        return x
+    sample = shape[1:]
+
+    def fits(got: tuple, want: tuple) -> bool:
+        return len(got) == len(want) and all(w is None or w == g for w, g in zip(want, got))
+
+    if len(sample) == 3 and sample[2] == 1 and fits(x.shape[-2:], sample[:2]) \
+            and x.ndim in (2, 3):  # grayscale images without their channel axis
+        x = x[..., np.newaxis]
+    if fits(x.shape, sample):
+        return x[np.newaxis]
+    if x.ndim != len(shape):
+        raise InputValueError(
+            f"The model takes a batch of samples of shape {sample}, i.e. an array of shape "
+            f"(n, {', '.join(map(str, sample))}), or one sample of shape {sample}. "
+            f"Received: an array of shape {x.shape}")
+    check_image_input(model, x)
+    return x
 
 
 def _joined(parts: list) -> Any:

@@ -233,3 +233,89 @@ def test_retracing_warnings_of_per_model_functions_are_dropped_others_kept(caplo
     with fast_loop.quiet_own_retracing():
         assert all(f.filter(record) for f in logging.getLogger("tensorflow").filters)
     assert tf.get_logger() is logging.getLogger("tensorflow")
+
+
+# === Issue 23 items 13-14: progress when someone watches; one sample predicts ===
+
+def test_fit_is_silent_in_logs_and_tests_and_shows_epochs_to_a_watcher(tiny_binary, capsys,
+                                                                       monkeypatch):
+    x, y = tiny_binary
+    zoo.fit(_model(), x, y, epochs=3, early_stopping=False)
+    assert capsys.readouterr().out == ""  # pytest's stdout is no terminal: silent
+    from keras_zoo.zoo import callbacks
+
+    monkeypatch.setattr(callbacks, "interactive", lambda: True)
+    for fast in (True, False):
+        zoo.fit(_model(), x, y, epochs=3, early_stopping=False, fast=fast)
+        lines = [line for line in capsys.readouterr().out.splitlines() if line.strip()]
+        assert [line.split()[:2] for line in lines] == [["epoch", f"{i}/3"] for i in (1, 2, 3)]
+        assert all("loss" in line for line in lines)
+    zoo.fit(_model(), x, y, epochs=3, early_stopping=False, verbose=0)
+    assert capsys.readouterr().out == ""
+
+
+def test_searches_and_estimators_train_silently_even_when_watched(tiny_binary, capsys,
+                                                                  monkeypatch, tmp_path):
+    import keras_zoo as kz
+    from keras_zoo.zoo import callbacks
+
+    monkeypatch.setattr(callbacks, "interactive", lambda: True)
+    x, y = tiny_binary
+    kz.zoo.ann_classifier(hidden_units=(4,), epochs=2).fit(x, y)
+    data = kz.load("iris", seed=0)
+    kz.tuning.search("ann", data, {"learning_rate": [0.01]}, epochs=2,
+                     directory=str(tmp_path / "s"), verbose=0)
+    captured = capsys.readouterr()
+    assert "epoch" not in captured.out and "epoch" not in captured.err
+
+
+PTY_FIT = r"""
+import numpy as np, keras_zoo as kz
+x = np.random.default_rng(0).normal(size=(32, 3)).astype("float32"); y = (x[:, 0] > 0).astype("int32")
+kz.zoo.fit(kz.zoo.ann(3, task="binary", hidden_units=(4,)), x, y, epochs=2, early_stopping=False)
+print("done")
+"""
+
+
+def test_a_terminal_sees_the_progress_line(tmp_path):
+    """The real detection: standard output on a pseudo-terminal."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    leader, follower = pty.openpty()
+    proc = subprocess.Popen([sys.executable, "-c", PTY_FIT], stdout=follower,
+                            stderr=subprocess.DEVNULL, close_fds=True)
+    os.close(follower)
+    out = b""
+    while True:  # until the child closes its end (bounded by the child's timeout below)
+        try:
+            chunk = os.read(leader, 4096)
+        except OSError:  # EIO: the child exited
+            break
+        if not chunk:
+            break
+        out += chunk
+    os.close(leader)
+    assert proc.wait(timeout=300) == 0
+    text = out.decode(errors="replace")
+    assert "epoch 2/2" in text and "\r\x1b[K" in text and "done" in text  # rewritten in place
+
+
+def test_predict_takes_one_sample_as_a_batch_of_one():
+    cnn = zoo.cnn(input_shape=(8, 8, 1), num_classes=3, filters=(4,), seed=0)
+    images = np.random.default_rng(0).random((5, 8, 8, 1)).astype("float32")
+    batch = zoo.predict(cnn, images)
+    one = zoo.predict(cnn, images[2])  # (H, W, C)
+    assert one.shape == (1, 3) and np.allclose(one, batch[2:3], atol=1e-6)
+    assert np.allclose(zoo.predict(cnn, images[2, :, :, 0]), one, atol=1e-6)  # (H, W) grayscale
+    assert np.allclose(zoo.predict(cnn, images[..., 0]), batch, atol=1e-6)  # (n, H, W)
+    ann = _model()
+    row = np.zeros(6, "float32")
+    assert zoo.predict(ann, row).shape == (1, 1)
+    with pytest.raises(InputValueError, match=r"shape \(n, 6\), or one sample of shape \(6,\)"
+                       r"\. Received: an array of shape \(2, 3, 6\)"):
+        zoo.predict(ann, np.zeros((2, 3, 6), "float32"))
+    with pytest.raises(InputValueError, match="9 rows instead of 8"):
+        zoo.predict(cnn, np.zeros((2, 9, 8, 1), "float32"))
