@@ -147,8 +147,11 @@ def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
         value = getattr(args, option, None)
         if value is not None:
             options[option] = value
-    if str(options.get("tie_breaker", "")).lower() == "none":  # --tie-breaker none
+    tie = options.get("tie_breaker")
+    if tie is not None and tie.lower() == "none":  # --tie-breaker none
         options["tie_breaker"] = None
+    elif tie is not None and ":" in tie:  # --tie-breaker METRIC:max|min
+        options["tie_breaker"] = tuple(tie.rsplit(":", 1))
     if getattr(args, "trials_per_process", _UNSET) is not _UNSET:
         options["trials_per_process"] = args.trials_per_process
     if args.devices:
@@ -219,8 +222,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--strategy", choices=["grid", "random", "bayesian", "hyperband"])
     p.add_argument("--objective", help="metric to optimise, e.g. val_accuracy, val_loss, val_r2")
     p.add_argument("--tie-breaker", dest="tie_breaker", metavar="METRIC",
-                   help="decides between trials equal on the objective: a logged metric, or "
-                        "'none' (default: val_loss, unless the objective is the loss)")
+                   help="decides between trials equal on the objective: a logged metric "
+                        "(METRIC:max or METRIC:min when its name does not say), or 'none' "
+                        "(default: val_loss, unless the objective is the loss)")
     p.add_argument("--pruner", choices=["median", "asha", "none"],
                    help="stop unpromising trials early: median (worse than the median of the "
                         "other trials at the same epoch) or asha (successive halving)")
@@ -286,8 +290,11 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "command", None):
         parser.print_help()
         return 2
-    with stop_signals():  # `kill PID` stops a search, wherever the signal lands
-        return _run(args)
+    try:
+        with stop_signals():  # `kill PID` stops a search, wherever the signal lands
+            return _run(args)
+    except KeyboardInterrupt as err:  # a stop that arrived as the command ended
+        return 143 if isinstance(err, Terminated) else 130
 
 
 def _run(args: argparse.Namespace) -> int:

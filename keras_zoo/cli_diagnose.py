@@ -53,7 +53,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     info, data, model = model_for_dataset(args)
     start = time.perf_counter()
     diagnosis = diagnostics.diagnose(model, data.x_train, data.y_train, epochs=args.epochs,
-                                     batch_size=args.batch_size, seed=args.seed)
+                                     batch_size=args.batch_size, seed=args.seed, verbose=0)
     elapsed = time.perf_counter() - start
     last = diagnosis.last_epoch()
     print(f"\n{info.name} on {data.name}: {len(diagnosis.losses)} epochs diagnosed in "

@@ -59,6 +59,7 @@ class _Redelivery:
         self.signum = signal.SIGTERM
         self.wake = threading.Event()
         self.closed = False
+        self.lock = threading.Lock()  # no send once closed
         self.thread = threading.Thread(target=self._send, daemon=True, name="keras-zoo-stop")
         self.thread.start()
 
@@ -84,12 +85,16 @@ class _Redelivery:
                 return
             self.wake.clear()
             time.sleep(REDELIVERY_DELAY_S)  # the main thread leaves the hook first
-            if self.closed:
-                return
-            os.kill(os.getpid(), self.signum)
+            with self.lock:
+                if self.closed:
+                    return
+                os.kill(os.getpid(), self.signum)
 
     def close(self) -> None:
-        self.closed = True
+        """No stop is sent after this returns (one sent just before is being delivered: the
+        caller of the block may see it as it ends)."""
+        with self.lock:
+            self.closed = True
         self.wake.set()
         self.thread.join(timeout=5.0)
 

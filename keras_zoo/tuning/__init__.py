@@ -17,10 +17,10 @@ from keras_zoo.tuning.devices import make_placement, resolve_devices, split_cpu
 from keras_zoo.tuning.engine import search
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.pruning import AshaPruner, MedianPruner
+from keras_zoo.tuning.ranking import infer_direction
 from keras_zoo.tuning.remote import WorkerError, work
 from keras_zoo.tuning.results import SearchResult
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.trial import infer_direction
 
 __all__ = [
            "AshaPruner",

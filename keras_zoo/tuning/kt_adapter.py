@@ -361,12 +361,24 @@ class ShortSpaceHyperband:
     cannot fill (``_random_trial`` finds no new configuration) ends that round at the size it
     reached, and its later rounds shrink alike (``_get_size``), so successive halving goes on
     instead of the search stopping with every trial at the first round's epochs. Keras Tuner
-    has no public hook for either."""
+    has no public hook for either. Only a finite space counts as used up (``zoo_space``'s
+    grid size reached): Keras Tuner also gives up after 20 random draws that were all tried."""
+
+    @property
+    def exhausted_at(self) -> dict[int, int]:
+        """Bracket -> the size its first round reached when the space ran out."""
+        return self.__dict__.setdefault("_zoo_exhausted_at", {})
+
+    def _used_up(self) -> bool:
+        space = getattr(self, "zoo_space", None)
+        size = space.grid_size if space is not None else None
+        return size is not None and len(self._tried_so_far) >= size
 
     def _random_trial(self, trial_id: str, bracket: dict[str, Any]) -> dict[str, Any]:
         answer = super()._random_trial(trial_id, bracket)
         number, first_round = bracket["bracket_num"], bracket["rounds"][0]
-        if answer["status"] == "RUNNING" or not first_round or number in self.exhausted_at:
+        if (answer["status"] == "RUNNING" or not first_round or number in self.exhausted_at
+                or not self._used_up()):
             return answer
         self.exhausted_at[number] = len(first_round)
         log.warning(
@@ -383,6 +395,17 @@ class ShortSpaceHyperband:
         if short is None:
             return size
         return min(size, max(1, math.ceil(short / self.factor ** round_num)))
+
+    def get_state(self) -> dict[str, Any]:
+        state = super().get_state()
+        state["zoo_exhausted_at"] = {str(k): v for k, v in self.exhausted_at.items()}
+        return state
+
+    def set_state(self, state: dict[str, Any]) -> None:
+        super().set_state(state)
+        self.exhausted_at.clear()
+        self.exhausted_at.update({int(k): int(v)
+                                  for k, v in (state.get("zoo_exhausted_at") or {}).items()})
 
 
 def hyperband_references(oracle: kt.Oracle) -> set[str]:

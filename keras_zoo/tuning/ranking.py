@@ -2,9 +2,11 @@
 
 A small validation split saturates accuracy-like objectives: on breast_cancer's 57 validation
 rows most configurations reach ``val_accuracy`` 1.0, and the first of the tied trials used to
-win, whatever its validation loss. Every place that picks or orders trials ranks them with one
-:class:`Ranking`: the objective first, then the tie-breaker (by default the validation loss,
-unless the objective is a loss), then the trial's number. The same rule picks a trial's best
+win, whatever its validation loss. The leaderboard's order, the best trial, the model
+``keep_models="best"`` keeps and a trial's restored epoch all follow one :class:`Ranking`: the
+objective first, then the tie-breaker (by default the validation loss, unless the objective is
+a loss), then the trial's number. Keras Tuner's own choices still use the objective alone:
+which trials Hyperband promotes to its next round, and what the Bayesian oracle models. The same rule picks a trial's best
 epoch (its early stopping restores that epoch's weights, see
 :class:`keras_zoo.zoo.callbacks.TieBreakingEarlyStopping`).
 """
@@ -67,8 +69,8 @@ def resolve_tie_breaker(tie_breaker: Any, objective: str) -> tuple[str, str] | N
         except InputValueError:
             raise InputValueError(
                 f"Cannot tell whether a larger or a smaller {name!r} is better; pass "
-                f"tie_breaker=({name!r}, 'max') or ({name!r}, 'min'). Received: "
-                f"tie_breaker={name!r}") from None
+                f"tie_breaker=({name!r}, 'max') or ({name!r}, 'min') (--tie-breaker "
+                f"{name}:max). Received: tie_breaker={name!r}") from None
     elif isinstance(tie_breaker, (tuple, list)) and len(tie_breaker) == 2:
         name, way = tie_breaker
         if not isinstance(name, str) or way not in ("max", "min"):

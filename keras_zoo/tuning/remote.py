@@ -164,10 +164,10 @@ class ChiefService:
                                    payload[model_size:model_size + weights_size])
             if model_size:
                 atomic_write_bytes(os.path.join(trial_dir, MODEL_FILE), payload[:model_size])
+            if model_size and self.job.keep_models == "best" and not drop_worse_models(
+                    self.project_dir, os.path.join(trial_dir, MODEL_FILE), record, self.job):
+                record["model_file"] = None  # a kept model ranks at least as high
             atomic_write_json(result_path, record)
-            if model_size and self.job.keep_models == "best":
-                drop_worse_models(self.project_dir, os.path.join(trial_dir, MODEL_FILE),
-                                  record, self.job)
             return None
 
         refused = self.oracle.accept_result(worker, trial_id, write)

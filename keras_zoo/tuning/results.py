@@ -13,7 +13,8 @@ import numpy as np
 import pandas as pd
 
 from keras_zoo.base.errors import InputFileError, InputValueError
-from keras_zoo.tuning.ranking import Ranking, resolve_tie_breaker
+from keras_zoo.base.formatting import format_number
+from keras_zoo.tuning.ranking import Ranking
 from keras_zoo.tuning.recovery import SCORED, read_state
 from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
 
@@ -60,11 +61,9 @@ def _diagnostic_cells(scores: Any) -> dict[str, Any]:
 
 
 def _tie_breaker(spec: dict[str, Any], objective: str) -> tuple[str, str] | None:
-    """The search's tie-breaker as ``search.json`` records it (a search written before there
-    was one: ``"auto"``'s)."""
-    if "tie_breaker" not in spec:
-        return resolve_tie_breaker("auto", objective)
-    value = spec["tie_breaker"]
+    """The search's tie-breaker as ``search.json`` records it. A search written before there
+    was one ranked ties by trial number and kept the first tied trial's model: that rule."""
+    value = spec.get("tie_breaker")
     return (str(value[0]), str(value[1])) if value else None
 
 
@@ -341,7 +340,7 @@ class SearchResult:
                  f"({', '.join(f'{v} {k}' for k, v in counts.items())}); objective "
                  f"{self.objective} ({self.direction})"]
         if counts.get("completed") or counts.get("pruned"):
-            lines.append(f"best: trial {self.best_trial}  {self.objective}={self.best_score:.4g}  "
+            lines.append(f"best: trial {self.best_trial}  {self.objective}={format_number(self.best_score)}  "
                          f"{self.best_params}")
         return "\n".join(lines)
 

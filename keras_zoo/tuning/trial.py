@@ -22,7 +22,7 @@ import numpy as np
 
 from keras_zoo.base import atomic_write_json
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning.ranking import Ranking, infer_direction  # noqa: F401 - re-exported
+from keras_zoo.tuning.ranking import Ranking
 from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
 from keras_zoo.zoo import training
 

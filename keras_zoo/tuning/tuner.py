@@ -167,7 +167,6 @@ class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt_adapter.ShortSpaceH
     ``max_epochs`` and ``factor``); here ``max_trials`` caps it, through the base oracle's own
     check.
 
-
     A space with fewer configurations than a bracket's first round (4 configurations, where
     ``epochs=27`` asks for 27 at 1 epoch) ran out in that round, and Keras Tuner then stopped:
     every trial had 1 epoch, the "best" model too. Here the round ends at the size it reached
@@ -180,17 +179,6 @@ class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt_adapter.ShortSpaceH
     def __init__(self, *args: Any, max_trials: int | None = None, **kwargs: Any):
         super().__init__(*args, **kwargs)
         self.max_trials = max_trials
-        self.exhausted_at: dict[int, int] = {}  # bracket -> its first round's size, when short
-
-    def get_state(self) -> dict[str, Any]:
-        state = super().get_state()
-        state["zoo_exhausted_at"] = {str(k): v for k, v in self.exhausted_at.items()}
-        return state
-
-    def set_state(self, state: dict[str, Any]) -> None:
-        super().set_state(state)
-        self.exhausted_at = {int(k): int(v)
-                             for k, v in (state.get("zoo_exhausted_at") or {}).items()}
 
 
 STRATEGIES = ("grid", "random", "bayesian", "hyperband")
@@ -426,11 +414,11 @@ def drop_worse_models(project_dir: str, path: str, record: Mapping[str, Any],
             continue
         other = read_json(os.path.join(project_dir, name, RESULT_FILE))
         if other.get("status") not in recovery.SCORED:
-            continue  # its trial is still writing its result: it decides for itself
+            continue  # its result is not written yet: both stay (the ranking prefers kept ones)
         if new < ranking.record_key(other):
             with contextlib.suppress(OSError):
                 os.remove(model_path)
-        elif ranking.record_key(other) <= new:  # as good or better, and kept first
+        else:  # as good or better, and kept first
             with contextlib.suppress(OSError):
                 os.remove(path)
             return False

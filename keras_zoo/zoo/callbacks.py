@@ -15,6 +15,7 @@ import keras
 import numpy as np
 
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.base.formatting import format_number
 
 DEFAULT_PATIENCE = 10
 
@@ -59,11 +60,11 @@ class TieBreakingEarlyStopping(keras.callbacks.EarlyStopping):
 
     def __init__(self, tie_breaker: tuple[str, str], **kwargs: Any):
         super().__init__(**kwargs)
-        name, direction = tie_breaker
-        if direction not in ("max", "min"):
-            raise InputValueError(f"tie_breaker's direction must be 'max' or 'min'. Received: "
-                                  f"tie_breaker={tie_breaker!r}")
-        self.tie_breaker = (name, direction)
+        if (isinstance(tie_breaker, (str, bytes)) or not isinstance(tie_breaker, (tuple, list))
+                or len(tie_breaker) != 2 or tie_breaker[1] not in ("max", "min")):
+            raise InputValueError("`tie_breaker` is (metric name, 'max'|'min'), e.g. "
+                                  f"('val_loss', 'min'). Received: tie_breaker={tie_breaker!r}")
+        self.tie_breaker = (str(tie_breaker[0]), tie_breaker[1])
         self.best_tie: float | None = None
 
     def on_train_begin(self, logs: Mapping[str, Any] | None = None) -> None:
@@ -73,7 +74,7 @@ class TieBreakingEarlyStopping(keras.callbacks.EarlyStopping):
     def _tie_better(self, tie: float | None) -> bool:
         if tie is None or np.isnan(tie):
             return False
-        if self.best_tie is None:
+        if self.best_tie is None or np.isnan(self.best_tie):  # NaN ranks last, as in Ranking
             return True
         return tie < self.best_tie if self.tie_breaker[1] == "min" else tie > self.best_tie
 
@@ -184,7 +185,9 @@ def progress_for(verbose: int | str) -> int | str:
 class EpochProgress(keras.callbacks.Callback):
     """One line per epoch, rewritten in place on a terminal: ``epoch 12/50  loss 0.21  val_loss ...``.
 
-    Used by the CLI; library code stays silent unless asked (``verbose``).
+    The CLI's ``train`` progress (on stderr), and ``kz.zoo.fit(verbose="auto")``'s when someone
+    is watching (on stdout). Numbers as :func:`~keras_zoo.base.formatting.format_number` writes
+    them.
     """
 
     def __init__(self, epochs: int, stream=None):
@@ -198,7 +201,7 @@ class EpochProgress(keras.callbacks.Callback):
         self._start = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
-        items = "  ".join(f"{k} {v:.4g}" for k, v in (logs or {}).items()
+        items = "  ".join(f"{k} {format_number(v)}" for k, v in (logs or {}).items()
                           if isinstance(v, (int, float)))
         line = f"epoch {epoch + 1}/{self.epochs}  {items}  ({time.perf_counter() - self._start:.1f}s)"
         if self._tty:

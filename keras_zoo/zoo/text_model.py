@@ -227,6 +227,11 @@ class TextModel(StringInputs, keras.Model):
         ids = self._as_targets(np.asarray(names, dtype=object), "class_weight").tolist()
         return {dict(zip(names, ids)).get(k, k): v for k, v in weights.items()}
 
+    def validate_class_weight(self, weights: Any) -> Any:
+        """``kz.zoo.fit``'s ``class_weight``: keys that are class names become ids, as in
+        :meth:`fit` (after :meth:`validate_data` learned the names)."""
+        return self._class_weight(weights)
+
     def validate_data(self, x: Any, y: Any) -> tuple[Any, Any]:
         """``kz.zoo.fit``'s check of in-memory data: class names become ids, as in :meth:`fit`."""
         return x, self._as_targets(y, learn=True)

@@ -69,6 +69,7 @@ from keras_zoo.zoo.fast_loop import (
     replica_safe,
     traced_functions,
 )
+from keras_zoo.zoo.input_shapes import as_batch, check_image_input
 
 log = logging.getLogger(__name__)
 
@@ -241,6 +242,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         callbacks.append(EpochProgress(int(epochs), stream=sys.stdout))
         verbose = 0
     x, y, validation_data = _prepare_data(model, x, y, validation_data)
+    weights_hook = getattr(model, "validate_class_weight", None)  # class names -> ids
+    if class_weight is not None and callable(weights_hook):
+        class_weight = weights_hook(class_weight)
 
     in_memory = y is not None and _is_in_memory(x) and isinstance(y, np.ndarray)
     if not in_memory:  # tf.data, generators, PyDataset ...: plain Keras.
@@ -358,35 +362,6 @@ def _stopper(early_stopping: bool | int | Mapping[str, Any], monitor: str | None
     return stopper
 
 
-def check_image_input(model: keras.Model, x: Any, argument: str = "x") -> None:
-    """Refuse images whose shape does not fit an image model, before any tracing.
-
-    Applies to models with one ``(height, width, channels)`` input and NumPy inputs; anything
-    else is left to Keras. Grayscale images without a channel axis are accepted for a
-    1-channel model (Keras adds the axis).
-    """
-    try:
-        expected = model.input_shape
-    except (AttributeError, ValueError):
-        return
-    if not isinstance(x, np.ndarray) or not isinstance(expected, tuple) or len(expected) != 4:
-        return
-    want = expected[1:]
-    got = x.shape[1:] + (1,) if x.ndim == 3 and want[2] == 1 else x.shape[1:]
-    fix = ("Build the model from the data (input_shape=data.input_shape, or "
-           "**data.model_kwargs(factory)), or convert the images (color_mode='rgb' or "
-           "'grayscale' when loading, keras.layers.Resizing).")
-    if len(got) != 3:
-        raise InputValueError(f"The model takes images of shape {want} (height, width, channels), but "
-                         f"`{argument}` has rank {x.ndim}. {fix} Received: {argument}.shape={x.shape}")
-    wrong = [f"{got[axis]} {what} instead of {want[axis]}"
-             for axis, what in ((2, "channels"), (0, "rows"), (1, "columns"))
-             if want[axis] is not None and got[axis] != want[axis]]
-    if wrong:
-        raise InputValueError(f"The images in `{argument}` have shape {got} but the model takes "
-                         f"{want}: {', '.join(wrong)}. {fix} Received: {argument}.shape={x.shape}")
-
-
 def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     n = _n_samples(validation_data[0])
     keep = n - n % replicas
@@ -407,7 +382,13 @@ def class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, fl
 
     labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)[:, 0]
     labels = labels.astype("int64")
-    weights_by_class = {int(k): v for k, v in class_weight.items()}
+    try:
+        weights_by_class = {int(k): v for k, v in class_weight.items()}
+    except (TypeError, ValueError):
+        raise InputValueError(
+            "`class_weight` maps class ids (0, 1, ...) to weights; class names are keys only "
+            "for a model that knows them (a raw-text classifier). "
+            f"Received: class_weight={dict(class_weight)!r}") from None
     missing = sorted(set(np.unique(labels).tolist()) - set(weights_by_class))
     if missing:
         raise InputValueError(f"`class_weight` has no weight for classes {missing}. "
@@ -431,7 +412,7 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
     One sample (an image ``(H, W, C)``, one table row) is taken as a batch of one: the result
     has a batch axis of length 1. An array of another rank is refused with the shape expected.
     """
-    x = _as_batch(model, _to_array(x))
+    x = as_batch(model, _to_array(x))
     with quiet_own_retracing():
         if not _is_in_memory(x):
             return model.predict(x, verbose=0)
@@ -445,47 +426,6 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
                 return _joined(jax_predict(model, chunks, traced_functions(model)))
         return _joined([keras.tree.map_structure(np.asarray, model.predict_on_batch(chunk))
                         for chunk in chunks])
-
-
-def _input_shape(model: keras.Model) -> tuple | None:
-    """The shape of a model's only input, ``(None, ...)``; ``None`` for several inputs or a
-    model not built yet."""
-    try:
-        inputs = model.inputs
-    except (AttributeError, ValueError):
-        return None
-    if not inputs or len(inputs) != 1:
-        return None
-    return tuple(inputs[0].shape)
-
-
-def _as_batch(model: keras.Model, x: Any) -> Any:
-    """``x`` as a batch for ``predict``: one sample (a numeric array exactly one axis short of
-    the model's input, shaped like one sample) gets its batch axis, so ``predict(cnn, image)``
-    gives a batch of one prediction; grayscale images without a channel axis get it for a
-    1-channel model, as in ``fit``; a numeric array that is neither is refused in one line
-    (images also through :func:`check_image_input`). Texts and other inputs are left to
-    the model."""
-    shape = _input_shape(model)
-    if shape is None or not isinstance(x, np.ndarray) or x.dtype.kind not in "biuf":
-        return x
-    sample = shape[1:]
-
-    def fits(got: tuple, want: tuple) -> bool:
-        return len(got) == len(want) and all(w is None or w == g for w, g in zip(want, got))
-
-    if len(sample) == 3 and sample[2] == 1 and fits(x.shape[-2:], sample[:2]) \
-            and x.ndim in (2, 3):  # grayscale images without their channel axis
-        x = x[..., np.newaxis]
-    if fits(x.shape, sample):
-        return x[np.newaxis]
-    if x.ndim != len(shape):
-        raise InputValueError(
-            f"The model takes a batch of samples of shape {sample}, i.e. an array of shape "
-            f"(n, {', '.join(map(str, sample))}), or one sample of shape {sample}. "
-            f"Received: an array of shape {x.shape}")
-    check_image_input(model, x)
-    return x
 
 
 def _joined(parts: list) -> Any:

@@ -40,7 +40,8 @@ def _search_dir(tmp_path, trials, **spec):
 
 def test_the_validation_loss_breaks_a_tie_and_orders_the_leaderboard(tmp_path):
     directory = _search_dir(tmp_path, [("0", 1.0, 0.116, False), ("1", 0.9, 0.05, False),
-                                       ("2", 1.0, 0.013, True), ("3", None, None, False)])
+                                       ("2", 1.0, 0.013, True), ("3", None, None, False)],
+                            tie_breaker=["val_loss", "min"])
     result = SearchResult.load(directory)
     assert result.best_trial == "2" and result.best_params == {"units": 3}
     assert list(result.leaderboard["trial"]) == ["2", "0", "1", "3"]  # best first, failed last
@@ -49,14 +50,16 @@ def test_the_validation_loss_breaks_a_tie_and_orders_the_leaderboard(tmp_path):
     assert "best: trial 2" in result.summary()
 
 
-def test_a_search_written_without_a_tie_breaker_reads_with_the_default(tmp_path):
-    directory = _search_dir(tmp_path, [("0", 1.0, 0.5, False), ("1", 1.0, 0.1, False)])
-    assert SearchResult.load(directory).best_trial == "1"
-    other = tmp_path / "none"
+def test_a_search_written_before_tie_breakers_keeps_its_rule_and_its_best_model(tmp_path):
+    """Such a search kept the first tied trial's model: that trial stays the best."""
+    directory = _search_dir(tmp_path, [("0", 1.0, 0.5, True), ("1", 1.0, 0.1, False)])
+    result = SearchResult.load(directory)
+    assert result.best_trial == "0" and result.best_model_path.endswith("model.keras")
+    other = tmp_path / "with"
     other.mkdir()
-    directory = _search_dir(other, [("0", 1.0, 0.5, False), ("1", 1.0, 0.1, False)],
-                            tie_breaker=None)
-    assert SearchResult.load(directory).best_trial == "0"  # no tie-breaker: trial order
+    directory = _search_dir(other, [("0", 1.0, 0.5, False), ("1", 1.0, 0.1, True)],
+                            tie_breaker=["val_loss", "min"])
+    assert SearchResult.load(directory).best_trial == "1"
 
 
 def test_resolving_the_tie_breaker():
@@ -141,3 +144,25 @@ def test_a_search_crowns_the_tied_trial_with_the_lowest_validation_loss(saturate
             if line.split() and line.split()[0].isdigit()]
     assert rows[:len(done)] == list(done["trial"])
     assert os.path.exists(result.best_model_path)
+
+
+def test_the_command_line_sets_or_turns_off_the_tie_breaker_and_refuses_a_bad_one(
+        saturated, tmp_path, capsys):
+    base = ["tune", "ann", "--dataset", "breast_cancer", "--set", "learning_rate=0.01,0.03",
+            "--set", "hidden_units=[4]", "--epochs", "2", "--quiet"]
+    assert main([*base, "--directory", str(tmp_path / "none"), "--tie-breaker", "none"]) == 0
+    assert json.loads((tmp_path / "none" / "search.json").read_text())["tie_breaker"] is None
+    assert main([*base, "--directory", str(tmp_path / "auc"), "--tie-breaker", "loss:min"]) == 0
+    spec = json.loads((tmp_path / "auc" / "search.json").read_text())
+    assert spec["tie_breaker"] == ["loss", "min"]
+    header = next(line for line in capsys.readouterr().out.splitlines()[::-1]
+                  if line.startswith("trial"))
+    assert "loss" in header.split()
+    assert main([*base, "--directory", str(tmp_path / "bad"), "--tie-breaker", "val_zork"]) == 2
+    err = capsys.readouterr().err
+    assert "val_zork:max" in err and "Received: tie_breaker='val_zork'" in err
+    with pytest.raises(ValueError, match="tie_breaker 'val_aucc' is not a metric this model "
+                                         "logs.*Received: tie_breaker='val_aucc'"):
+        tuning.search("ann", saturated, {"learning_rate": [0.01]}, epochs=1,
+                      tie_breaker=("val_aucc", "max"), directory=str(tmp_path / "x"), verbose=0)
+    assert not (tmp_path / "x").exists() and not (tmp_path / "bad").exists()

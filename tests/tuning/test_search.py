@@ -20,7 +20,7 @@ import pytest
 import keras_zoo as kz
 from keras_zoo import tuning
 from keras_zoo.tuning import SearchError
-from keras_zoo.tuning.trial import infer_direction
+from keras_zoo.tuning.ranking import infer_direction
 
 
 @pytest.fixture(scope="module")
@@ -359,7 +359,7 @@ def test_hyperband_on_a_small_space_trains_its_best_configuration_fully(data, tm
     Keras Tuner stopped when the space ran out: every trial, the best too, had 1 epoch."""
     space = {"activation": ["relu", "tanh"], "learning_rate": [0.01, 0.1]}
     directory = tmp_path / "hb"
-    with caplog.at_level("WARNING", logger="keras_zoo.tuning.tuner"):
+    with caplog.at_level("WARNING", logger="keras_zoo.tuning.kt_adapter"):
         result = tuning.search("ann", data, space, strategy="hyperband", epochs=9,
                                early_stopping=False, directory=str(directory), verbose=0)
     budgets = {}  # trial -> (epochs it was trained to, the trial it continued)

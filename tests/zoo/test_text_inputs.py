@@ -244,6 +244,14 @@ def test_class_weight_keys_may_be_class_names():
         trained.append(model.get_weights())  # a name key 1.0, silently
     for by_name, by_id in zip(*trained):
         np.testing.assert_allclose(by_name, by_id, rtol=1e-6)
+    fitted = []  # kz.zoo.fit (its fast path weighs the samples itself) maps names alike
+    for class_weight in ({"spam": 3.0, "ham": 0.5}, {1: 3.0, 0: 0.5}):
+        model = zoo.lstm(texts=texts, classes=["ham", "spam"], units=2, embedding_dim=2, seed=0)
+        zoo.fit(model, texts, labels, epochs=1, early_stopping=False, class_weight=class_weight,
+                seed=0, verbose=0)
+        fitted.append(model.get_weights())
+    for by_name, by_id in zip(*fitted):
+        np.testing.assert_allclose(by_name, by_id, rtol=1e-6)
     _one_line_error(ValueError, lambda: model.fit(texts, labels, verbose=0,
                                                   class_weight={"spam": 2.0, "eggs": 1}),
                     r"`class_weight` holds 1 label\(s\) outside the model's classes: "
