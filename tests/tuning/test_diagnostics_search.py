@@ -74,7 +74,7 @@ def test_without_diagnostics_no_columns_and_a_resume_keeps_recorded_ones(iris, t
                   diagnostics=True, directory=directory, verbose=0)
     resumed = tuning.search("ann", iris, space, hidden_units=(4,), epochs=1, directory=directory,
                             verbose=0)  # diagnostics off now: the first trial keeps its figures
-    board = resumed.leaderboard
+    board = resumed.by_trial()
     assert len(board) == 2 and set(DIAGNOSTIC_COLUMNS) <= set(board.columns)
     assert np.isfinite(board.loc[0, "grad_ratio"]) and isinstance(board.loc[0, "findings"], str)
     assert np.isnan(board.loc[1, "grad_ratio"]) and pd.isna(board.loc[1, "findings"])

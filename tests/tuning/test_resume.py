@@ -472,6 +472,6 @@ def test_trial_ids_keep_one_width_when_max_trials_grows(data, tmp_path, monkeypa
     names = sorted(p.name for p in (directory / "trials").glob("trial_*"))
     assert names == ["trial_0", "trial_1", "trial_2", "trial_3"]
     monkeypatch.undo()
-    board = run(5).leaderboard
+    board = run(5).by_trial()
     assert list(board["trial"]) == ["0", "1", "2", "3", "4"]
     assert (board["status"] == "completed").all()
