@@ -196,7 +196,7 @@ def main() -> None:
         contenders = [fn for fn in CONTENDERS if fn.__name__ in wanted]
     if keras.backend.backend() != "tensorflow":  # XLA is how JAX always runs; torch.compile
         contenders = [fn for fn in contenders if fn is not zoo_xla]  # is not this benchmark's
-    from keras_zoo.tuning.devices import physical_gpus
+    from keras_zoo.tuning.trial.devices import physical_gpus
 
     report = {
         "keras": keras.__version__, "backend": keras.backend.backend(), "cpus": os.cpu_count(),

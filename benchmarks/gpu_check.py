@@ -31,7 +31,7 @@ import keras
 
 import keras_zoo as kz
 from keras_zoo.base.backend import keras_device_name
-from keras_zoo.tuning import devices
+from keras_zoo.tuning.trial import devices
 
 
 def _train(build, data, epochs: int, device: str) -> dict:

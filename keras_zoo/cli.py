@@ -32,11 +32,11 @@ from typing import Any
 
 from keras_zoo import __version__
 from keras_zoo.base.errors import InputError, InputValueError
-from keras_zoo.base.formatting import format_value
 from keras_zoo.base.signals import Terminated, stop_signals
 from keras_zoo.cli_diagnose import add_diagnose_parser, tune_rows
-from keras_zoo.cli_listing import add_listing_parsers, text_table
+from keras_zoo.cli_listing import add_listing_parsers
 from keras_zoo.cli_pipe import quiet_on_closed_pipe
+from keras_zoo.cli_table import table
 from keras_zoo.cli_train import add_train_parser
 from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
     SET_GRAMMAR,
@@ -48,24 +48,6 @@ from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
 from keras_zoo.cli_worker import add_serve_flags, add_worker_parser, serve_options
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
-
-
-def _cell(value: Any) -> str:
-    """A table cell: numbers as :func:`~keras_zoo.base.formatting.format_value` writes them (4
-    significant digits, integers as integers: the rule of a search's progress lines), a missing
-    value (``None``, NaN, pandas' ``NA``) as ``-``."""
-    import numpy as np
-    import pandas as pd
-
-    if value is None or value is pd.NA:
-        return "-"
-    if isinstance(value, (float, np.floating)) and np.isnan(value):
-        return "-"
-    return format_value(value)
-
-
-def _table(rows: list[dict[str, Any]], columns: list[str]) -> str:
-    return text_table(rows, columns, _cell)
 
 
 # === Commands (models, datasets and components: keras_zoo.cli_listing) ===
@@ -109,7 +91,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
                            "epochs_run", *pruned, "seconds", "device", *DIAGNOSTIC_COLUMNS]
                if c in shown.columns]
     print(f"\n{result.summary()}")
-    print(_table(tune_rows(shown, columns), columns))
+    print(table(tune_rows(shown, columns), columns))
     failed = result.leaderboard[result.leaderboard["status"] == "failed"]
     for _, row in failed.iterrows():
         print(f"trial {row['trial']} failed: {row['error']}")
@@ -319,7 +301,7 @@ def _run(args: argparse.Namespace) -> int:
 
 def _is_search_error(err: BaseException) -> bool:
     tuning = sys.modules.get("keras_zoo.tuning.errors")  # only loaded by commands that search
-    remote = sys.modules.get("keras_zoo.tuning.remote")
+    remote = sys.modules.get("keras_zoo.tuning.runtime.remote")
     return ((tuning is not None and isinstance(err, tuning.SearchError))
             or (remote is not None and isinstance(err, remote.WorkerError)))
 

@@ -47,7 +47,7 @@ def add_diagnose_parser(sub: Any) -> None:
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from keras_zoo import diagnostics
-    from keras_zoo.cli import _table
+    from keras_zoo.cli_table import table
     from keras_zoo.cli_train import model_for_dataset
 
     info, data, model = model_for_dataset(args)
@@ -61,7 +61,7 @@ def cmd_diagnose(args: argparse.Namespace) -> int:
     print(diagnosis.summary())
     print(f"\nlayers at epoch {int(last['epoch'].iloc[0])}:")
     columns = list(LAYER_COLUMNS)
-    print(_table(formatted(last[columns].to_dict("records")), columns))
+    print(table(formatted(last[columns].to_dict("records")), columns))
     if args.output or args.csv:
         print()
     if args.output:

@@ -81,7 +81,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_zoo import zoo
-    from keras_zoo.cli import _table
+    from keras_zoo.cli_table import table
     from keras_zoo.zoo.training import EpochProgress, align_targets
 
     info, data, model = model_for_dataset(args)
@@ -102,7 +102,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     columns = ["split"] + sorted({k for r in rows for k in r if k != "split"})
     epochs_run = len(history.history.get("loss", []))
     print(f"\n{info.name} on {data.name}: {epochs_run} epochs in {elapsed:.1f}s")
-    print(_table(rows, columns))
+    print(table(rows, columns))
     if args.output:
         directory = os.path.dirname(os.path.abspath(args.output))
         os.makedirs(directory, exist_ok=True)

@@ -30,7 +30,7 @@ def add_serve_flags(p: argparse.ArgumentParser) -> None:
 
 def serve_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``search()`` keywords the serve flags give."""
-    from keras_zoo.tuning.wire import read_token
+    from keras_zoo.tuning.runtime.wire import read_token
 
     options: dict[str, Any] = {}
     if args.serve:
@@ -73,7 +73,7 @@ def add_worker_parser(sub: Any) -> None:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from keras_zoo.tuning.remote import work
+    from keras_zoo.tuning.runtime.remote import work
 
     devices = args.devices if not args.devices or len(args.devices) > 1 else args.devices[0]
     work(args.address, token_file=args.token_file, devices=devices, work_dir=args.work_dir,

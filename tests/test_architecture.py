@@ -1,4 +1,5 @@
-"""The layering ARCHITECTURE.md states: each package imports only the layers below it."""
+"""The layering ARCHITECTURE.md states: each package imports only the layers below it, the rooms
+of ``keras_zoo.tuning`` only the rooms they may, and no modules import each other in a circle."""
 
 from __future__ import annotations
 
@@ -17,6 +18,18 @@ FORBIDDEN = {
     "zoo": ("keras_zoo.datasets", "keras_zoo.diagnostics", "keras_zoo.tuning", "keras_zoo.cli"),
     "diagnostics": ("keras_zoo.datasets", "keras_zoo.tuning", "keras_zoo.cli"),
     "tuning": ("keras_zoo.cli",),
+}
+
+# The rooms of keras_zoo.tuning -> the rooms each may import (at module level or inside
+# functions). The face (engine, checks, config, directory, outcome, progress, results and the
+# package's __init__) may import every room; the ground (schema, space, ranking, errors) none.
+TUNING = "keras_zoo.tuning"
+GROUND = ("schema", "space", "ranking", "errors")
+ROOMS = {
+    "ground": ("ground",),
+    "trial": ("ground", "trial"),
+    "oracles": ("ground", "oracles"),
+    "runtime": ("ground", "trial", "oracles", "runtime"),
 }
 
 
@@ -59,3 +72,126 @@ def test_the_import_checker_sees_imports_inside_functions(tmp_path):
     module = tmp_path / "m.py"
     module.write_text("def f():\n    from keras_zoo.zoo.heads import resolve_head\n")
     assert (2, "keras_zoo.zoo.heads") in _imports(module)
+
+
+# === Circles: modules that import each other, counting imports inside functions ===
+
+def _module_name(path: Path, root: Path) -> str:
+    parts = list(path.relative_to(root.parent).with_suffix("").parts)
+    return ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+
+
+def _module_graph(root: Path) -> dict[str, set[str]]:
+    """Module -> the modules of ``root``'s package it imports, anywhere in its code: ``import
+    a.b``, ``from a import b`` (``a.b`` when ``b`` is a submodule, else ``a``) and relative
+    imports, each taken as the longest module of the package it names."""
+    paths = {_module_name(p, root): p for p in sorted(root.rglob("*.py"))}
+
+    def known(name: str) -> str | None:
+        while name and name not in paths:
+            name = name.rpartition(".")[0]
+        return name or None
+
+    graph: dict[str, set[str]] = {}
+    for module, path in paths.items():
+        package = module if path.name == "__init__.py" else module.rpartition(".")[0]
+        targets: set[str] = set()
+        for node in ast.walk(ast.parse(path.read_text(), filename=str(path))):
+            if isinstance(node, ast.Import):
+                names = [alias.name for alias in node.names]
+            elif isinstance(node, ast.ImportFrom):
+                base = node.module or ""
+                if node.level:
+                    anchor = package.split(".")
+                    anchor = anchor[:len(anchor) - node.level + 1]
+                    base = ".".join(anchor + ([base] if base else []))
+                names = [f"{base}.{alias.name}" for alias in node.names]
+            else:
+                continue
+            targets.update(t for t in map(known, names) if t is not None and t != module)
+        graph[module] = targets
+    return graph
+
+
+def _circles(graph: dict[str, set[str]]) -> list[list[str]]:
+    """The strongly connected components of more than one module (Tarjan), each sorted."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        for nxt in sorted(graph.get(node, ())):
+            if nxt not in index:
+                visit(nxt)
+                low[node] = min(low[node], low[nxt])
+            elif nxt in stack:
+                low[node] = min(low[node], index[nxt])
+        if low[node] == index[node]:
+            component = []
+            while True:
+                member = stack.pop()
+                component.append(member)
+                if member == node:
+                    break
+            if len(component) > 1:
+                found.append(sorted(component))
+
+    for node in sorted(graph):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def test_no_modules_import_each_other_in_a_circle():
+    graph = _module_graph(ROOT)
+    circles = [" -> ".join(c) + "\n    " + "\n    ".join(
+        f"{a} imports {', '.join(sorted(graph[a] & set(c)))}" for a in c)
+        for c in _circles(graph)]
+    assert not circles, "import circles:\n" + "\n".join(circles)
+
+
+def test_the_circle_finder_sees_function_level_submodule_and_relative_imports(tmp_path):
+    package = tmp_path / "pkg"
+    (package / "sub").mkdir(parents=True)
+    (package / "__init__.py").write_text("")
+    (package / "sub" / "__init__.py").write_text("")
+    (package / "a.py").write_text("def f():\n    from pkg.sub import b\n")
+    (package / "sub" / "b.py").write_text("from ..c import thing\n")
+    (package / "c.py").write_text("import pkg.a\nthing = 1\n")
+    (package / "d.py").write_text("from pkg import a\n")
+    graph = _module_graph(package)
+    assert graph["pkg.a"] == {"pkg.sub.b"} and graph["pkg.sub.b"] == {"pkg.c"}
+    assert _circles(graph) == [["pkg.a", "pkg.c", "pkg.sub.b"]]
+
+
+# === The rooms of keras_zoo.tuning ===
+
+def _room(module: str) -> str:
+    """The room of a module of keras_zoo.tuning (ARCHITECTURE.md): ``trial``, ``oracles``,
+    ``runtime``, ``ground`` or ``face``."""
+    first = module[len(TUNING) + 1:].split(".")[0]
+    if first in ROOMS:
+        return first
+    return "ground" if first in GROUND else "face"
+
+
+def test_the_rooms_of_tuning_import_only_the_rooms_they_may():
+    graph = _module_graph(ROOT)
+    offenders = []
+    for module, targets in sorted(graph.items()):
+        if not module.startswith(TUNING + ".") or _room(module) == "face":
+            continue
+        allowed = ROOMS[_room(module)]
+        for target in sorted(targets):
+            if target.startswith(TUNING) and _room(target) not in allowed:
+                offenders.append(f"{module} ({_room(module)}) imports {target} ({_room(target)})")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_every_module_of_tuning_is_in_a_room_the_architecture_names():
+    ground = {p.stem for p in (ROOT / "tuning").glob("*.py")} & set(GROUND)
+    rooms = {p.name for p in (ROOT / "tuning").iterdir() if (p / "__init__.py").exists()}
+    assert ground == set(GROUND) and rooms == set(ROOMS) - {"ground"}

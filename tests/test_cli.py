@@ -10,7 +10,7 @@ import keras
 import numpy as np
 import pytest
 
-from keras_zoo import cli
+from keras_zoo import cli, cli_table
 
 
 def run(capsys, *argv):
@@ -161,13 +161,13 @@ def test_console_script_end_to_end(tmp_path):
     (1e30, "1e+30"), (None, "-"), (float("nan"), "-"), ((64, 32), "(64, 32)"), ("relu", "relu"),
 ])
 def test_table_cells_keep_four_significant_digits(value, text):
-    assert cli._cell(value) == text
+    assert cli_table.cell(value) == text
 
 
 def test_small_learning_rates_do_not_print_as_zero():
     rows = [{"trial": "0", "learning_rate": 2.2366903722394796e-05, "val_loss": 0.5},
             {"trial": "1", "learning_rate": 3.8e-05, "val_loss": 0.25}]
-    table = cli._table(rows, ["trial", "learning_rate", "val_loss"]).splitlines()
+    table = cli_table.table(rows, ["trial", "learning_rate", "val_loss"]).splitlines()
     assert table[2].split() == ["0", "2.237e-05", "0.5"]
     assert table[3].split() == ["1", "3.8e-05", "0.25"]
     assert "0.0000" not in "\n".join(table)

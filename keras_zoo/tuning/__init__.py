@@ -12,15 +12,15 @@ Example:
     >>> result.best_params                                              # doctest: +SKIP
 """
 
-from keras_zoo.tuning.devices import describe as describe_devices
-from keras_zoo.tuning.devices import make_placement, resolve_devices, split_cpu
 from keras_zoo.tuning.engine import search
 from keras_zoo.tuning.errors import SearchError
-from keras_zoo.tuning.pruning import AshaPruner, MedianPruner
+from keras_zoo.tuning.oracles.pruning import AshaPruner, MedianPruner
 from keras_zoo.tuning.ranking import infer_direction
-from keras_zoo.tuning.remote import WorkerError, work
 from keras_zoo.tuning.results import SearchResult
+from keras_zoo.tuning.runtime.remote import WorkerError, work
 from keras_zoo.tuning.space import Space
+from keras_zoo.tuning.trial.devices import describe as describe_devices
+from keras_zoo.tuning.trial.devices import make_placement, resolve_devices, split_cpu
 
 __all__ = [
            "AshaPruner",

@@ -1,7 +1,7 @@
 """Checking what ``search()`` is given, before anything runs.
 
 Resolves the model, data and objective, checks the options and the space against the factory's
-signature, builds the :class:`~keras_zoo.tuning.trial.TrialJob`, and builds the model with each
+signature, builds the :class:`~keras_zoo.tuning.trial.job.TrialJob`, and builds the model with each
 axis's extreme and representative values (:func:`preflight`: a bounded number of models, however
 large the grid), so a bad spec fails with a clear message before the first trial, and before the
 search directory is touched.
@@ -25,10 +25,10 @@ from keras_zoo.base import check_seed, closest, positive_int
 from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
+from keras_zoo.tuning.oracles.strategies import STRATEGIES
 from keras_zoo.tuning.ranking import infer_direction, resolve_tie_breaker
 from keras_zoo.tuning.space import FIT_KEYS, Axis, Space, jsonable
-from keras_zoo.tuning.trial import TrialJob
-from keras_zoo.tuning.tuner import STRATEGIES
+from keras_zoo.tuning.trial.job import TrialJob
 from keras_zoo.zoo import registry, training
 
 log = logging.getLogger(__name__)

@@ -30,7 +30,7 @@ import yaml
 
 from keras_zoo.base import closest
 from keras_zoo.base.errors import InputFileError, InputValueError
-from keras_zoo.tuning.devices import check_devices
+from keras_zoo.tuning.trial.devices import check_devices
 
 _REQUIRED = ("model", "dataset", "space")
 

@@ -1,12 +1,8 @@
-"""The search directory: its layout, its identity, and what its trials left.
+"""The search directory: its identity, who owns it, and whether a search may go on in it.
 
-::
-
-    <directory>/search.json          the search's settings and state (SPEC_FILE)
-    <directory>/trials/trial_<id>/   Keras Tuner's trial files and our result.json (PROJECT)
-    <directory>/job.pkl              the pickled TrialJob, while parallel workers run (JOB_FILE)
-    <directory>/workers/             the worker processes' logs
-    <directory>/.keras-zoo.lock      held by the running search (LOCK_FILE)
+Its layout (``search.json``, ``trials/``, ``job.pkl``, ``workers/``) is named in
+:mod:`~keras_zoo.tuning.schema`; here is the one file it adds, ``.keras-zoo.lock``
+(:data:`LOCK_FILE`), held by the running search.
 
 A directory belongs to one search: rerunning the same search there resumes it, a different one
 is refused unless ``overwrite=True``. While a search runs it owns its directory (:func:`claim`):
@@ -32,19 +28,13 @@ import tempfile
 from collections.abc import Iterator
 from typing import Any
 
-import numpy as np
-
 from keras_zoo.base import normalize_name
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning import recovery
-from keras_zoo.tuning.results import SPEC_FILE
+from keras_zoo.tuning.oracles import recovery
+from keras_zoo.tuning.schema import PROJECT, SPEC_FILE, read_state
 from keras_zoo.tuning.space import jsonable
-from keras_zoo.tuning.trial import TrialJob
+from keras_zoo.tuning.trial.job import TrialJob, fingerprint
 
-PROJECT = "trials"
-JOB_FILE = "job.pkl"
-WORKERS_DIR = "workers"
 LOCK_FILE = ".keras-zoo.lock"
 IDENTITY = ("model", "dataset", "data_fingerprint", "strategy", "objective", "direction", "axes",
             "fixed", "epochs", "batch_size", "patience", "early_stopping",
@@ -57,18 +47,6 @@ def default_directory(model_name: str, dataset_name: str, strategy: str) -> str:
     (:func:`~keras_zoo.base.names.normalize_name`), e.g. ``runs/ann_breast_cancer_grid``."""
     return os.path.join("runs", normalize_name(
         f"{model_name}-{dataset_name}-{strategy}".replace(":", "-")))
-
-
-def fingerprint(data: Dataset) -> str:
-    """A short hash of the splits' shapes and first rows: another dataset under the same name
-    is another search."""
-    digest = hashlib.sha256()
-    for array in (data.x_train, data.y_train, data.x_val, data.y_val):
-        arr = np.asarray(array)
-        digest.update(str(arr.shape).encode())
-        digest.update(np.ascontiguousarray(arr[:256]).tobytes() if arr.dtype.kind != "O"
-                      else repr(arr[:256].tolist()).encode())
-    return digest.hexdigest()[:16]
 
 
 def search_spec(job: TrialJob, fixed: dict[str, Any], *, strategy: str,
@@ -213,7 +191,7 @@ def prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, ove
     being resumed.
 
     A missing or damaged ``search.json`` next to trials is rebuilt from ``spec`` when the trial
-    results agree with it (:func:`~keras_zoo.tuning.recovery.check_spec_rebuild`).
+    results agree with it (:func:`~keras_zoo.tuning.oracles.recovery.check_spec_rebuild`).
 
     Raises:
         InputValueError: The directory holds another search, or this one with
@@ -221,7 +199,7 @@ def prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, ove
             ``search.json``; ``overwrite`` of a folder that is not a search.
     """
     spec_path = os.path.join(directory, SPEC_FILE)
-    existing, problem = recovery.read_state(spec_path)
+    existing, problem = read_state(spec_path)
     has_trials = os.path.isdir(os.path.join(directory, PROJECT))
     if overwrite and os.path.isdir(directory):
         _clear_search(directory, has_trials or os.path.exists(spec_path))

@@ -3,13 +3,13 @@
 This module only puts the steps in order; each lives in its own module:
 
 * the inputs are checked and the trial job built: :mod:`~keras_zoo.tuning.checks` (and
-  :mod:`~keras_zoo.tuning.pruning` for the pruner);
+  :mod:`~keras_zoo.tuning.oracles.pruning` for the pruner);
 * the search directory is claimed, and a resumed one reconciled with its results:
-  :mod:`~keras_zoo.tuning.directory`, :mod:`~keras_zoo.tuning.recovery`;
+  :mod:`~keras_zoo.tuning.directory`, :mod:`~keras_zoo.tuning.oracles.recovery`;
 * the trials run in this process, in worker processes, or on other machines:
-  :mod:`~keras_zoo.tuning.launcher`, :mod:`~keras_zoo.tuning.pool`,
-  :mod:`~keras_zoo.tuning.remote` (the oracle on Keras Tuner's engine:
-  :mod:`~keras_zoo.tuning.tuner`, :mod:`~keras_zoo.tuning.chief`);
+  :mod:`~keras_zoo.tuning.runtime.launcher`, :mod:`~keras_zoo.tuning.runtime.pool`,
+  :mod:`~keras_zoo.tuning.runtime.remote` (the oracle on Keras Tuner's engine:
+  :mod:`~keras_zoo.tuning.runtime.tuner`, :mod:`~keras_zoo.tuning.oracles.chief`);
 * :mod:`~keras_zoo.tuning.progress` reports them; :mod:`~keras_zoo.tuning.outcome` records how
   the run ended; :mod:`~keras_zoo.tuning.results` reads the results back.
 """
@@ -26,14 +26,18 @@ import keras_tuner as kt
 
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning import checks, launcher, outcome, pruning, recovery, wire
+from keras_zoo.tuning import checks, outcome
 from keras_zoo.tuning import directory as search_dir
-from keras_zoo.tuning.devices import make_placement
 from keras_zoo.tuning.errors import SearchError
+from keras_zoo.tuning.oracles import pruning, recovery
+from keras_zoo.tuning.oracles.strategies import make_oracle
 from keras_zoo.tuning.progress import Progress
 from keras_zoo.tuning.results import SearchResult
+from keras_zoo.tuning.runtime import launcher, wire
+from keras_zoo.tuning.runtime.tuner import DiskFull
+from keras_zoo.tuning.schema import PROJECT
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.tuner import DiskFull, make_oracle
+from keras_zoo.tuning.trial.devices import make_placement
 
 __all__ = ["SearchError", "search"]
 
@@ -101,7 +105,7 @@ def search(
             ``best_model``, the model ``keep_models="best"`` keeps, and the epoch whose
             weights a trial's early stopping restores (see :mod:`~keras_zoo.tuning.ranking`).
         pruner: Stop unpromising trials early, from their objective after each epoch
-            (``--pruner``; see :mod:`keras_zoo.tuning.pruning`): ``"median"`` stops a trial
+            (``--pruner``; see :mod:`keras_zoo.tuning.oracles.pruning`): ``"median"`` stops a trial
             whose score at epoch k is worse than the median of the other trials' scores at
             epoch k, after a warm-up of 5 epochs and once 5 other trials reached epoch k;
             ``"asha"`` (asynchronous successive halving) keeps, at 4, 16, 64 ... epochs, only
@@ -124,7 +128,7 @@ def search(
             ``<directory>/tensorboard/trial_<id>/execution<k>``, and the search its HParams
             experiment (the searched keywords and their domains), so
             ``tensorboard --logdir <directory>`` shows the curves and the table of trials (see
-            :mod:`~keras_zoo.tuning.tensorboard`). Costs 3-6 ms an epoch (+20 % on the
+            :mod:`~keras_zoo.tuning.trial.tensorboard`). Costs 3-6 ms an epoch (+20 % on the
             breast_cancer ANN's 26 ms epoch), so it is off by default. A resumed search
             may change it.
         max_trials: Trials to run (grid: the whole grid by default; random/Bayesian: 10;
@@ -170,7 +174,7 @@ def search(
             run again (a trial killed after its result was written included); every other
             configuration runs, including one whose trial folder or result file was deleted or
             damaged. Damaged state files are rebuilt from the result files where they can be
-            (see :mod:`~keras_zoo.tuning.recovery`).
+            (see :mod:`~keras_zoo.tuning.oracles.recovery`).
         retry_failed: On resume, run the failed trials again (``--retry-failed``). By default a
             failed trial is final: recorded with its error and not run again.
         overwrite: Delete the keras-zoo search the directory holds and start over (a folder
@@ -185,7 +189,7 @@ def search(
             worker, a search of at most this many trials runs in this process (no start-up
             cost); a longer one runs in a worker process this process supervises. Parallel
             ``workers`` always run in worker processes. A worker process that dies has its trial
-            rerun by a new one (see :mod:`keras_zoo.tuning.launcher`).
+            rerun by a new one (see :mod:`keras_zoo.tuning.runtime.launcher`).
         process_memory_mb: A worker process whose memory grew by more than this (MB) since its
             first trial is replaced after its current trial (``None``: no limit).
         verbose: 1 prints a line per trial to stderr (trial i of N, its score, the best so far).
@@ -264,10 +268,10 @@ def search(
             resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
             outcome.write_spec(directory, spec, stopping=False)
             if tensorboard:
-                from keras_zoo.tuning.tensorboard import write_experiment
+                from keras_zoo.tuning.trial.tensorboard import write_experiment
 
                 write_experiment(directory, job.space, job.objective)
-            project_dir = os.path.join(directory, search_dir.PROJECT)
+            project_dir = os.path.join(directory, PROJECT)
             if resumed:
                 log.info("Resuming the search in %s", directory)
                 if retry_failed:

@@ -8,11 +8,10 @@ import os
 from typing import Any
 
 from keras_zoo.base import atomic_write_json
-from keras_zoo.tuning import directory as search_dir
-from keras_zoo.tuning import recovery
 from keras_zoo.tuning.errors import SearchError
-from keras_zoo.tuning.results import SPEC_FILE
-from keras_zoo.tuning.trial import disk_full
+from keras_zoo.tuning.oracles import recovery
+from keras_zoo.tuning.schema import PROJECT, SPEC_FILE
+from keras_zoo.tuning.trial.job import disk_full
 
 log = logging.getLogger("keras_zoo.tuning.engine")
 
@@ -34,7 +33,7 @@ def _disk_full_message(err: BaseException, directory: str) -> str:
     cause = err
     while cause is not None and not isinstance(cause, OSError):
         cause = cause.__cause__ or cause.__context__
-    kept = recovery.completed_count(os.path.join(directory, search_dir.PROJECT))
+    kept = recovery.completed_count(os.path.join(directory, PROJECT))
     return (f"The search in {directory!r} stopped: the disk is full ({cause or err}). Its "
             f"{kept} completed trial(s) are kept; free some space and run the same search again "
             "to resume (the trial that was running runs again).")

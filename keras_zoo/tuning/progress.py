@@ -18,9 +18,7 @@ import threading
 from typing import Any
 
 from keras_zoo.base.formatting import format_number, format_value
-from keras_zoo.tuning.recovery import SCORED
-from keras_zoo.tuning.results import read_json
-from keras_zoo.tuning.trial import RESULT_FILE
+from keras_zoo.tuning.schema import RESULT_FILE, SCORED, read_json
 
 log = logging.getLogger(__name__)
 

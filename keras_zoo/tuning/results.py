@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import glob
-import json
 import math
 import os
 from typing import Any
@@ -15,22 +14,18 @@ import pandas as pd
 from keras_zoo.base.errors import InputFileError, InputValueError
 from keras_zoo.base.formatting import format_number
 from keras_zoo.tuning.ranking import Ranking
-from keras_zoo.tuning.recovery import SCORED, read_state
-from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
+from keras_zoo.tuning.schema import (
+    MODEL_FILE,
+    RESULT_FILE,
+    SCORED,
+    SPEC_FILE,
+    read_json,
+    read_state,
+)
 
-SPEC_FILE = "search.json"
 DIAGNOSTIC_COLUMNS = ("grad_ratio", "dead_fraction", "saturated_fraction", "findings")
 """The leaderboard's columns of a search run with ``diagnostics=True``: each trial's
 ``Diagnosis.scores()``, read from the ``"diagnostics"`` of its ``result.json``."""
-
-
-def read_json(path: str) -> dict[str, Any]:
-    """The JSON object in ``path``; ``{}`` when it is missing or not (yet) valid JSON."""
-    try:
-        with open(path, encoding="utf-8") as handle:
-            return json.load(handle)
-    except (OSError, ValueError):
-        return {}
 
 
 def _integers(values: Any) -> bool:
@@ -259,7 +254,7 @@ class SearchResult:
     @property
     def best_model(self):
         """The best trial's trained model, loaded from its ``.keras`` file."""
-        import keras_zoo  # noqa: F401  (registers the zoo's custom layers before loading)
+        import keras_zoo.zoo  # noqa: F401  (registers the zoo's custom layers before loading)
 
         return keras.saving.load_model(self.best_model_path)
 

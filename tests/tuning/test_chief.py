@@ -1,5 +1,5 @@
-"""The oracle served to worker processes (keras_zoo.tuning.chief): released trials, late ends,
-and errors on the server's thread that must not leave Keras Tuner's lock held."""
+"""The oracle served to worker processes (keras_zoo.tuning.oracles.chief): released trials, late
+ends, and errors on the server's thread that must not leave Keras Tuner's lock held."""
 
 from __future__ import annotations
 
@@ -10,9 +10,9 @@ import threading
 import keras_tuner as kt
 from keras_tuner.engine.trial import TrialStatus
 
-from keras_zoo.tuning import kt_adapter
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.oracles.strategies import make_oracle
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.tuner import make_oracle
 
 
 def _oracle(tmp_path, failures=3):

@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from keras_zoo import cli
+from keras_zoo import cli, cli_table
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning import SearchResult
 from keras_zoo.tuning.config import load_config
@@ -141,7 +141,7 @@ def test_progress_lines_print_numbers_as_the_leaderboard_does(tmp_path):
 
     from keras_zoo.base import format_number
     from keras_zoo.tuning.progress import Progress
-    from keras_zoo.tuning.trial import RESULT_FILE
+    from keras_zoo.tuning.trial.job import RESULT_FILE
 
     rate = 2.2366903722394796e-05
     folder = tmp_path / "trial_0"
@@ -156,7 +156,7 @@ def test_progress_lines_print_numbers_as_the_leaderboard_does(tmp_path):
     assert "val_loss 3.8e-05  best 3.8e-05" in line
     assert "learning_rate=2.237e-05, hidden_units=(64, 32), epochs=20, activation=relu" in line
     assert repr(rate) not in line and "0.0000" not in line
-    assert format_number(rate) == cli._cell(rate) == "2.237e-05"  # one rule for both
+    assert format_number(rate) == cli_table.cell(rate) == "2.237e-05"  # one rule for both
 
 
 def test_tune_help_names_the_default_directory_the_search_uses(capsys):

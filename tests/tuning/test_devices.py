@@ -7,7 +7,7 @@ import keras
 import pytest
 
 from keras_zoo.base.backend import backend
-from keras_zoo.tuning import devices
+from keras_zoo.tuning.trial import devices
 
 two_cpus = pytest.mark.skipif(backend() == "torch", reason="PyTorch has one CPU device")
 

@@ -91,7 +91,8 @@ def test_a_diverged_trial_records_why_it_failed(iris, tmp_path):
 
 
 def test_diagnostics_must_be_a_bool_and_travels_with_the_job():
-    from keras_zoo.tuning import checks, wire
+    from keras_zoo.tuning import checks
+    from keras_zoo.tuning.runtime import wire
 
     with pytest.raises(TypeError, match="`diagnostics` must be True or False"):
         tuning.search("ann", "iris", {"learning_rate": [0.01]}, diagnostics="yes", verbose=0)

@@ -125,7 +125,7 @@ def test_a_directory_that_is_or_lies_under_a_file_is_refused(data, tmp_path, whe
 
 def test_ctrl_c_is_recorded_as_interrupted_and_the_cli_says_how_to_resume(data, tmp_path,
                                                                           monkeypatch, capsys):
-    from keras_zoo.tuning import launcher
+    from keras_zoo.tuning.runtime import launcher
 
     def interrupted(*args, **kwargs):
         raise KeyboardInterrupt

@@ -11,7 +11,7 @@ from keras_zoo import cli, tuning
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets import from_csv
 from keras_zoo.tuning.config import load_config
-from keras_zoo.tuning.devices import resolve_devices
+from keras_zoo.tuning.trial.devices import resolve_devices
 
 SEARCH = ["tune", "ann", "--dataset", "iris", "--epochs", "1", "--quiet"]
 

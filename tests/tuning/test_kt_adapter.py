@@ -1,4 +1,4 @@
-"""Keras Tuner's internals (keras_zoo.tuning.kt_adapter), each exercised on real Keras Tuner
+"""Keras Tuner's internals (keras_zoo.tuning.oracles.kt_adapter), each exercised on real Keras Tuner
 objects: a Keras Tuner release that renames one fails here, with its version in the message."""
 
 from __future__ import annotations
@@ -14,9 +14,9 @@ import pytest
 from keras_tuner.engine.base_tuner import BaseTuner
 from keras_tuner.engine.trial import Trial, TrialStatus
 
-from keras_zoo.tuning import kt_adapter
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.oracles.strategies import make_oracle
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.tuner import make_oracle
 
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 VERSION = f"keras-tuner {kt.__version__}"
@@ -55,7 +55,7 @@ def _no_chief(monkeypatch):
 def test_every_internal_used_is_there():
     missing = kt_adapter.missing_hooks()
     assert not missing, (f"{VERSION} lacks the Keras Tuner internals keras-zoo uses: {missing}; "
-                         "update keras_zoo/tuning/kt_adapter.py, or install "
+                         "update keras_zoo/tuning/oracles/kt_adapter.py, or install "
                          f"keras-tuner{kt_adapter.KNOWN_VERSIONS}")
 
 
@@ -275,7 +275,7 @@ def test_the_tuners_file_and_mode(tmp_path, monkeypatch):
 def test_a_worker_calls_the_served_oracle_through_the_channel_given(tmp_path, monkeypatch):
     import grpc
 
-    from keras_zoo.tuning import wire
+    from keras_zoo.tuning.runtime import wire
 
     chief = _grid(tmp_path / "chief")
     gate = wire.Gate("right-token", "session-1")

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 import keras_zoo as kz
-from keras_zoo import cli
+from keras_zoo import cli, cli_table
 from keras_zoo.base import atomic_write_bytes, atomic_write_json
 from keras_zoo.tuning import SearchResult
 
@@ -64,7 +64,7 @@ def test_the_leaderboard_keeps_integers_beside_missing_values(tmp_path):
     assert board["epochs_run"].tolist()[0] == 20 and board["epochs_run"].isna().tolist() == [
         False, True, True]
     columns = ["trial", "units", "val_accuracy", "epochs_run", "best_epoch", "seconds", "device"]
-    table = cli._table(board[columns].to_dict("records"), columns).splitlines()
+    table = cli_table.table(board[columns].to_dict("records"), columns).splitlines()
     assert table[2].split() == ["0", "8", "0.9", "20", "17", "1.5", "/CPU:0"]
     assert table[3].split() == ["1", "16", "-", "-", "-", "0.2", "-"]
     assert table[4].split() == ["2", "-", "-", "-", "-", "-", "-"]

@@ -10,8 +10,9 @@ import pytest
 
 import keras_zoo as kz
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import AshaPruner, MedianPruner, SearchResult, recovery
-from keras_zoo.tuning.pruning import make_pruner
+from keras_zoo.tuning import AshaPruner, MedianPruner, SearchResult
+from keras_zoo.tuning.oracles import recovery
+from keras_zoo.tuning.oracles.pruning import make_pruner
 
 # --- the rules, on hand-made curves -------------------------------------------------------------
 

@@ -24,8 +24,8 @@ import pytest
 
 import keras_zoo as kz
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import wire
 from keras_zoo.tuning.results import SearchResult
+from keras_zoo.tuning.runtime import wire
 
 KERAS_ZOO = os.path.join(os.path.dirname(sys.executable), "keras-zoo")
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -132,9 +132,9 @@ def test_calls_without_the_right_token_are_refused_and_change_nothing(tmp_path):
     import keras_tuner as kt
     from keras_tuner.src import protos
 
-    from keras_zoo.tuning import kt_adapter
+    from keras_zoo.tuning.oracles import kt_adapter
+    from keras_zoo.tuning.oracles.strategies import make_oracle
     from keras_zoo.tuning.space import Space
-    from keras_zoo.tuning.tuner import make_oracle
 
     space = Space.parse({"units": [1, 2, 3]}, "grid")
     oracle = make_oracle("grid", space, kt.Objective("val_loss", "min"), max_trials=None,
@@ -193,7 +193,7 @@ def test_a_bad_orphan_timeout_is_refused_before_anything_is_written(tmp_path, va
 
 def test_a_worker_waiting_for_the_end_of_the_search_is_bounded_and_takes_trials_put_back(
         caplog):
-    from keras_zoo.tuning import remote_tuner
+    from keras_zoo.tuning.runtime import remote_tuner
 
     caplog.set_level("INFO", logger=remote_tuner.__name__)
 
@@ -420,8 +420,11 @@ def test_a_no_train_chief_left_without_workers_says_so_then_stops_with_the_resum
         assert code == 1, err[-3000:]
         assert re.search(rf"Worker {re.escape(worker)} sent no heartbeat for 2 s while running "
                          rf"trial {re.escape(trial)}, which runs again", err), err[-3000:]
-        assert re.search(rf"Trial\(s\) {re.escape(trial)} wait for a worker; none is "
-                         rf"connected; start one with: keras-zoo worker {re.escape(address)} ",
+        # Under load the chief may have made another trial for a request that timed out: the
+        # waiting list holds ours, maybe with others.
+        assert re.search(rf"Trial\(s\) (?:\d+, )*{re.escape(trial)}(?:, \d+)* wait for a "
+                         rf"worker; none is connected; start one with: keras-zoo worker "
+                         rf"{re.escape(address)} ",
                          err), err[-3000:]
         message = err[err.rindex("error: "):]
         assert "No worker was connected for 4 s" in message and "Completed trials are kept" \
@@ -580,7 +583,7 @@ def sleepy_factory(input_dim=None, *, task=None, num_classes=None, normalization
     """:func:`plain_factory`; in a worker given ``$KERAS_ZOO_TEST_SLEEP_ONCE`` (a marker file's
     path), the first call of all creates the marker, writes its worker's id into it and sleeps
     600 s: that worker stays busy with its trial (beating all along) until the test kills it."""
-    from keras_zoo.tuning.kt_adapter import TUNER_ID_ENV
+    from keras_zoo.tuning.oracles.kt_adapter import TUNER_ID_ENV
 
     marker = os.environ.get(SLEEP_ENV)
     if marker:

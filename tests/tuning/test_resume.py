@@ -20,7 +20,7 @@ from keras_zoo import tuning
 from keras_zoo.base import files
 from keras_zoo.cli import main
 from keras_zoo.tuning import SearchError
-from keras_zoo.tuning.trial import TrialJob
+from keras_zoo.tuning.trial.job import TrialJob
 
 GRID = {"activation": ["relu", "tanh"], "hidden_units": [(4,), (8,)]}
 CONFIGS = {(a, h) for a in GRID["activation"] for h in GRID["hidden_units"]}

@@ -7,7 +7,7 @@ import pytest
 
 import keras_zoo as kz
 from keras_zoo import tuning
-from keras_zoo.tuning import reuse
+from keras_zoo.tuning.trial import reuse
 
 BUILDS = []
 

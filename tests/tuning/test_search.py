@@ -359,7 +359,7 @@ def test_hyperband_on_a_small_space_trains_its_best_configuration_fully(data, tm
     Keras Tuner stopped when the space ran out: every trial, the best too, had 1 epoch."""
     space = {"activation": ["relu", "tanh"], "learning_rate": [0.01, 0.1]}
     directory = tmp_path / "hb"
-    with caplog.at_level("WARNING", logger="keras_zoo.tuning.kt_adapter"):
+    with caplog.at_level("WARNING", logger="keras_zoo.tuning.oracles.kt_adapter"):
         result = tuning.search("ann", data, space, strategy="hyperband", epochs=9,
                                early_stopping=False, directory=str(directory), verbose=0)
     budgets = {}  # trial -> (epochs it was trained to, the trial it continued)

@@ -14,7 +14,7 @@ from tensorboard.plugins.hparams import api_pb2
 from keras_zoo import cli, tuning
 from keras_zoo.base.errors import InputTypeError
 from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.tensorboard import TrialBoard, hparam_value
+from keras_zoo.tuning.trial.tensorboard import TrialBoard, hparam_value
 from tests.case import read_tensorboard, scalars
 
 SPACE = {"hidden_units": [(8,), (8, 4)], "learning_rate": [0.01, 0.05]}
@@ -127,8 +127,8 @@ def test_values_hparams_cannot_hold_are_text():
 def test_tensorboard_must_be_a_bool_and_travels_with_the_job(iris, tmp_path):
     with pytest.raises(InputTypeError, match="`tensorboard` must be True or False"):
         tuning.search("ann", iris, SPACE, tensorboard="yes", directory=str(tmp_path), verbose=0)
-    from keras_zoo.tuning import wire
-    from keras_zoo.tuning.trial import TrialJob
+    from keras_zoo.tuning.runtime import wire
+    from keras_zoo.tuning.trial.job import TrialJob
 
     job = TrialJob("ann", tuning.engine.checks.resolve_factory("ann")[1],
                    Space.parse(SPACE, "grid"), {}, iris, "val_accuracy", "max", tensorboard=True)

@@ -22,7 +22,7 @@ import pytest
 
 import keras_zoo as kz
 from keras_zoo import tuning
-from keras_zoo.tuning import launcher, worker
+from keras_zoo.tuning.runtime import launcher, worker
 
 pytestmark = pytest.mark.large
 

@@ -7,8 +7,8 @@ per trial (a few MB).
 
 **In worker processes** (:func:`run_workers`): this process serves the oracle (Keras Tuner's
 servicer on 127.0.0.1) and trains nothing; ``n`` worker processes
-(``python -m keras_zoo.tuning.worker``), each pinned to its device, take trials from it. This
-process supervises them:
+(``python -m keras_zoo.tuning.runtime.worker``), each pinned to its device, take trials from it.
+This process supervises them:
 
 * A worker that dies (killed, crashed, out of memory) has its trial put back in the queue and is
   replaced at once, so the trial runs again in the same search; a trial that takes down its
@@ -46,12 +46,11 @@ import keras_tuner as kt
 from keras_zoo import _prestart
 from keras_zoo.base import atomic_write_bytes
 from keras_zoo.base.errors import InputTypeError, InputValueError
-from keras_zoo.tuning import kt_adapter, wire
-from keras_zoo.tuning.chief import serve_oracle
-from keras_zoo.tuning.devices import Placement
-from keras_zoo.tuning.directory import JOB_FILE, PROJECT
 from keras_zoo.tuning.errors import SearchError
-from keras_zoo.tuning.pool import (  # noqa: F401 - the exit statuses, re-exported
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.oracles.chief import serve_oracle
+from keras_zoo.tuning.runtime import wire
+from keras_zoo.tuning.runtime.pool import (  # noqa: F401 - the exit statuses, re-exported
     DEATHS_PER_TRIAL,
     EXIT_DISK_FULL,
     EXIT_DONE,
@@ -60,8 +59,10 @@ from keras_zoo.tuning.pool import (  # noqa: F401 - the exit statuses, re-export
     EXIT_RETIRED,
     Pool,
 )
-from keras_zoo.tuning.trial import TrialJob
-from keras_zoo.tuning.tuner import ZooTuner
+from keras_zoo.tuning.runtime.tuner import ZooTuner
+from keras_zoo.tuning.schema import JOB_FILE, PROJECT
+from keras_zoo.tuning.trial.devices import Placement
+from keras_zoo.tuning.trial.job import TrialJob
 
 log = logging.getLogger(__name__)
 
@@ -102,12 +103,13 @@ class Serve:
         token: The token every call must carry (``None``: a random one; only on 127.0.0.1).
         remote: Whether workers on other machines may join (``serve=`` given): the chief then
             also serves the job, takes results and watches heartbeats
-            (:mod:`~keras_zoo.tuning.remote`).
+            (:mod:`~keras_zoo.tuning.runtime.remote`).
         worker_timeout: Seconds without a heartbeat after which a remote worker's trial is
             handed to another worker.
         orphan_timeout: Seconds a chief without worker processes of its own waits while
             trials are left and no remote worker is connected, before it stops the search.
-        encoded: The job as data (:func:`~keras_zoo.tuning.wire.encode_job`), for ``remote``.
+        encoded: The job as data (:func:`~keras_zoo.tuning.runtime.wire.encode_job`), for
+            ``remote``.
     """
 
     host: str = "127.0.0.1"
@@ -207,8 +209,8 @@ def _check_portable(job: TrialJob, *, data: bool = True) -> bytes:
 def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
     """Start the worker processes of the placement's CPU slots now, before the search's own
     checks: they import TensorFlow meanwhile, then wait for their settings
-    (:meth:`Pool.adopt <keras_zoo.tuning.pool.Pool>`). A GPU slot's process must see only its
-    card from its start, so it is started by the pool. :func:`discard` stops those not taken.
+    (:meth:`Pool.adopt <keras_zoo.tuning.runtime.pool.Pool>`). A GPU slot's process must see only
+    its card from its start, so it is started by the pool. :func:`discard` stops those not taken.
     """
     cpu_slots = sum(1 for i in range(n_workers) if not placement.device_for(i).startswith("/GPU"))
     early = []
@@ -222,7 +224,8 @@ def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
     env = {**os.environ, "KERAS_ZOO_PARENT_PID": str(os.getpid()),
            "KERAS_ZOO_WORKER_THREADS": str(max(1, (os.cpu_count() or 1) // max(1, n_workers))),
            "TF_CPP_MIN_LOG_LEVEL": os.environ.get("TF_CPP_MIN_LOG_LEVEL", "2")}
-    return early + [subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.worker"], env=env,
+    return early + [subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.runtime.worker"],
+                                     env=env,
                                      stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
                                      stderr=subprocess.DEVNULL)
                     for _ in range(cpu_slots - len(early))]
@@ -277,7 +280,7 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
                      else (serve.token or secrets.token_hex(16)), secrets.token_hex(8))
     service = None
     if serve.remote:
-        from keras_zoo.tuning.remote import ChiefService
+        from keras_zoo.tuning.runtime.remote import ChiefService
 
         service = ChiefService(job, serve.encoded or wire.encode_job(job), oracle,
                                os.path.join(directory, PROJECT), gate,
@@ -290,7 +293,8 @@ def run_workers(job: TrialJob, oracle: kt.Oracle, directory: str, placement: Pla
         oracle.serving = True
         server, port = serve_oracle(oracle, serve.host, serve.port,
                                     interceptors=(gate.interceptor,),
-                                    handlers=(service.handler(),) if service else ())
+                                    handlers=(service.handler(),) if service else (),
+                                    options=tuple(wire.GRPC_OPTIONS))
         hint = join_command(serve, port, directory)
         if service is not None:
             log.warning("Serving the search at %s; join it from any machine with: %s",

@@ -4,8 +4,8 @@ Keras Tuner keeps its own record of a search (``oracle.json``, each trial's ``tr
 file per tuner), written at other moments than a trial's ``result.json``: a kill, a full disk or
 Keras Tuner's stop after consecutive failures can leave them saying that a trial runs, or
 finished, when its result file says otherwise. Here the result files are the single source of
-truth, and :class:`~keras_zoo.tuning.tuner.GridOracle` and the other oracles reconcile Keras
-Tuner's state with them on every resume:
+truth, and :class:`~keras_zoo.tuning.oracles.strategies.GridOracle` and the other oracles
+reconcile Keras Tuner's state with them on every resume:
 
 * A trial is **done** when its folder holds a valid ``result.json``: status ``"completed"`` (or
   ``"pruned"``: stopped early by the search's pruner) with a finite score, or ``"failed"``, and
@@ -29,12 +29,12 @@ Tuner's state with them on every resume:
 :func:`reload_oracle` applies this to Keras Tuner's oracle (it replaces ``Oracle.reload``). The
 oracle's bookkeeping it rebuilds (start and end orders, the retry queue, the tried values, the
 seed, Hyperband's brackets, ``oracle.json``'s format) is Keras Tuner's internals, reached through
-:mod:`~keras_zoo.tuning.kt_adapter`; trials are read with Keras Tuner's ``Trial.from_state``.
+:mod:`~keras_zoo.tuning.oracles.kt_adapter`; trials are read with Keras Tuner's
+``Trial.from_state``.
 """
 
 from __future__ import annotations
 
-import json
 import logging
 import math
 import os
@@ -43,58 +43,16 @@ from dataclasses import dataclass
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import kt_adapter
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.schema import RESULT_FILE, SCORED, final_result, read_state
 from keras_zoo.tuning.space import Space, jsonable
-from keras_zoo.tuning.trial import RESULT_FILE
 
 log = logging.getLogger(__name__)
 
 TRIAL_STATE = "trial.json"
 ORACLE_STATE = "oracle.json"
 SET_ASIDE = "result.failed.json"
-SCORED = ("completed", "pruned")
-"""The statuses of a trial that ended with a score (a pruned trial is scored at the epoch it
-stopped)."""
 """Where ``retry_failed=True`` moves a failed trial's result, so that the trial runs again."""
-
-
-def read_state(path: str) -> tuple[dict[str, Any] | None, str | None]:
-    """The JSON object in ``path`` and ``None``, or ``None`` and why it cannot be used.
-
-    Returns ``(None, None)`` when the file does not exist, and ``(None, reason)`` when it exists
-    but is unreadable, empty, not UTF-8, not JSON or not a JSON object (``reason`` completes the
-    sentence "<path> ...").
-    """
-    try:
-        with open(path, "rb") as handle:
-            raw = handle.read()
-    except FileNotFoundError:
-        return None, None
-    except OSError as err:
-        return None, f"cannot be read ({err.strerror or err})"
-    if not raw.strip():
-        return None, "is empty"
-    try:
-        content = json.loads(raw.decode("utf-8"))
-    except UnicodeDecodeError:
-        return None, "is not UTF-8 text (damaged)"
-    except ValueError as err:
-        return None, f"is not valid JSON ({err})"
-    if not isinstance(content, dict):
-        return None, f"does not hold a JSON object (it holds a {type(content).__name__})"
-    return content, None
-
-
-def final_result(record: Any) -> bool:
-    """Whether a ``result.json`` record makes its trial done: completed (or pruned) with a
-    finite score, or failed, with its parameters."""
-    if not isinstance(record, dict) or not isinstance(record.get("params"), dict):
-        return False
-    if record.get("status") == "failed":
-        return True
-    score = record.get("score")
-    return (record.get("status") in SCORED and isinstance(score, (int, float))
-            and not isinstance(score, bool) and math.isfinite(score))
 
 
 @dataclass
@@ -106,7 +64,8 @@ class TrialFolder:
         path: The folder.
         state: Keras Tuner's ``trial.json``, or ``None`` when missing or unreadable.
         state_problem: Why ``trial.json`` cannot be used (``None`` when it can).
-        result: The valid final ``result.json`` (see :func:`final_result`), else ``None``.
+        result: The valid final ``result.json`` (see
+            :func:`~keras_zoo.tuning.schema.final_result`), else ``None``.
         params: The trial's parameters as a result file recorded them (``result.json``, even
             one that is not final, or a result set aside by ``retry_failed``), else ``None``.
     """

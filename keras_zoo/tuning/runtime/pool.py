@@ -1,4 +1,4 @@
-"""The supervised pool of worker processes (see :mod:`~keras_zoo.tuning.launcher`).
+"""The supervised pool of worker processes (see :mod:`~keras_zoo.tuning.runtime.launcher`).
 
 :class:`Pool` starts a search's worker processes on this machine, replaces those that die or
 retire, starts successors ahead of retirements, and, for a search served to other machines,
@@ -29,13 +29,14 @@ from typing import Any
 
 from keras_zoo.base import atomic_write_json
 from keras_zoo.base.backend import backend
-from keras_zoo.tuning import kt_adapter, wire
-from keras_zoo.tuning.directory import PROJECT, WORKERS_DIR
 from keras_zoo.tuning.errors import SearchError
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.runtime import wire
+from keras_zoo.tuning.schema import PROJECT, RESULT_FILE, WORKERS_DIR
 from keras_zoo.tuning.space import jsonable
-from keras_zoo.tuning.trial import RESULT_FILE, TrialJob
+from keras_zoo.tuning.trial.job import TrialJob
 
-log = logging.getLogger("keras_zoo.tuning.launcher")  # one logger for the whole launch
+log = logging.getLogger("keras_zoo.tuning.runtime.launcher")  # one logger for a whole launch
 
 EXIT_DONE = 0
 """A worker's exit status when the oracle had nothing left for it."""
@@ -92,7 +93,7 @@ class Pool:
 
     def run(self, early: list[subprocess.Popen] | None = None) -> None:
         """Run the search's worker processes until it is done; ``early`` holds processes
-        started ahead (:func:`~keras_zoo.tuning.launcher.prestart`): CPU slots take them."""
+        started ahead (:func:`~keras_zoo.tuning.runtime.launcher.prestart`): CPU slots take them."""
         early = early if early is not None else []
         if not self.slots and self.service is not None:
             self._probe()
@@ -334,7 +335,7 @@ class Pool:
             env["CUDA_VISIBLE_DEVICES"] = slot.device.split(":")[1]
         with open(os.path.join(self.logs_dir, f"{slot.tuner_id}.log"), "ab") as log_file:
             proc = subprocess.Popen(
-                [sys.executable, "-m", "keras_zoo.tuning.worker", self.directory],
+                [sys.executable, "-m", "keras_zoo.tuning.runtime.worker", self.directory],
                 env=env, stdin=subprocess.PIPE, stdout=log_file, stderr=subprocess.STDOUT)
         if start:
             _go(proc)

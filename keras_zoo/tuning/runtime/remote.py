@@ -4,7 +4,7 @@ A search served with ``serve="HOST:PORT"`` (``keras-zoo tune ... --serve HOST:PO
 Keras Tuner's own oracle calls and, on the same port, this module's service:
 
 * ``Join``: a worker gets its id, the chief's session and the search's job as data (JSON and
-  the dataset's arrays, :mod:`~keras_zoo.tuning.wire`); it needs nothing but the address and
+  the dataset's arrays, :mod:`~keras_zoo.tuning.runtime.wire`); it needs nothing but the address and
   the token, and no shared filesystem.
 * ``Heartbeat``: every :data:`HEARTBEAT_S` seconds. A worker not heard from for
   ``worker_timeout`` seconds (30 by default: killed, its machine gone, its network cut) is
@@ -13,7 +13,7 @@ Keras Tuner's own oracle calls and, on the same port, this module's service:
   again: a worker told "no trial left" while trials still run elsewhere does not leave until
   the chief says the search is finished (it waits at most ``worker_timeout`` +
   :data:`WAIT_MARGIN_S` seconds without a trial; see
-  :mod:`~keras_zoo.tuning.remote_tuner`), so that it can run the trial of a worker that
+  :mod:`~keras_zoo.tuning.runtime.remote_tuner`), so that it can run the trial of a worker that
   died.
 * ``PutResult``: after each trial, its ``result.json`` (metrics, epochs, time, device, worker,
   status, error message) and its model file (when it is kept) go to the chief, which writes them
@@ -22,8 +22,8 @@ Keras Tuner's own oracle calls and, on the same port, this module's service:
   exactly once.
 * ``GetFile``: the weights a Hyperband trial continues from, when another worker trained them.
 
-:func:`work` runs one worker process per device (``python -m keras_zoo.tuning.remote_tuner``). A worker
-process that finds the chief restarted (a new session) joins again; one that cannot reach the
+:func:`work` runs one worker process per device
+(``python -m keras_zoo.tuning.runtime.remote_tuner``). A worker process that finds the chief restarted (a new session) joins again; one that cannot reach the
 chief for ``reconnect_timeout`` seconds exits with a message saying so.
 """
 
@@ -42,7 +42,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import wire
+from keras_zoo.tuning.runtime import wire
 
 log = logging.getLogger(__name__)
 
@@ -76,11 +76,11 @@ class ChiefService:
     """The chief's ``keras_zoo.Search`` service (see the module docstring).
 
     Args:
-        job: The search's :class:`~keras_zoo.tuning.trial.TrialJob`.
+        job: The search's :class:`~keras_zoo.tuning.trial.job.TrialJob`.
         encoded: ``wire.encode_job(job)``, computed once before the search starts.
         oracle: The chief's oracle.
         project_dir: Where the trial folders live.
-        gate: The server's :class:`~keras_zoo.tuning.wire.Gate`.
+        gate: The server's :class:`~keras_zoo.tuning.runtime.wire.Gate`.
         heartbeat_s: The interval workers are told to send heartbeats at.
         worker_timeout: Seconds without a heartbeat after which a worker is released (told
             to workers: it bounds their wait for the end of the search).
@@ -123,7 +123,7 @@ class ChiefService:
         """``done`` (the search is finished: the worker leaves), else the trials that still run
         (``running``) and those waiting to run again (``queued``: a worker with no trial takes
         one)."""
-        from keras_zoo.tuning import kt_adapter
+        from keras_zoo.tuning.oracles import kt_adapter
 
         if self.finished:
             worker = dict(context.invocation_metadata() or ()).get(wire.WORKER_KEY, "")
@@ -138,10 +138,8 @@ class ChiefService:
         import grpc
 
         from keras_zoo.base import atomic_write_bytes, atomic_write_json
-        from keras_zoo.tuning import recovery
-        from keras_zoo.tuning.results import read_json
-        from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE
-        from keras_zoo.tuning.tuner import WEIGHTS_FILE, drop_worse_models
+        from keras_zoo.tuning.runtime.tuner import WEIGHTS_FILE, drop_worse_models
+        from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE, final_result, read_json
 
         info, payload = wire.unpack(request)
         worker = dict(context.invocation_metadata() or ()).get(wire.WORKER_KEY, "")
@@ -154,7 +152,7 @@ class ChiefService:
         result_path = os.path.join(trial_dir, RESULT_FILE)
 
         def write() -> str | None:  # under the oracle's lock, as the release of a worker is
-            if recovery.final_result(read_json(result_path)):
+            if final_result(read_json(result_path)):
                 return "already done"
             os.makedirs(trial_dir, exist_ok=True)
             model_size, weights_size = int(info.get("model_size", 0)), int(
@@ -178,7 +176,7 @@ class ChiefService:
     def get_file(self, request: bytes, context: Any) -> bytes:
         import grpc
 
-        from keras_zoo.tuning.tuner import WEIGHTS_FILE
+        from keras_zoo.tuning.runtime.tuner import WEIGHTS_FILE
 
         info, _ = wire.unpack(request)
         trial_id = str(info.get("trial_id"))
@@ -325,7 +323,8 @@ def _supervise(address: str, token: str | None, targets: list[str | None], root:
         env[wire.TOKEN_ENV] = token or ""
         if targets[i] is not None:
             env["CUDA_VISIBLE_DEVICES"] = targets[i]
-        return subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.remote_tuner", address,
+        return subprocess.Popen([sys.executable, "-m", "keras_zoo.tuning.runtime.remote_tuner",
+                                 address,
                                  "--work-dir", os.path.join(root, f"w{i}"),
                                  "--reconnect-timeout", str(reconnect_timeout)], env=env)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import errno
 import gc
+import hashlib
 import logging
 import math
 import os
@@ -23,13 +24,11 @@ import numpy as np
 from keras_zoo.base import atomic_write_json
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.ranking import Ranking
+from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE
 from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
 from keras_zoo.zoo import training
 
 log = logging.getLogger(__name__)
-
-RESULT_FILE = "result.json"
-MODEL_FILE = "model.keras"
 
 
 class TrialFailed(Exception):
@@ -49,6 +48,19 @@ def disk_full(err: BaseException | None) -> bool:
         seen.add(id(err))
         err = err.__cause__ or err.__context__
     return False
+
+
+def fingerprint(data: Dataset) -> str:
+    """A short hash of the splits' shapes and first rows: another dataset under the same name
+    is another search (``search.json`` records it), and a worker on another machine checks the
+    dataset it received against it."""
+    digest = hashlib.sha256()
+    for array in (data.x_train, data.y_train, data.x_val, data.y_val):
+        arr = np.asarray(array)
+        digest.update(str(arr.shape).encode())
+        digest.update(np.ascontiguousarray(arr[:256]).tobytes() if arr.dtype.kind != "O"
+                      else repr(arr[:256].tolist()).encode())
+    return digest.hexdigest()[:16]
 
 
 @dataclass
@@ -73,12 +85,12 @@ class TrialJob:
             (:func:`~keras_zoo.tuning.directory.identity_digest`), recorded in each result.
         pruner: The search's pruner name (``"median"``, ``"asha"``) or ``None``: with one, a
             trial reports its objective to the oracle after every epoch of its first execution
-            and stops when the oracle answers so (see :mod:`~keras_zoo.tuning.pruning`).
+            and stops when the oracle answers so (see :mod:`~keras_zoo.tuning.oracles.pruning`).
         diagnostics: Train every execution with a ``kz.diagnostics.Monitor(every="end")`` and
             record the best execution's ``Diagnosis.scores()`` under ``"diagnostics"`` in the
             ``result.json`` of a completed trial.
         tensorboard: Write each execution's TensorBoard run with the trial's hyperparameters
-            (see :mod:`~keras_zoo.tuning.tensorboard`).
+            (see :mod:`~keras_zoo.tuning.trial.tensorboard`).
         tie_breaker: ``(metric, "max"|"min")`` deciding between equal objectives (the best
             epoch of a trial, the best trial, the model kept), or ``None``
             (see :mod:`~keras_zoo.tuning.ranking`).
@@ -117,8 +129,8 @@ class TrialJob:
 
     def _model(self, params: Mapping[str, Any], seed: int | None) -> keras.Model:
         """The trial's model: the one an earlier trial of the same structure built (restored
-        as built, see :mod:`~keras_zoo.tuning.reuse`), or a new one."""
-        from keras_zoo.tuning import reuse
+        as built, see :mod:`~keras_zoo.tuning.trial.reuse`), or a new one."""
+        from keras_zoo.tuning.trial import reuse
 
         kwargs = self.factory_kwargs(params, seed)
 
@@ -164,7 +176,7 @@ class TrialJob:
         try:
             board = None
             if self.tensorboard:
-                from keras_zoo.tuning.tensorboard import TrialBoard
+                from keras_zoo.tuning.trial.tensorboard import TrialBoard
 
                 board = TrialBoard(trial_dir, trial_id, self.space, values)
             runs, pruned_at = self._executions(params, scope, extra or {}, report, board)
@@ -219,7 +231,7 @@ class TrialJob:
         ``(score, best_epoch, metrics, epochs, model, objective_curve, diagnostics)`` per
         execution (``diagnostics``: the Monitor's scores, ``None`` without diagnostics) and the
         1-based epoch the trial was pruned at (``None``: not pruned). ``board``: the trial's
-        :class:`~keras_zoo.tuning.tensorboard.TrialBoard`, or ``None``."""
+        :class:`~keras_zoo.tuning.trial.tensorboard.TrialBoard`, or ``None``."""
         runs: list[tuple[Any, ...]] = []
         for execution in range(self.executions_per_trial):
             seed = None if self.seed is None else self.seed + execution

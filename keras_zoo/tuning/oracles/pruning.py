@@ -29,7 +29,7 @@ Hyperband has its own schedule of epochs and is not combined with a pruner.
 
 Keras Tuner's extension points used here are ``Oracle.update_trial`` and ``Oracle.score_trial``,
 with ``Oracle.trials`` and a trial's ``MetricsTracker`` history; a trial's folder comes from
-:func:`~keras_zoo.tuning.kt_adapter.trial_dir`.
+:func:`~keras_zoo.tuning.oracles.kt_adapter.trial_dir`.
 """
 
 from __future__ import annotations
@@ -43,10 +43,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import kt_adapter
-from keras_zoo.tuning.recovery import final_result
-from keras_zoo.tuning.results import read_json
-from keras_zoo.tuning.trial import RESULT_FILE
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.schema import RESULT_FILE, final_result, read_json
 
 log = logging.getLogger(__name__)
 
@@ -237,7 +235,7 @@ class PruningOracleMixin:
     """Answers a trial's per-epoch report with status ``STOPPED`` when the pruner says so.
 
     Set :attr:`pruner` to use it (``None``: reports are recorded, nothing stops). It goes after
-    :class:`~keras_zoo.tuning.chief.ServedOracleMixin` in an oracle's bases, so the served
+    :class:`~keras_zoo.tuning.oracles.chief.ServedOracleMixin` in an oracle's bases, so the served
     oracle's guard and lock wrap it.
     """
 

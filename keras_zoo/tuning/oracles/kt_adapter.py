@@ -6,12 +6,12 @@ extension points ``Oracle.populate_space`` (the grid), ``Oracle.update_trial`` (
 answer's status ``STOPPED``), ``Oracle.score_trial`` (a pruned trial's score), the public
 methods ``Oracle.create_trial``/``update_trial``/``end_trial`` overridden under
 ``keras_tuner.synchronized`` and ``save``/``reload`` overridden, ``BaseTuner.run_trial`` (a trial is a
-:class:`~keras_zoo.tuning.trial.TrialJob` run) and the ``BaseTuner`` hooks ``on_search_begin``,
+:class:`~keras_zoo.tuning.trial.job.TrialJob` run) and the ``BaseTuner`` hooks ``on_search_begin``,
 ``pre_create_trial``, ``on_trial_begin``, ``on_trial_end``, ``on_search_end`` (the tuner's own
 search loop), the ``keras_tuner.engine`` modules (``Trial``, ``TrialStatus``, ``BaseTuner``: Keras
 Tuner's generated public namespace), ``oracle.trials`` and the ``KERASTUNER_*`` environment
 variables of Keras Tuner's documented distributed tuning. ``HyperModel.fit`` is not used: a
-trial builds and trains through its :class:`~keras_zoo.tuning.trial.TrialJob`, not a hypermodel.
+trial builds and trains through its :class:`~keras_zoo.tuning.trial.job.TrialJob`, not a hypermodel.
 
 What the public API does not cover goes through the functions and the mixin below, each
 exercised on real Keras Tuner objects by ``tests/tuning/test_kt_adapter.py``, and checked by
@@ -38,7 +38,7 @@ its message, not a search. The internals that remain, and why:
 * ``start_order``, ``end_order``, ``_tried_so_far``, ``_id_to_hash``, ``_record_values``,
   ``_seed_state``, ``_run_times``, ``set_state`` and ``oracle.json``'s keys, Hyperband's
   ``_brackets``: a resume rebuilds the oracle's bookkeeping from the result files
-  (:mod:`~keras_zoo.tuning.recovery`); Keras Tuner's ``reload`` trusts its own files.
+  (:mod:`~keras_zoo.tuning.oracles.recovery`); Keras Tuner's ``reload`` trusts its own files.
 * Hyperband's ``_random_trial`` and ``_get_size`` (overridden, :class:`ShortSpaceHyperband`):
   a space smaller than a bracket's first round stopped the search after that round.
 * ``BaseTuner._is_worker``, ``_get_tuner_fname``: a worker leaves the oracle to the chief; the
@@ -116,8 +116,8 @@ def known_version(installed: str | None = None) -> bool:
     if release is not None and _KNOWN_FROM <= release < _KNOWN_BELOW:
         return True
     log.warning("keras-tuner %s is installed; keras-zoo is known to work with keras-tuner%s and "
-                "uses some of its internals (keras_zoo/tuning/kt_adapter.py), which another "
-                "release may have renamed. If a search fails, install keras-tuner%s.",
+                "uses some of its internals (keras_zoo/tuning/oracles/kt_adapter.py), which "
+                "another release may have renamed. If a search fails, install keras-tuner%s.",
                 installed, KNOWN_VERSIONS, KNOWN_VERSIONS)
     return False
 
@@ -314,7 +314,7 @@ class OracleHooks:
         super()._check_consecutive_failures()
 
 
-# --- an oracle rebuilt from its files (keras_zoo.tuning.recovery) ---------------------------
+# --- an oracle rebuilt from its files (keras_zoo.tuning.oracles.recovery) -------------------
 
 def apply_state(oracle: kt.Oracle, state: dict[str, Any]) -> None:
     """Apply a state read from ``oracle.json``, with no trial running (each reruns or is done).
@@ -453,9 +453,11 @@ def _grpc_modules() -> tuple[Any, Any]:
 
 
 def serve(oracle: kt.Oracle, host: str, port: int, *, interceptors: tuple[Any, ...] = (),
-          handlers: tuple[Any, ...] = (), threads: int = 8) -> tuple[Any, int]:
+          handlers: tuple[Any, ...] = (), options: tuple[tuple[str, Any], ...] = (),
+          threads: int = 8) -> tuple[Any, int]:
     """Serve ``oracle`` with Keras Tuner's servicer (plus ``handlers``) on ``host:port``
-    (port 0: any free one); returns the started gRPC server and its port.
+    (port 0: any free one), with gRPC's ``options`` (the message sizes of
+    :data:`~keras_zoo.tuning.runtime.wire.GRPC_OPTIONS`); returns the started server and its port.
 
     ``SO_REUSEPORT`` is off (gRPC turns it on by default, which would let two searches bind the
     same port and serve each other's workers).
@@ -467,12 +469,10 @@ def serve(oracle: kt.Oracle, host: str, port: int, *, interceptors: tuple[Any, .
 
     import grpc
 
-    from keras_zoo.tuning.wire import GRPC_OPTIONS
-
     servicer, protos = _grpc_modules()
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=threads),
                          interceptors=list(interceptors),
-                         options=[("grpc.so_reuseport", 0), *GRPC_OPTIONS])
+                         options=[("grpc.so_reuseport", 0), *options])
     protos.get_service_grpc().add_OracleServicer_to_server(servicer(oracle), server)
     if handlers:
         server.add_generic_rpc_handlers(tuple(handlers))

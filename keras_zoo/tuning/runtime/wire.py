@@ -10,8 +10,8 @@
   from the network is unpickled. The factory travels by name: a registered model name, or the
   import path (``module:function``) of a function every worker can import; a lambda, a nested
   function or one defined in ``__main__`` is refused with :class:`InputValueError`.
-* **Messages.** The chief's own service (:mod:`~keras_zoo.tuning.remote`) speaks bytes: a JSON
-  header line, then an optional binary payload (:func:`pack`, :func:`unpack`).
+* **Messages.** The chief's own service (:mod:`~keras_zoo.tuning.runtime.remote`) speaks bytes: a
+  JSON header line, then an optional binary payload (:func:`pack`, :func:`unpack`).
 """
 
 from __future__ import annotations
@@ -334,14 +334,14 @@ _NOT_FIT = ("model_name", "factory", "space", "fixed", "data")
 
 
 def encode_job(job: Any) -> tuple[dict[str, Any], bytes]:
-    """A :class:`~keras_zoo.tuning.trial.TrialJob` as a JSON-able header and its dataset's
+    """A :class:`~keras_zoo.tuning.trial.job.TrialJob` as a JSON-able header and its dataset's
     arrays as ``.npz`` bytes.
 
     Raises:
         InputValueError: A factory that cannot be named, a fixed keyword JSON cannot hold, or
             arrays of Python objects (which ``.npz`` holds only pickled).
     """
-    from keras_zoo.tuning.directory import fingerprint
+    from keras_zoo.tuning.trial.job import fingerprint
 
     data = job.data
     arrays: dict[str, np.ndarray] = {}
@@ -387,7 +387,7 @@ def encode_job(job: Any) -> tuple[dict[str, Any], bytes]:
 
 
 def decode_job(header: Mapping[str, Any], payload: bytes, allowed: Sequence[str] = ()) -> Any:
-    """The :class:`~keras_zoo.tuning.trial.TrialJob` :func:`encode_job` sent; a factory by
+    """The :class:`~keras_zoo.tuning.trial.job.TrialJob` :func:`encode_job` sent; a factory by
     import path only from a module in ``allowed`` (or under a package in it).
 
     Raises:
@@ -399,9 +399,8 @@ def decode_job(header: Mapping[str, Any], payload: bytes, allowed: Sequence[str]
                               f"worker reads format {FORMAT}: run the same keras-zoo version on "
                               "the chief and the workers.")
     from keras_zoo.datasets.core import Dataset
-    from keras_zoo.tuning.directory import fingerprint
     from keras_zoo.tuning.space import Axis, Space
-    from keras_zoo.tuning.trial import TrialJob
+    from keras_zoo.tuning.trial.job import TrialJob, fingerprint
     from keras_zoo.zoo import registry
 
     reference = header["factory"]

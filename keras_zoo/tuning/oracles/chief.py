@@ -16,7 +16,7 @@ stops itself (Keras Tuner's own ``start_server`` decides alone when to exit, and
 
 The Keras Tuner internals this needs (its gRPC servicer; the oracle's running trials, tuner ids,
 retry queue and end order; where a trial's files are) are reached through
-:mod:`~keras_zoo.tuning.kt_adapter`.
+:mod:`~keras_zoo.tuning.oracles.kt_adapter`.
 """
 
 from __future__ import annotations
@@ -29,25 +29,27 @@ from typing import Any
 import keras_tuner as kt
 from keras_tuner.engine.trial import Trial, TrialStatus
 
-from keras_zoo.tuning import kt_adapter, recovery
-from keras_zoo.tuning.results import read_json
-from keras_zoo.tuning.trial import RESULT_FILE
+from keras_zoo.tuning.oracles import kt_adapter, recovery
+from keras_zoo.tuning.schema import RESULT_FILE, final_result, read_json
 
 log = logging.getLogger(__name__)
 
 
 def serve_oracle(oracle: kt.Oracle, host: str = "127.0.0.1", port: int = 0, *,
-                 interceptors: tuple[Any, ...] = (), handlers: tuple[Any, ...] = ()
-                 ) -> tuple[Any, int]:
+                 interceptors: tuple[Any, ...] = (), handlers: tuple[Any, ...] = (),
+                 options: tuple[tuple[str, Any], ...] = ()) -> tuple[Any, int]:
     """Serve ``oracle`` to Keras Tuner workers on ``host:port`` (port 0: a free one chosen when
     binding); returns the started gRPC server (stop it with ``server.stop(grace).wait()``) and
-    the port. ``interceptors`` check every call (the token: :class:`~keras_zoo.tuning.wire.Gate`);
-    ``handlers`` serve more methods on the same port (:mod:`~keras_zoo.tuning.remote`).
+    the port. ``interceptors`` check every call (the token:
+    :class:`~keras_zoo.tuning.runtime.wire.Gate`);
+    ``handlers`` serve more methods on the same port (:mod:`~keras_zoo.tuning.runtime.remote`);
+    ``options`` are gRPC's (the message sizes: :data:`~keras_zoo.tuning.runtime.wire.GRPC_OPTIONS`).
 
     Raises:
         OSError: The address cannot be listened on.
     """
-    return kt_adapter.serve(oracle, host, port, interceptors=interceptors, handlers=handlers)
+    return kt_adapter.serve(oracle, host, port, interceptors=interceptors, handlers=handlers,
+                            options=options)
 
 
 class ServedOracleMixin:
@@ -95,7 +97,7 @@ class ServedOracleMixin:
     def end_trial(self, trial):
         if self.require_results and trial.trial_id in kt_adapter.end_order(self):
             return  # ended already (by the worker it was handed to after a release)
-        if self.require_results and not recovery.final_result(read_json(os.path.join(
+        if self.require_results and not final_result(read_json(os.path.join(
                 kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))):
             log.warning("Ignored the end of trial %s: its result was not taken (its worker was "
                         "released); it ends with the worker that runs it now.", trial.trial_id)
@@ -129,7 +131,7 @@ class ServedOracleMixin:
         if trial is None:
             return None, "none"
         record = read_json(os.path.join(kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))
-        if recovery.final_result(record):  # finished before the worker died: never rerun
+        if final_result(record):  # finished before the worker died: never rerun
             recovery.mark_done(self, trial, record)
             kt_adapter.record_ended(self, trial.trial_id)
             self._guarded(kt_adapter.save_trial, self, trial)  # an error: recorded, not held

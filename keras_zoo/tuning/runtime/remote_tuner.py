@@ -1,17 +1,18 @@
-"""A worker process that joined a search: ``python -m keras_zoo.tuning.remote_tuner ADDRESS``.
+"""A worker process that joined a search: ``python -m keras_zoo.tuning.runtime.remote_tuner ADDRESS``.
 
-Started by :func:`keras_zoo.tuning.work` (see :mod:`~keras_zoo.tuning.remote`), one per device.
+Started by :func:`keras_zoo.tuning.work` (see :mod:`~keras_zoo.tuning.runtime.remote`), one per
+device.
 It joins the chief (the job arrives as data), trains trials with :class:`RemoteTuner`, whose
 results and models go to the chief, and beats every few seconds. Its exit status tells its
-parent what happened: 0 (the search is done), :data:`~keras_zoo.tuning.remote.EXIT_REJOIN` (the
-chief restarted, or released it: it joins again), ``EXIT_REFUSED`` (wrong token),
+parent what happened: 0 (the search is done),
+:data:`~keras_zoo.tuning.runtime.remote.EXIT_REJOIN` (the chief restarted, or released it: it joins again), ``EXIT_REFUSED`` (wrong token),
 ``EXIT_CHIEF_LOST`` (no chief for ``--reconnect-timeout`` seconds).
 
 Told "no trial left" while trials still run on other workers, it does not leave: it asks the
 chief every second (at most) until the chief says the search is finished, and runs any trial put
 back in the queue meanwhile (the trial of a worker that died). It waits at most the chief's
-``worker_timeout`` plus :data:`~keras_zoo.tuning.remote.WAIT_MARGIN_S` seconds without a trial
-(enough for the chief to notice a dead worker), then leaves with a message naming the trials
+``worker_timeout`` plus :data:`~keras_zoo.tuning.runtime.remote.WAIT_MARGIN_S` seconds without a
+trial (enough for the chief to notice a dead worker), then leaves with a message naming the trials
 still running.
 """
 
@@ -32,8 +33,10 @@ from typing import Any
 import keras_tuner as kt
 
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import kt_adapter, wire
-from keras_zoo.tuning.remote import (
+from keras_zoo.tuning.oracles import kt_adapter
+from keras_zoo.tuning.oracles.strategies import make_oracle
+from keras_zoo.tuning.runtime import wire
+from keras_zoo.tuning.runtime.remote import (
     EXIT_BAD_JOB,
     EXIT_CHIEF_LOST,
     EXIT_REFUSED,
@@ -42,15 +45,16 @@ from keras_zoo.tuning.remote import (
     SAFE_ID,
     WAIT_MARGIN_S,
 )
-from keras_zoo.tuning.trial import MODEL_FILE, RESULT_FILE, TrialJob
-from keras_zoo.tuning.tuner import WEIGHTS_FILE, ChiefUnreachable, ZooTuner, make_oracle
+from keras_zoo.tuning.runtime.tuner import WEIGHTS_FILE, ChiefUnreachable, ZooTuner
+from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE
+from keras_zoo.tuning.trial.job import TrialJob
 
 log = logging.getLogger(__name__)
 
 
 class RemoteTuner(ZooTuner):
-    """A :class:`~keras_zoo.tuning.tuner.ZooTuner` whose trials' results (``result.json``, the
-    model file when kept, Hyperband's weights) are sent to the chief after each trial, and which
+    """A :class:`~keras_zoo.tuning.runtime.tuner.ZooTuner` whose trials' results (``result.json``,
+    the model file when kept, Hyperband's weights) are sent to the chief after each trial, and which
     fetches from the chief the weights a Hyperband trial continues from."""
 
     def __init__(self, *args: Any, channel: Any, timeout: float = 60.0, **kwargs: Any):
@@ -79,7 +83,7 @@ class RemoteTuner(ZooTuner):
     def _send(self, trial_id: str, trial_dir: str) -> None:
         import grpc
 
-        from keras_zoo.tuning.results import read_json
+        from keras_zoo.tuning.schema import read_json
 
         record = read_json(os.path.join(trial_dir, RESULT_FILE))
         files = [os.path.join(trial_dir, name) for name in (MODEL_FILE, WEIGHTS_FILE)]
@@ -158,12 +162,12 @@ def remote_tuner(job: TrialJob, *, directory: str, project_name: str, device: st
 # --- one worker process ---------------------------------------------------------------------
 
 def _process_main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m keras_zoo.tuning.remote_tuner")
+    parser = argparse.ArgumentParser(prog="python -m keras_zoo.tuning.runtime.remote_tuner")
     parser.add_argument("address")
     parser.add_argument("--work-dir", required=True)
     parser.add_argument("--reconnect-timeout", type=float, default=60.0)
     args = parser.parse_args(argv)
-    from keras_zoo.tuning.worker import exit_with_parent
+    from keras_zoo.tuning.runtime.worker import exit_with_parent
 
     exit_with_parent()
     logging.basicConfig(stream=sys.stderr, level=logging.INFO,
@@ -211,13 +215,12 @@ def _exit_for(err: Any) -> int:
 
 
 def _join_and_work(address: str, work_dir: str, reconnect_timeout: float) -> int:
-    import keras
+    import keras  # keras_zoo, imported with this package, quieted TensorFlow's start-up
 
-    import keras_zoo  # noqa: F401  (quiet TensorFlow start-up, registered layers)
     from keras_zoo.base.backend import keras_device_name
-    from keras_zoo.tuning.devices import physical_gpus
-    from keras_zoo.tuning.directory import PROJECT
-    from keras_zoo.tuning.worker import retirement
+    from keras_zoo.tuning.runtime.worker import retirement
+    from keras_zoo.tuning.schema import PROJECT
+    from keras_zoo.tuning.trial.devices import physical_gpus
 
     ids = {"worker": "", "session": ""}
     token = wire.read_token()
