@@ -55,6 +55,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tuning.py
 	$(BIN)/python benchmarks/bench_diagnostics.py
 	$(BIN)/python benchmarks/bench_quality.py
+	$(BIN)/python benchmarks/bench_cli.py
 
 # The wheels benchmarks/gpu_check.sh installs on a GPU machine without TensorFlow (carried with
 # the tree, about 40 MB): the versions installed here, for this Python and platform.

@@ -269,9 +269,21 @@ def test_refit_without_early_stopping_warns_and_fitted_state_is_fresh():
     assert est.predict(X).shape == (150, 2) and set(np.unique(est.predict(X))) <= {0, 1}
 
 
-def test_refit_after_a_diverged_run_warns_and_keeps_it():
+def test_refit_after_a_diverged_run_warns_and_keeps_it(monkeypatch):
+    """No finite validation loss, so no epoch count to retrain for: one training only, and
+    model_ is that diverged network (its weights are not finite), not a retrained one."""
+    from keras_zoo.zoo import sklearn as estimators
+
+    fits = []
+    real_fit = estimators.training.fit
+    monkeypatch.setattr(estimators.training, "fit",
+                        lambda *args, **kwargs: fits.append(kwargs) or real_fit(*args, **kwargs))
     X, y = load_iris(return_X_y=True)
-    with pytest.warns(UserWarning, match="never finite"):
+    with pytest.warns(UserWarning, match="never finite .* model_ is the diverged network"):
         est = ANNClassifier(hidden_units=(4,), epochs=3, early_stopping=True, refit=True,
                             optimizer="sgd", learning_rate=1e12, random_state=0).fit(X, y)
+    assert len(fits) == 1 and fits[0]["validation_split"] > 0  # no retraining on all the data
+    assert not np.isfinite(est.history_["val_loss"]).any()
+    assert not all(np.isfinite(w).all() for w in est.model_.get_weights())
+    assert est.n_iter_ == len(est.history_["loss"])
     assert not hasattr(est, "refit_history_")
