@@ -14,7 +14,7 @@ Importing ``keras_zoo`` registers its custom layers and losses, so saved models 
 import os as _os
 import sys as _sys
 
-from keras_zoo import _prestart
+from keras_zoo.cli import prestart as _prestart
 
 __version__ = "0.1.0"
 __all__ = ["InputError", "InputFileError", "InputTypeError", "InputValueError", "__version__",
@@ -28,7 +28,7 @@ _os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 if _prestart.light_command(_sys.argv):
     # `keras-zoo --help`, `--version`, `models`, `datasets`, `components`: answered without Keras
-    # (keras_zoo.cli_listing, from the snapshot keras_zoo.cli_catalog). Should anything still ask
+    # (keras_zoo.cli.listing, from the snapshot keras_zoo.cli.catalog). Should anything still ask
     # for a subpackage, it imports on first use.
     _LAZY = {"InputError": "keras_zoo.base.errors", "InputFileError": "keras_zoo.base.errors",
              "InputTypeError": "keras_zoo.base.errors", "InputValueError": "keras_zoo.base.errors",
@@ -43,7 +43,7 @@ if _prestart.light_command(_sys.argv):
             return importlib.import_module(f"keras_zoo.{name}")
         raise AttributeError(f"module 'keras_zoo' has no attribute {name!r}")
 else:
-    from keras_zoo._quiet import quiet_native_stderr as _quiet
+    from keras_zoo.base.quiet import quiet_native_stderr as _quiet
 
     with _quiet():
         import keras

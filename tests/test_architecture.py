@@ -1,5 +1,6 @@
 """The layering ARCHITECTURE.md states: each package imports only the layers below it, the rooms
-of ``keras_zoo.tuning`` only the rooms they may, and no modules import each other in a circle."""
+of ``keras_zoo.tuning`` only the rooms they may, nothing imports the command line
+(``keras_zoo.cli``) but through its door, and no modules import each other in a circle."""
 
 from __future__ import annotations
 
@@ -52,6 +53,41 @@ def test_no_package_imports_a_layer_above_it(package):
             if any(name == bad or name.startswith(bad + ".") for bad in FORBIDDEN[package]):
                 offenders.append(f"{path.relative_to(ROOT.parent)}:{line} imports {name}")
     assert not offenders, "\n".join(offenders)
+
+
+# keras_zoo.cli may import every package and no package imports it, but for the one door
+# keras_zoo/__init__.py opens first: keras_zoo.cli.prestart (a light command? workers to start?).
+CLI = "keras_zoo.cli"
+CLI_DOOR = ("keras_zoo.cli", "keras_zoo.cli.prestart")
+
+
+def test_nothing_imports_the_command_line_but_its_door():
+    offenders = []
+    for path in sorted(ROOT.rglob("*.py")):
+        inside = path.relative_to(ROOT).parts[0] == "cli"
+        door = CLI_DOOR if path == ROOT / "__init__.py" else ()
+        for line, name in _imports(path):
+            if not inside and (name == CLI or name.startswith(CLI + ".")) and name not in door:
+                offenders.append(f"{path.relative_to(ROOT.parent)}:{line} imports {name}")
+    assert not offenders, "\n".join(offenders)
+
+
+def test_the_command_line_package_and_its_door_import_only_the_standard_library():
+    """``keras_zoo/__init__.py`` imports ``keras_zoo.cli.prestart`` (and so ``keras_zoo.cli``)
+    before anything else: at module level they import nothing but the standard library, and only
+    the package's ``main`` (inside it) imports the command, ``keras_zoo.cli.app``."""
+    import sys
+
+    for path in (ROOT / "cli" / "__init__.py", ROOT / "cli" / "prestart.py"):
+        tree = ast.parse(path.read_text())
+        top = [n for n in tree.body if isinstance(n, (ast.Import, ast.ImportFrom))]
+        names = [a.name for n in top if isinstance(n, ast.Import) for a in n.names]
+        names += [n.module for n in top if isinstance(n, ast.ImportFrom)]
+        outside = [n for n in names if n.split(".")[0] not in sys.stdlib_module_names]
+        assert not outside, f"{path.relative_to(ROOT.parent)} imports {outside}"
+    importers = sorted(p.name for p in (ROOT / "cli").glob("*.py")
+                       if any(n == f"{CLI}.app" for _, n in _imports(p)))
+    assert importers == ["__init__.py"]
 
 
 def test_no_module_exceeds_500_lines():

@@ -10,7 +10,9 @@ import keras
 import numpy as np
 import pytest
 
-from keras_zoo import cli, cli_table
+from keras_zoo import cli
+from keras_zoo.cli import table as cli_table
+from keras_zoo.cli import values as cli_values
 
 
 def run(capsys, *argv):
@@ -136,7 +138,7 @@ def test_parse_value():
     assert cli.parse_value("true") is True
     assert cli.parse_value("[64, 32]") == [64, 32]
     assert cli.parse_value("relu") == "relu"
-    assert cli._train_value("[64,32]") == (64, 32)
+    assert cli_values._train_value("[64,32]") == (64, 32)
 
 
 def test_console_script_end_to_end(tmp_path):
@@ -176,7 +178,7 @@ def test_small_learning_rates_do_not_print_as_zero():
 @pytest.mark.parametrize("text", ["[64,32]", "[[8],[4]]", "64", "relu", "0.1", "1e-4", "true",
                                   "null", '"a,b"', '"a:b"', "{a: 1, b: 2}", "a:b"])
 def test_a_single_value_reads_the_same_in_train_and_tune(text):
-    assert cli._train_value(text, "k") == cli._space_value(text, "k")
+    assert cli_values._train_value(text, "k") == cli_values._space_value(text, "k")
 
 
 @pytest.mark.parametrize("text,needle", [
@@ -194,7 +196,7 @@ def test_train_refuses_what_tune_would_search(capsys, monkeypatch, text, needle)
         assert code == 2 and out == ""
         assert err.startswith("error: --set hidden_units=") and needle in err
         assert err.endswith(f"Received: --set hidden_units={text}\n") and err.count("\n") == 1
-    assert isinstance(cli._space_value(text, "hidden_units"), (list, dict))  # tune searches it
+    assert isinstance(cli_values._space_value(text, "hidden_units"), (list, dict))  # tune: searched
 
 
 def test_train_builds_the_tuple_written_in_brackets(capsys, tmp_path):
@@ -208,7 +210,7 @@ def test_train_builds_the_tuple_written_in_brackets(capsys, tmp_path):
 
 @pytest.mark.parametrize("command", ["train", "diagnose", "tune"])
 def test_help_shows_the_one_set_grammar_with_examples(capsys, command):
-    from keras_zoo.cli_values import SET_GRAMMAR
+    from keras_zoo.cli.values import SET_GRAMMAR
 
     with pytest.raises(SystemExit) as exc:
         cli.main([command, "--help"])

@@ -19,7 +19,9 @@ import numpy as np
 import pytest
 
 import keras_zoo as kz
-from keras_zoo import _prestart, cli, cli_listing
+from keras_zoo import cli
+from keras_zoo.cli import listing as cli_listing
+from keras_zoo.cli import prestart
 from keras_zoo.zoo import catalog
 
 EXE = str(Path(sys.executable).with_name("keras-zoo"))
@@ -83,7 +85,7 @@ def test_the_listings_name_every_registered_model_dataset_and_component():
 
 
 def test_the_catalog_is_the_live_registry():
-    """Fails when a model, dataset or component changed: run `python -m keras_zoo.cli_listing`."""
+    """Fails when a model, dataset or component changed: run `python -m keras_zoo.cli.listing`."""
     assert cli_listing.stored_catalog() == cli_listing.live_catalog()
 
 
@@ -129,7 +131,7 @@ def test_version_is_the_package_version():
     (["python", "models"], False), (["-c", "models"], False), ([], False),
 ])
 def test_light_command(argv, light):
-    assert _prestart.light_command(argv) is light
+    assert prestart.light_command(argv) is light
 
 
 def test_a_light_process_still_imports_subpackages_on_first_use():

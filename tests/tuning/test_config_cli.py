@@ -7,8 +7,10 @@ import re
 
 import pytest
 
-from keras_zoo import cli, cli_table
+from keras_zoo import cli
 from keras_zoo.base.errors import InputValueError
+from keras_zoo.cli import table as cli_table
+from keras_zoo.cli import values as cli_values
 from keras_zoo.tuning import SearchResult
 from keras_zoo.tuning.config import load_config
 
@@ -67,13 +69,13 @@ def test_tune_from_flags_with_ranges_and_tuples(capsys, tmp_path):
 
 
 def test_space_value_syntax():
-    assert cli._space_value("relu,elu") == ["relu", "elu"]
-    assert cli._space_value("[64,32],[32]") == [(64, 32), (32,)]
-    assert cli._space_value("[64,32]") == (64, 32)
-    assert cli._space_value("0.0:0.5:0.1") == {"min": 0.0, "max": 0.5, "step": 0.1,
-                                               "sampling": "linear"}
-    assert cli._space_value("1e-4:1e-1:log") == {"min": 1e-4, "max": 0.1, "sampling": "log"}
-    assert cli._space_value("0.2") == 0.2
+    assert cli_values._space_value("relu,elu") == ["relu", "elu"]
+    assert cli_values._space_value("[64,32],[32]") == [(64, 32), (32,)]
+    assert cli_values._space_value("[64,32]") == (64, 32)
+    assert cli_values._space_value("0.0:0.5:0.1") == {"min": 0.0, "max": 0.5, "step": 0.1,
+                                                      "sampling": "linear"}
+    assert cli_values._space_value("1e-4:1e-1:log") == {"min": 1e-4, "max": 0.1, "sampling": "log"}
+    assert cli_values._space_value("0.2") == 0.2
 
 
 @pytest.mark.parametrize("text,needle", [

@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 
 import keras_zoo as kz
-from keras_zoo import cli, cli_table
+from keras_zoo import cli
 from keras_zoo.base import atomic_write_bytes, atomic_write_json
+from keras_zoo.cli import table as cli_table
 from keras_zoo.tuning import SearchResult
 
 

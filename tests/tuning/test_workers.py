@@ -322,8 +322,10 @@ def test_the_consecutive_failure_stop_ends_a_search_in_worker_processes(tmp_path
 
 def test_the_command_line_starts_its_workers_before_importing_tensorflow(data, tmp_path):
     """``keras-zoo tune --workers 2``: the two worker processes started first (by
-    ``keras_zoo/__init__.py``) are the ones that run the trials; a search takes them over."""
-    from keras_zoo import _prestart
+    ``keras_zoo/__init__.py``) are the ones that run the trials; the command hands them over and
+    a search takes them."""
+    from keras_zoo.cli import prestart as _prestart
+    from keras_zoo.tuning.runtime import launcher
 
     assert _prestart._workers(["/x/keras-zoo", "-v", "tune", "ann", "--workers", "2"]) == 2
     assert _prestart._workers(["/x/keras-zoo", "tune", "cfg.yaml", "--workers=3"]) == 3
@@ -332,11 +334,18 @@ def test_the_command_line_starts_its_workers_before_importing_tensorflow(data, t
     assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--devices",
                                "/GPU:0", "/GPU:1"]) == 0
     assert _prestart._workers(["python", "tune", "--workers", "2"]) == 0  # not the command
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--multi-device",
+                               "mirrored"]) == 0
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--directory",
+                               "runs/gpu_free"]) == 2  # only --devices names a GPU
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers"]) == 0  # unreadable
     _prestart.from_command_line(["/venv/bin/keras-zoo", "tune", "ann", "--workers", "2"])
     early = {p.pid for p in _prestart.PRESTARTED}
     assert len(early) == 2
+    _prestart.hand_over()
+    assert not _prestart.PRESTARTED and {p.pid for p in launcher.PRESTARTED} == early
     directory = tmp_path / "s"
     result = tuning.search("ann", data, {"activation": ["relu", "tanh", "elu"]}, epochs=2,
                            hidden_units=(4,), workers=2, directory=str(directory), verbose=0)
     assert (result.leaderboard["status"] == "completed").all() and len(result.leaderboard) == 3
-    assert set(_started(directory)) == early and not _prestart.PRESTARTED
+    assert set(_started(directory)) == early and not launcher.PRESTARTED

@@ -43,7 +43,6 @@ from typing import Any
 
 import keras_tuner as kt
 
-from keras_zoo import _prestart
 from keras_zoo.base import atomic_write_bytes
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.tuning.errors import SearchError
@@ -206,6 +205,11 @@ def _check_portable(job: TrialJob, *, data: bool = True) -> bytes:
         ) from err
 
 
+PRESTARTED: list[subprocess.Popen] = []
+"""Worker processes the ``keras-zoo`` command started before it imported TensorFlow, handed over
+by it (:func:`keras_zoo.cli.prestart.hand_over`); :func:`prestart` takes them first."""
+
+
 def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
     """Start the worker processes of the placement's CPU slots now, before the search's own
     checks: they import TensorFlow meanwhile, then wait for their settings
@@ -215,8 +219,8 @@ def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
     cpu_slots = sum(1 for i in range(n_workers) if not placement.device_for(i).startswith("/GPU"))
     early = []
     threads = str(max(1, (os.cpu_count() or 1) // max(1, n_workers)))
-    while _prestart.PRESTARTED and len(early) < cpu_slots:  # started by the keras-zoo command
-        proc = _prestart.PRESTARTED.pop()
+    while PRESTARTED and len(early) < cpu_slots:  # started by the keras-zoo command
+        proc = PRESTARTED.pop()
         if proc.poll() is None and threads == _threads_of(proc):
             early.append(proc)
         else:

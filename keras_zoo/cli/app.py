@@ -1,4 +1,4 @@
-"""The ``keras-zoo`` command.
+"""The ``keras-zoo`` command: its parser, ``tune`` and ``devices``, and its exit statuses.
 
     keras-zoo models [PATTERN] [--family F]        registered models
     keras-zoo datasets [PATTERN]                   datasets ``load`` knows
@@ -16,7 +16,7 @@ reported as ``error: ...``; argparse's own usage errors too); 1 a search that st
 (:class:`~keras_zoo.tuning.SearchError`, ``error: ...``) or a crash (anything else: a bug, an
 error inside Keras), with its traceback; 130 interrupted (Ctrl-C), 143 terminated (SIGTERM); a
 search records either as interrupted; 141 (128 + SIGPIPE), silently, when the reader of its
-output closed the pipe (``keras-zoo models | head -3``: :mod:`keras_zoo.cli_pipe`).
+output closed the pipe (``keras-zoo models | head -3``: :mod:`keras_zoo.cli.pipe`).
 """
 
 from __future__ import annotations
@@ -33,24 +33,19 @@ from typing import Any
 from keras_zoo import __version__
 from keras_zoo.base.errors import InputError, InputValueError
 from keras_zoo.base.signals import Terminated, stop_signals
-from keras_zoo.cli_diagnose import add_diagnose_parser, tune_rows
-from keras_zoo.cli_listing import add_listing_parsers
-from keras_zoo.cli_pipe import quiet_on_closed_pipe
-from keras_zoo.cli_table import table
-from keras_zoo.cli_train import add_train_parser
-from keras_zoo.cli_values import (  # noqa: F401 - parse_value is re-exported
-    SET_GRAMMAR,
-    _space_value,
-    _train_value,
-    parse_assignments,
-    parse_value,
-)
-from keras_zoo.cli_worker import add_serve_flags, add_worker_parser, serve_options
+from keras_zoo.cli import prestart
+from keras_zoo.cli.diagnose import add_diagnose_parser, tune_rows
+from keras_zoo.cli.listing import add_listing_parsers
+from keras_zoo.cli.pipe import quiet_on_closed_pipe
+from keras_zoo.cli.table import table
+from keras_zoo.cli.train import add_train_parser
+from keras_zoo.cli.values import SET_GRAMMAR, _space_value, parse_assignments
+from keras_zoo.cli.worker import add_serve_flags, add_worker_parser, serve_options
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
 
-# === Commands (models, datasets and components: keras_zoo.cli_listing) ===
+# === Commands (models, datasets and components: keras_zoo.cli.listing) ===
 
 def cmd_tune(args: argparse.Namespace) -> int:
     from keras_zoo import tuning
@@ -82,6 +77,7 @@ def cmd_tune(args: argparse.Namespace) -> int:
     model = kwargs.pop("model")
     data = kwargs.pop("data")
     space = kwargs.pop("space")
+    prestart.hand_over()  # the worker processes this command started before importing Keras
     result = tuning.search(model, data, space, verbose=0 if args.quiet else 1, **kwargs)
     board = result.completed()
     shown = board.head(args.top)

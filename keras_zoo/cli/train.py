@@ -12,7 +12,7 @@ from typing import Any
 
 from keras_zoo.base.checks import positive_int
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.cli_values import SET_GRAMMAR, _train_value, parse_assignments
+from keras_zoo.cli.values import SET_GRAMMAR, _train_value, parse_assignments
 
 
 def add_train_parser(sub: Any) -> None:
@@ -81,7 +81,7 @@ def cmd_train(args: argparse.Namespace) -> int:
     import numpy as np
 
     from keras_zoo import zoo
-    from keras_zoo.cli_table import table
+    from keras_zoo.cli.table import table
     from keras_zoo.zoo.training import EpochProgress, align_targets
 
     info, data, model = model_for_dataset(args)

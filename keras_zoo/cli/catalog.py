@@ -1,6 +1,6 @@
 """What ``keras-zoo models``, ``datasets`` and ``components`` list, without importing Keras.
 
-Generated from the registries by ``python -m keras_zoo.cli_listing``: do not edit by hand
+Generated from the registries by ``python -m keras_zoo.cli.listing``: do not edit by hand
 (``tests/test_cli_fast.py`` fails when this differs from the registries).
 """
 

@@ -1,8 +1,8 @@
 """The tables of numbers the ``keras-zoo`` commands print (a search's leaderboard, a trained
 model's metrics, a diagnosis's layers): :func:`table`, over
-:func:`~keras_zoo.cli_listing.text_table`.
+:func:`~keras_zoo.cli.listing.text_table`.
 
-Its own module so that every command module can print one without importing :mod:`keras_zoo.cli`
+Its own module so that every command module can print one without importing :mod:`keras_zoo.cli.app`
 (which imports them).
 """
 
@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from keras_zoo.base.formatting import format_value
-from keras_zoo.cli_listing import text_table
+from keras_zoo.cli.listing import text_table
 
 
 def cell(value: Any) -> str:

@@ -10,7 +10,7 @@ import math
 import time
 from typing import Any
 
-from keras_zoo.cli_values import SET_GRAMMAR
+from keras_zoo.cli.values import SET_GRAMMAR
 
 LAYER_COLUMNS = ("layer", "kind", "activation", "grad_norm", "weight_norm", "update_ratio",
                  "dead_fraction", "saturated_fraction")
@@ -47,8 +47,8 @@ def add_diagnose_parser(sub: Any) -> None:
 
 def cmd_diagnose(args: argparse.Namespace) -> int:
     from keras_zoo import diagnostics
-    from keras_zoo.cli_table import table
-    from keras_zoo.cli_train import model_for_dataset
+    from keras_zoo.cli.table import table
+    from keras_zoo.cli.train import model_for_dataset
 
     info, data, model = model_for_dataset(args)
     start = time.perf_counter()

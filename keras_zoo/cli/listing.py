@@ -1,11 +1,11 @@
 """The listing commands of ``keras-zoo``: ``models``, ``datasets`` and ``components``.
 
 They answer without Keras. A registry this process has imported answers itself (it also holds
-what a program registered since); otherwise the snapshot :mod:`keras_zoo.cli_catalog` answers.
+what a program registered since); otherwise the snapshot :mod:`keras_zoo.cli.catalog` answers.
 The ``keras-zoo`` command imports neither Keras nor TensorFlow for these commands, ``--help``
-and ``--version`` (:func:`keras_zoo._prestart.light_command`), so they take a fraction of a
+and ``--version`` (:func:`keras_zoo.cli.prestart.light_command`), so they take a fraction of a
 second instead of the seconds TensorFlow's import costs. ``tests/test_cli_fast.py`` keeps the
-snapshot equal to the registries; ``python -m keras_zoo.cli_listing`` rewrites it from them.
+snapshot equal to the registries; ``python -m keras_zoo.cli.listing`` rewrites it from them.
 
 Descriptions print as plain text: :func:`plain` removes the reStructuredText markup of the
 docstrings they come from (````keras.Sequential````, ``:class:`Seq2Seq```).
@@ -22,8 +22,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from keras_zoo import cli_catalog
 from keras_zoo.base.names import unknown_name_error, wildcard_filter
+from keras_zoo.cli import catalog as generated
 
 __all__ = ["KINDS", "add_listing_parsers", "components", "datasets", "live_catalog", "models",
            "plain", "render_catalog", "stored_catalog", "text_table"]
@@ -72,13 +72,13 @@ def models(pattern: str | None = None, family: str | None = None) -> list[tuple[
     """
     zoo = sys.modules.get("keras_zoo.zoo")
     families = ({zoo.model_info(n).family for n in zoo.list_models()} if zoo is not None
-                else {f for f, _ in cli_catalog.MODELS.values()})
+                else {f for f, _ in generated.MODELS.values()})
     if family is not None and family not in families:
         raise unknown_name_error("model family", family, families, argument="--family")
     if zoo is not None:
         return [(n, zoo.model_info(n).family, zoo.model_info(n).description)
                 for n in zoo.list_models(pattern, family=family)]
-    stored = cli_catalog.MODELS
+    stored = generated.MODELS
     names = [n for n, (f, _) in stored.items() if family is None or f == family]
     return [(n, *stored[n]) for n in wildcard_filter(names, pattern)]
 
@@ -88,7 +88,7 @@ def datasets(pattern: str | None = None) -> dict[str, str]:
     registry = sys.modules.get("keras_zoo.datasets")
     if registry is not None:
         return registry.list_datasets(pattern)
-    stored = cli_catalog.DATASETS
+    stored = generated.DATASETS
     return {n: stored[n] for n in wildcard_filter(stored, pattern)}
 
 
@@ -97,7 +97,7 @@ def components(kind: str, pattern: str | None = None) -> dict[str, str]:
     catalog = sys.modules.get("keras_zoo.zoo.catalog")
     if catalog is not None:
         return getattr(catalog, f"list_{kind}")(pattern)
-    stored = cli_catalog.COMPONENTS[kind]
+    stored = generated.COMPONENTS[kind]
     keep = set(wildcard_filter(stored, pattern))
     return {n: d for n, d in stored.items() if n in keep}
 
@@ -158,7 +158,7 @@ def add_listing_parsers(sub: Any) -> None:
 # === The snapshot ===
 
 def live_catalog() -> dict[str, dict[str, Any]]:
-    """The registries' listings, as :mod:`keras_zoo.cli_catalog` holds them (imports Keras)."""
+    """The registries' listings, as :mod:`keras_zoo.cli.catalog` holds them (imports Keras)."""
     from keras_zoo import datasets as registry
     from keras_zoo import zoo
     from keras_zoo.zoo import catalog
@@ -172,14 +172,14 @@ def live_catalog() -> dict[str, dict[str, Any]]:
 
 
 def stored_catalog() -> dict[str, dict[str, Any]]:
-    """What :mod:`keras_zoo.cli_catalog` holds, shaped as :func:`live_catalog`."""
-    return {"MODELS": cli_catalog.MODELS, "DATASETS": cli_catalog.DATASETS,
-            "COMPONENTS": cli_catalog.COMPONENTS}
+    """What :mod:`keras_zoo.cli.catalog` holds, shaped as :func:`live_catalog`."""
+    return {"MODELS": generated.MODELS, "DATASETS": generated.DATASETS,
+            "COMPONENTS": generated.COMPONENTS}
 
 
 _HEADER = '''"""What ``keras-zoo models``, ``datasets`` and ``components`` list, without importing Keras.
 
-Generated from the registries by ``python -m keras_zoo.cli_listing``: do not edit by hand
+Generated from the registries by ``python -m keras_zoo.cli.listing``: do not edit by hand
 (``tests/test_cli_fast.py`` fails when this differs from the registries).
 """
 
@@ -202,14 +202,14 @@ def _entry(key: str, value: Any, pad: str) -> str:
 
 
 def render_catalog(snapshot: dict[str, dict[str, Any]]) -> str:
-    """The text of :mod:`keras_zoo.cli_catalog` holding ``snapshot``."""
+    """The text of :mod:`keras_zoo.cli.catalog` holding ``snapshot``."""
     parts = [f"{name}: {_TYPES[name]} = {{\n"
              + "".join(_entry(k, v, "    ") + "\n" for k, v in table.items()) + "}\n"
              for name, table in snapshot.items()]
     return _HEADER + "\n".join(parts)
 
 
-if __name__ == "__main__":  # pragma: no cover - `python -m keras_zoo.cli_listing`
-    target = Path(cli_catalog.__file__)
+if __name__ == "__main__":  # pragma: no cover - `python -m keras_zoo.cli.listing`
+    target = Path(generated.__file__)
     target.write_text(render_catalog(live_catalog()))
     print(f"wrote {target}")

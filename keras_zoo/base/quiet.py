@@ -3,7 +3,8 @@
 TensorFlow writes CUDA-probing lines ("Could not find cuda drivers ...") to file descriptor 2
 before its logging is initialised, so ``TF_CPP_MIN_LOG_LEVEL`` cannot filter them. When the level
 is 2 or more (keras_zoo's default, unless you set your own), the first TensorFlow import runs with
-fd 2 pointed at ``/dev/null``; Python exceptions still propagate normally.
+fd 2 pointed at ``/dev/null``; Python exceptions still propagate normally. ``keras_zoo/__init__.py``
+imports Keras inside :func:`quiet_native_stderr`; it imports nothing but the standard library.
 """
 
 from __future__ import annotations
