@@ -10,7 +10,7 @@ from typing import Any
 from keras_zoo.base import atomic_write_json
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.oracles import recovery
-from keras_zoo.tuning.schema import PROJECT, SPEC_FILE
+from keras_zoo.tuning.schema import PROJECT, SPEC_FILE, TrialRecord
 from keras_zoo.tuning.trial.job import disk_full
 
 log = logging.getLogger("keras_zoo.tuning.engine")
@@ -52,7 +52,7 @@ def raise_if_stopped(failure: BaseException | None, project_dir: str, directory:
         raise SearchError(_disk_full_message(failure, directory)) from failure
     tail = recovery.failures_in_a_row(project_dir, before)
     if len(tail) >= max_consecutive_failures:
-        listed = "; ".join(f"trial {r['trial_id']} ({_params_text(r)}): {_short(r.get('error'))}"
+        listed = "; ".join(f"trial {r.trial_id} ({_params_text(r)}): {_short(r.error)}"
                            for r in tail)
         raise SearchError(
             f"The search stopped: {len(tail)} trial(s) failed in a row (limit "
@@ -69,8 +69,8 @@ def raise_if_stopped(failure: BaseException | None, project_dir: str, directory:
         ) from failure
 
 
-def _params_text(record: dict[str, Any]) -> str:
-    return ", ".join(f"{k}={v!r}" for k, v in (record.get("params") or {}).items())
+def _params_text(record: TrialRecord) -> str:
+    return ", ".join(f"{k}={v!r}" for k, v in (record.params or {}).items())
 
 
 def _short(error: str | None, limit: int = 160) -> str:

@@ -15,10 +15,9 @@ import logging
 import os
 import sys
 import threading
-from typing import Any
 
 from keras_zoo.base.formatting import format_number, format_value
-from keras_zoo.tuning.schema import RESULT_FILE, SCORED, read_json
+from keras_zoo.tuning.schema import RESULT_FILE, TrialRecord, read_record
 
 log = logging.getLogger(__name__)
 
@@ -58,8 +57,8 @@ class Progress:
             for name in sorted(os.listdir(self.project_dir)):
                 if name in self.seen:
                     continue
-                record = read_json(os.path.join(self.project_dir, name, RESULT_FILE))
-                if not record or record.get("status") == "running":
+                record = read_record(os.path.join(self.project_dir, name, RESULT_FILE))
+                if record is None or record.status == "running":
                     continue
                 self.seen.add(name)
                 self.done += 1
@@ -67,35 +66,33 @@ class Progress:
                 if announce and self.verbose:
                     self._line(record)
 
-    def _update_best(self, record: dict[str, Any]) -> None:
-        score = record.get("score")
-        if record.get("status") not in SCORED or score is None:
+    def _update_best(self, record: TrialRecord) -> None:
+        score = record.score
+        if not record.scored or score is None:
             return
         if self.best is None or (score > self.best if self.direction == "max"
                                  else score < self.best):
             self.best = score
 
-    def _line(self, record: dict[str, Any]) -> None:
+    def _line(self, record: TrialRecord) -> None:
         total = self.total if self.total is not None else "?"
         # [done/total] counts finished trials; the id is the leaderboard's `trial` column and
         # the trials/trial_<id> folder.
-        head = f"[{self.done}/{total}] trial {record.get('trial_id', '?')}"
-        if record.get("status") in SCORED:
-            body = (f"{self.objective} {format_number(record['score'])}  "
+        head = f"[{self.done}/{total}] trial {_or(record, 'trial_id', '?')}"
+        if record.scored:
+            body = (f"{self.objective} {format_number(record.score)}  "
                     f"best {format_number(self.best)}")
-            if record.get("status") == "pruned":
-                body += f"  pruned at epoch {record.get('pruned_at_epoch', '?')}"
+            if record.status == "pruned":
+                body += f"  pruned at epoch {_or(record, 'pruned_at_epoch', '?')}"
         else:
-            body = f"failed: {record.get('error', '')}"[:160]
-        params = ", ".join(f"{k}={format_value(v)}"
-                           for k, v in (record.get("params") or {}).items())
-        self.stream.write(f"{head}  {body}  ({record.get('seconds', 0):.1f}s, "
-                          f"{record.get('device', '?')})  {params}\n")
+            body = f"failed: {_or(record, 'error', '')}"[:160]
+        params = ", ".join(f"{k}={format_value(v)}" for k, v in (record.params or {}).items())
+        self.stream.write(f"{head}  {body}  ({_or(record, 'seconds', 0):.1f}s, "
+                          f"{_or(record, 'device', '?')})  {params}\n")
         self.stream.flush()
-        if record.get("traceback"):  # shown with the CLI's -v; always in the trial's result.json
+        if record.traceback:  # shown with the CLI's -v; always in the trial's result.json
             log.info("trial %s failed; its traceback (also in trial_%s/%s):\n%s",
-                     record.get("trial_id"), record.get("trial_id"), RESULT_FILE,
-                     record["traceback"].rstrip())
+                     record.trial_id, record.trial_id, RESULT_FILE, record.traceback.rstrip())
 
     def start(self) -> None:
         """Count what a resumed search already holds, then watch in a background thread."""
@@ -116,3 +113,9 @@ class Progress:
         if self._thread is not None:
             self._thread.join(timeout=5)
         self.scan()
+
+
+def _or(record: TrialRecord, name: str, default: object) -> object:
+    """The record's ``name``, or ``default`` when the key is missing (a ``null`` stays ``None``,
+    as the line always printed it)."""
+    return getattr(record, name) if record.has(name) else default

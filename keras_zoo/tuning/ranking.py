@@ -16,9 +16,12 @@ from __future__ import annotations
 import dataclasses
 import math
 from collections.abc import Mapping
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from keras_zoo.base.errors import InputTypeError, InputValueError
+
+if TYPE_CHECKING:
+    from keras_zoo.tuning.schema import TrialRecord
 
 _MAXIMIZE = ("accuracy", "acc", "auc", "precision", "recall", "f1", "fbeta", "r2", "iou",
              "score", "exact_match", "bleu")
@@ -122,9 +125,10 @@ class Ranking:
             return None
         return metrics.get(self.tie_breaker[0])
 
-    def record_key(self, record: Mapping[str, Any]) -> tuple[float, float]:
+    def record_key(self, record: TrialRecord) -> tuple[float, float]:
         """The key of a trial's result record (its score and its metrics at the scored epoch)."""
-        return self.key(record.get("score"), self.tie_value(record.get("metrics")))
+        metrics = record.metrics if isinstance(record.metrics, Mapping) else None
+        return self.key(record.score, self.tie_value(metrics))
 
     def better(self, a: tuple[Any, Any], b: tuple[Any, Any] | None) -> bool:
         """Whether ``a`` = ``(score, tie value)`` ranks strictly before ``b`` (``None``, or a

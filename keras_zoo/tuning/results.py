@@ -5,6 +5,7 @@ from __future__ import annotations
 import glob
 import math
 import os
+from collections.abc import Mapping
 from typing import Any
 
 import keras
@@ -19,7 +20,9 @@ from keras_zoo.tuning.schema import (
     RESULT_FILE,
     SCORED,
     SPEC_FILE,
+    TrialRecord,
     read_json,
+    read_record,
     read_state,
 )
 
@@ -100,11 +103,20 @@ class SearchResult:
         >>> result.leaderboard.sort_values("val_accuracy").tail(3)     # doctest: +SKIP
     """
 
-    def __init__(self, directory: str, spec: dict[str, Any], records: list[dict[str, Any]],
-                 project_dir: str):
+    def __init__(self, directory: str, spec: dict[str, Any],
+                 records: list[TrialRecord | Mapping[str, Any]], project_dir: str,
+                 folders: Mapping[str, str] | None = None):
+        """``records``: one per trial (``result.json`` objects are read as
+        :class:`~keras_zoo.tuning.schema.TrialRecord`); ``folders``: trial id -> its folder
+        (default ``<project_dir>/trial_<id>``)."""
         self.directory = directory
         self.spec = spec
         self.project_dir = project_dir
+        records = [r if isinstance(r, TrialRecord) else TrialRecord.from_json(r)
+                   for r in records]
+        self._folders = {str(r.trial_id): os.path.join(project_dir, f"trial_{r.trial_id}")
+                         for r in records}
+        self._folders.update(folders or {})
         self.objective: str = spec.get("objective", "score")
         self.direction: str = spec.get("direction", "max")
         self.ranking = Ranking(self.direction, _tie_breaker(spec, self.objective))
@@ -135,62 +147,65 @@ class SearchResult:
             raise InputFileError(f"No search in {directory!r} (no {SPEC_FILE}){hint}; give the "
                                  f"directory of a search. Received: {directory!r}")
         project_dir = os.path.join(directory, spec.get("project_name", "trials"))
-        records = []
+        records, folders = [], {}
         for trial_dir in glob.glob(os.path.join(project_dir, "trial_*")):
             kt_state = read_json(os.path.join(trial_dir, "trial.json"))
-            record = read_json(os.path.join(trial_dir, RESULT_FILE))
+            record = read_record(os.path.join(trial_dir, RESULT_FILE))
             if not os.path.isdir(trial_dir) or not (kt_state or record):
                 continue
             trial_id = kt_state.get("trial_id") or os.path.basename(trial_dir)[len("trial_"):]
-            if not record:  # started, never finished: still running, or killed
+            if record is None:  # started, never finished: still running, or killed
                 status = (kt_state.get("status") or "").upper()
                 message = (kt_state.get("message") or "").strip()
-                record = {"trial_id": trial_id,
-                          "status": "failed" if status in ("FAILED", "INVALID") else (
-                              "running" if spec.get("state") == "running" else "interrupted"),
-                          "error": message.splitlines()[-1] if message else None}
-            record["trial_id"] = trial_id
-            record["_dir"] = trial_dir
+                record = TrialRecord(
+                    status="failed" if status in ("FAILED", "INVALID") else (
+                        "running" if spec.get("state") == "running" else "interrupted"),
+                    error=message.splitlines()[-1] if message else None)
+            record.trial_id = trial_id
             records.append(record)
-        return cls(directory, spec, records, project_dir)
+            folders[str(trial_id)] = trial_dir
+        return cls(directory, spec, records, project_dir, folders)
 
-    def _ranked(self, records: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    def _ranked(self, records: list[TrialRecord]) -> list[TrialRecord]:
         """Best first: the scored trials by objective, tie-breaker, then trial number (among
         trials equal on both, the one whose model the search kept first: parallel workers
         finish out of order, and a later equal trial does not replace the kept model); then
         the others (failed, running, interrupted) by trial number."""
-        def key(record: dict[str, Any]) -> tuple[Any, ...]:
-            order = _trial_sort_key(record["trial_id"])
-            if record.get("status") not in SCORED:
+        def key(record: TrialRecord) -> tuple[Any, ...]:
+            order = _trial_sort_key(record.trial_id)
+            if not record.scored:
                 return (1, (0.0, 0.0), 0, order)
-            folder = record.get("_dir")
-            kept = folder is not None and os.path.exists(os.path.join(folder, MODEL_FILE))
+            kept = os.path.exists(os.path.join(self._folder(record), MODEL_FILE))
             return (0, self.ranking.record_key(record), 0 if kept else 1, order)
 
         return sorted(records, key=key)
 
-    def _frame(self, records: list[dict[str, Any]]) -> pd.DataFrame:
+    def _folder(self, record: TrialRecord) -> str:
+        return self._folders.get(str(record.trial_id)) or os.path.join(
+            self.project_dir, f"trial_{record.trial_id}")
+
+    def _frame(self, records: list[TrialRecord]) -> pd.DataFrame:
         params = list(self.spec.get("axes", []))
         rows = []
         for r in records:
-            row: dict[str, Any] = {"trial": r["trial_id"], "status": r.get("status")}
+            row: dict[str, Any] = {"trial": r.trial_id, "status": r.status}
             for name in params:
-                value = (r.get("params") or {}).get(name)
+                value = (r.params or {}).get(name)
                 row[name] = keras.tree.lists_to_tuples(value)  # JSON wrote tuples as lists
-            row[self.objective] = r.get("score", np.nan) if r.get("status") in SCORED \
+            row[self.objective] = (r.score if r.has("score") else np.nan) if r.scored \
                 else np.nan
-            for key, value in sorted((r.get("metrics") or {}).items()):
+            for key, value in sorted((r.metrics or {}).items()):
                 if key != self.objective:
                     row[f"train_{key}" if key in params else key] = value
-            row.update({"epochs_run": r.get("epochs"), "best_epoch": r.get("best_epoch"),
-                        "pruned_at_epoch": r.get("pruned_at_epoch"), "seconds": r.get("seconds"), "device": r.get("device"),
-                        "worker": r.get("worker"), "error": r.get("error")})
+            row.update({"epochs_run": r.epochs, "best_epoch": r.best_epoch,
+                        "pruned_at_epoch": r.pruned_at_epoch, "seconds": r.seconds,
+                        "device": r.device, "worker": r.worker, "error": r.error})
             rows.append(row)
         columns = ["trial", "status", *params, self.objective]
-        if self.spec.get("diagnostics") or any("diagnostics" in r for r in records):
+        if self.spec.get("diagnostics") or any(r.has("diagnostics") for r in records):
             columns += list(DIAGNOSTIC_COLUMNS)
             for row, r in zip(rows, records):
-                row.update(_diagnostic_cells(r.get("diagnostics")))
+                row.update(_diagnostic_cells(r.diagnostics))
         frame = pd.DataFrame(rows)
         if frame.empty:
             return pd.DataFrame(columns=[*columns, "epochs_run", "best_epoch", "pruned_at_epoch",
@@ -215,10 +230,10 @@ class SearchResult:
                        key=lambda i: _trial_sort_key(self.leaderboard["trial"].iloc[i]))
         return self.leaderboard.iloc[order].reset_index(drop=True)
 
-    def _best_record(self) -> dict[str, Any]:
-        done = [r for r in self._records if r.get("status") in SCORED]
+    def _best_record(self) -> TrialRecord:
+        done = [r for r in self._records if r.scored]
         if not done:
-            failures = [r.get("error") for r in self._records if r.get("error")]
+            failures = [r.error for r in self._records if r.error]
             detail = f" Last error: {failures[-1]}." if failures else ""
             raise InputValueError(f"No trial of the search in {self.directory!r} completed, so "
                                   f"it has no best trial.{detail} "
@@ -227,23 +242,22 @@ class SearchResult:
 
     @property
     def best_trial(self) -> str:
-        return self._best_record()["trial_id"]
+        return self._best_record().trial_id
 
     @property
     def best_score(self) -> float:
-        return float(self._best_record()["score"])
+        return float(self._best_record().score)
 
     @property
     def best_params(self) -> dict[str, Any]:
         """The best trial's searched parameters (tuples restored)."""
-        params = dict(self._best_record().get("params") or {})
+        params = dict(self._best_record().params or {})
         return {k: keras.tree.lists_to_tuples(v) for k, v in params.items()
                 if k in self.spec.get("axes", params)}
 
     @property
     def best_model_path(self) -> str:
-        record = self._best_record()
-        path = os.path.join(record["_dir"], MODEL_FILE)
+        path = os.path.join(self._folder(self._best_record()), MODEL_FILE)
         if not os.path.exists(path):
             raise InputFileError(
                 f"The best trial's model was not kept; run with keep_models='best' or 'all', or "

@@ -30,7 +30,7 @@ import keras_tuner as kt
 from keras_tuner.engine.trial import Trial, TrialStatus
 
 from keras_zoo.tuning.oracles import kt_adapter, recovery
-from keras_zoo.tuning.schema import RESULT_FILE, final_result, read_json
+from keras_zoo.tuning.schema import RESULT_FILE, final_result, read_record
 
 log = logging.getLogger(__name__)
 
@@ -97,7 +97,7 @@ class ServedOracleMixin:
     def end_trial(self, trial):
         if self.require_results and trial.trial_id in kt_adapter.end_order(self):
             return  # ended already (by the worker it was handed to after a release)
-        if self.require_results and not final_result(read_json(os.path.join(
+        if self.require_results and not final_result(read_record(os.path.join(
                 kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))):
             log.warning("Ignored the end of trial %s: its result was not taken (its worker was "
                         "released); it ends with the worker that runs it now.", trial.trial_id)
@@ -130,7 +130,8 @@ class ServedOracleMixin:
         kt_adapter.tuner_ids(self).discard(tuner_id)
         if trial is None:
             return None, "none"
-        record = read_json(os.path.join(kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))
+        record = read_record(os.path.join(kt_adapter.trial_dir(self, trial.trial_id),
+                                          RESULT_FILE))
         if final_result(record):  # finished before the worker died: never rerun
             recovery.mark_done(self, trial, record)
             kt_adapter.record_ended(self, trial.trial_id)

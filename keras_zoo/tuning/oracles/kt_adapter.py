@@ -370,7 +370,7 @@ class ShortSpaceHyperband:
         return self.__dict__.setdefault("_zoo_exhausted_at", {})
 
     def _used_up(self) -> bool:
-        space = getattr(self, "zoo_space", None)
+        space = self.zoo_space  # declared by the oracle it is mixed into (strategies)
         size = space.grid_size if space is not None else None
         return size is not None and len(self._tried_so_far) >= size
 

@@ -44,7 +44,7 @@ from typing import Any
 
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning.oracles import kt_adapter
-from keras_zoo.tuning.schema import RESULT_FILE, final_result, read_json
+from keras_zoo.tuning.schema import RESULT_FILE, final_result, read_record
 
 log = logging.getLogger(__name__)
 
@@ -266,10 +266,11 @@ class PruningOracleMixin:
         super().score_trial(trial)
         if self.pruner is None:
             return
-        record = read_json(os.path.join(kt_adapter.trial_dir(self, trial.trial_id), RESULT_FILE))
-        if final_result(record) and record.get("status") != "failed":
-            trial.score = float(record["score"])
-            trial.best_step = max(int(record.get("best_epoch") or 1) - 1, 0)
+        record = read_record(os.path.join(kt_adapter.trial_dir(self, trial.trial_id),
+                                          RESULT_FILE))
+        if final_result(record) and record.status != "failed":
+            trial.score = float(record.score)
+            trial.best_step = max(int(record.best_epoch or 1) - 1, 0)
 
 
 def describe(pruner: Pruner | None) -> dict[str, Any] | None:

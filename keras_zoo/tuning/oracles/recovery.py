@@ -44,7 +44,7 @@ from typing import Any
 
 from keras_zoo.base.errors import InputValueError
 from keras_zoo.tuning.oracles import kt_adapter
-from keras_zoo.tuning.schema import RESULT_FILE, SCORED, final_result, read_state
+from keras_zoo.tuning.schema import RESULT_FILE, TrialRecord, read_record, read_state
 from keras_zoo.tuning.space import Space, jsonable
 
 log = logging.getLogger(__name__)
@@ -65,7 +65,7 @@ class TrialFolder:
         state: Keras Tuner's ``trial.json``, or ``None`` when missing or unreadable.
         state_problem: Why ``trial.json`` cannot be used (``None`` when it can).
         result: The valid final ``result.json`` (see
-            :func:`~keras_zoo.tuning.schema.final_result`), else ``None``.
+            :meth:`~keras_zoo.tuning.schema.TrialRecord.is_final`), else ``None``.
         params: The trial's parameters as a result file recorded them (``result.json``, even
             one that is not final, or a result set aside by ``retry_failed``), else ``None``.
     """
@@ -74,7 +74,7 @@ class TrialFolder:
     path: str
     state: dict[str, Any] | None
     state_problem: str | None
-    result: dict[str, Any] | None
+    result: TrialRecord | None
     params: dict[str, Any] | None
 
     @property
@@ -93,13 +93,13 @@ def scan_trials(project_dir: str) -> dict[str, TrialFolder]:
         state, problem = read_state(os.path.join(path, TRIAL_STATE))
         if state is None and problem is None:
             problem = "is missing"
-        result, _ = read_state(os.path.join(path, RESULT_FILE))
-        aside, _ = read_state(os.path.join(path, SET_ASIDE))
-        params = next((r["params"] for r in (result, aside)
-                       if r is not None and isinstance(r.get("params"), dict)), None)
+        result = read_record(os.path.join(path, RESULT_FILE))
+        aside = read_record(os.path.join(path, SET_ASIDE))
+        params = next((r.params for r in (result, aside)
+                       if r is not None and isinstance(r.params, dict)), None)
         folders[name[len("trial_"):]] = TrialFolder(
-            name[len("trial_"):], path, state, problem, result if final_result(result) else None,
-            params)
+            name[len("trial_"):], path, state, problem,
+            result if result is not None and result.is_final() else None, params)
     return folders
 
 
@@ -131,7 +131,7 @@ def set_aside_failed(project_dir: str) -> list[str]:
     ``result.failed.json``, so those trials are not done and run again. Returns their ids."""
     ids = []
     for trial_id, folder in scan_trials(project_dir).items():
-        if folder.result is not None and folder.result.get("status") == "failed":
+        if folder.result is not None and folder.result.status == "failed":
             os.replace(os.path.join(folder.path, RESULT_FILE),
                        os.path.join(folder.path, SET_ASIDE))
             ids.append(trial_id)
@@ -153,7 +153,7 @@ def result_times(project_dir: str) -> dict[str, int]:
     return times
 
 
-def failures_in_a_row(project_dir: str, before: dict[str, int]) -> list[dict[str, Any]]:
+def failures_in_a_row(project_dir: str, before: dict[str, int]) -> list[TrialRecord]:
     """The failed trials that ended the run, oldest first: the results written since ``before``
     (:func:`result_times`), in the order they were written, after the last completed one.
 
@@ -169,31 +169,31 @@ def failures_in_a_row(project_dir: str, before: dict[str, int]) -> list[dict[str
         if before.get(trial_id) != mtime:
             written.append((mtime, trial_id, folder.result))
     written.sort(key=lambda item: item[:2])
-    tail: list[dict[str, Any]] = []
+    tail: list[TrialRecord] = []
     for _, trial_id, record in written:
-        tail = [*tail, {**record, "trial_id": trial_id}] if record["status"] == "failed" else []
+        tail = [*tail, record.replaced(trial_id=trial_id)] if record.status == "failed" else []
     return tail
 
 
 def completed_count(project_dir: str) -> int:
     """The number of trials with a completed (or pruned) result."""
-    return sum(folder.result is not None and folder.result.get("status") in SCORED
+    return sum(folder.result is not None and folder.result.scored
                for folder in scan_trials(project_dir).values())
 
 
 # === search.json ===
 
-def _mismatch(record: dict[str, Any], spec: dict[str, Any]) -> str | None:
+def _mismatch(record: TrialRecord, spec: dict[str, Any]) -> str | None:
     """How a result record is not of the search ``spec`` describes (``None``: it is)."""
-    written_by = record.get("search_id")
+    written_by = record.search_id
     if written_by and spec.get("search_id") and written_by != spec["search_id"]:
         return ("written by a search with other settings (model, dataset, epochs, batch size, "
                 "seed, fixed arguments ...)")
     for key in ("objective", "direction"):
-        if key in record and record[key] != spec.get(key):
-            return f"{key} {record[key]!r}, not {spec.get(key)!r}"
+        if record.has(key) and getattr(record, key) != spec.get(key):
+            return f"{key} {getattr(record, key)!r}, not {spec.get(key)!r}"
     axes = spec.get("axes") or {}
-    params = record.get("params") or {}
+    params = record.params or {}
     if set(params) != set(axes):
         return f"parameters {sorted(params)}, not {sorted(axes)}"
     for name, axis in axes.items():
@@ -221,8 +221,9 @@ def check_spec_rebuild(spec_path: str, problem: str | None, spec: dict[str, Any]
     axes = set(spec.get("axes") or {})
     agree = 0
     for trial_id, folder in scan_trials(project_dir).items():
-        record, _ = read_state(os.path.join(folder.path, RESULT_FILE))
-        mismatch = _mismatch(record, spec) if record and "params" in record else None
+        record = read_record(os.path.join(folder.path, RESULT_FILE))
+        mismatch = (_mismatch(record, spec) if record is not None and record.has("params")
+                    else None)
         if mismatch is None and folder.state is not None:
             values = ((folder.state.get("hyperparameters") or {}).get("values") or {})
             names = {k for k in values if not k.startswith("tuner/")}
@@ -378,24 +379,26 @@ def _reconcile(oracle: Any, folders: dict[str, TrialFolder], state: dict[str, An
         log.info("Trials run again (no valid result): %s", ", ".join(rerun))
 
 
-def mark_done(oracle: Any, trial: Any, record: dict[str, Any]) -> None:
+def mark_done(oracle: Any, trial: Any, record: TrialRecord) -> None:
+    """Record a done trial (its final ``record``) in Keras Tuner's ``trial``: completed with its
+    score and objective curve, or failed with its error."""
     from keras_tuner.engine.trial import TrialStatus
 
     trial.metrics = type(trial.metrics)()
-    if record["status"] in SCORED:
+    if record.scored:
         name = oracle.objective.name
         trial.metrics.register(name, direction=oracle.objective.direction)
-        curve = (record.get("history") or {}).get(name)
+        curve = (record.history or {}).get(name)
         if isinstance(curve, list) and curve:  # the objective by epoch, which pruners compare
             for step, value in enumerate(curve):
                 trial.metrics.update(name, float(value), step=step)
         else:
-            trial.metrics.update(name, float(record["score"]), step=0)
+            trial.metrics.update(name, float(record.score), step=0)
         trial.status, trial.score, trial.best_step = TrialStatus.COMPLETED, float(
-            record["score"]), 0
+            record.score), 0
     else:
         trial.status, trial.score = TrialStatus.FAILED, None
-        trial.message = record.get("error") or trial.message
+        trial.message = record.error or trial.message
 
 
 def _mark_pending(trial: Any) -> None:

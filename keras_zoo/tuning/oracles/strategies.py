@@ -47,7 +47,17 @@ from keras_zoo.tuning.space import Space
 
 
 class _SafeStateMixin(kt_adapter.OracleHooks):
-    """Atomic state files, reloads reconciled with the result files, ids of one width."""
+    """Atomic state files, reloads reconciled with the result files, ids of one width.
+
+    Attributes:
+        zoo_space: The search's space (set by :func:`make_oracle`): a reload rebuilds trials
+            from it, and Hyperband knows from it when a finite space is used up.
+        zoo_ended_before: The trials that had ended when this run resumed (set by a reload):
+            the consecutive-failure stop does not count them.
+    """
+
+    zoo_space: Space | None = None
+    zoo_ended_before: frozenset[str] | set[str] = frozenset()
 
     def save(self):
         atomic_write_json(kt_adapter.oracle_file(self), self.get_state())
@@ -63,7 +73,7 @@ class _SafeStateMixin(kt_adapter.OracleHooks):
         Raises:
             InputValueError: A state file that cannot be rebuilt (Hyperband's), named.
         """
-        recovery.reload_oracle(self, getattr(self, "zoo_space", None),
+        recovery.reload_oracle(self, self.zoo_space,
                                hyperband=isinstance(self, kt.oracles.HyperbandOracle))
 
     @kt.synchronized
@@ -88,7 +98,7 @@ class _SafeStateMixin(kt_adapter.OracleHooks):
         """Keras Tuner's stop after ``max_consecutive_failed_trials`` failed trials in a row,
         counting only trials that ended in this run: the failed trials of an earlier run are
         final and kept, but do not stop a rerun before it tried the rest."""
-        kt_adapter.check_consecutive_failures(self, skip=getattr(self, "zoo_ended_before", ()))
+        kt_adapter.check_consecutive_failures(self, skip=self.zoo_ended_before)
 
 
 class GridOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin, kt.Oracle):

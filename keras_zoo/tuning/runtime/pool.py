@@ -27,12 +27,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from keras_zoo.base import atomic_write_json
 from keras_zoo.base.backend import backend
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.oracles import kt_adapter
 from keras_zoo.tuning.runtime import wire
-from keras_zoo.tuning.schema import PROJECT, RESULT_FILE, WORKERS_DIR
+from keras_zoo.tuning.schema import PROJECT, RESULT_FILE, WORKERS_DIR, TrialRecord, write_record
 from keras_zoo.tuning.space import jsonable
 from keras_zoo.tuning.trial.job import TrialJob
 
@@ -292,12 +291,13 @@ class Pool:
     def _write_failed(self, trial: Any, message: str) -> None:
         values = {k: v for k, v in trial.hyperparameters.values.items()
                   if not k.startswith("tuner/")}
-        record = {"trial_id": trial.trial_id, "params": jsonable(self.job.space.decode(values)),
-                  "objective": self.job.objective, "direction": self.job.direction,
-                  "status": "failed", "error": message}
+        record = TrialRecord(trial_id=trial.trial_id,
+                             params=jsonable(self.job.space.decode(values)),
+                             objective=self.job.objective, direction=self.job.direction,
+                             status="failed", error=message)
         trial_dir = os.path.join(self.directory, PROJECT, f"trial_{trial.trial_id}")
         os.makedirs(trial_dir, exist_ok=True)
-        atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
+        write_record(os.path.join(trial_dir, RESULT_FILE), record)
 
     def _replace(self, slot: _Slot) -> None:
         slot.started, slot.first_trial = set(), None

@@ -137,22 +137,30 @@ class ChiefService:
     def put_result(self, request: bytes, context: Any) -> bytes:
         import grpc
 
-        from keras_zoo.base import atomic_write_bytes, atomic_write_json
+        from keras_zoo.base import atomic_write_bytes
         from keras_zoo.tuning.runtime.tuner import WEIGHTS_FILE, drop_worse_models
-        from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE, final_result, read_json
+        from keras_zoo.tuning.schema import (
+            MODEL_FILE,
+            RESULT_FILE,
+            TrialRecord,
+            final_result,
+            read_record,
+            write_record,
+        )
 
         info, payload = wire.unpack(request)
         worker = dict(context.invocation_metadata() or ()).get(wire.WORKER_KEY, "")
-        trial_id, record = str(info.get("trial_id")), info.get("record")
-        if not SAFE_ID.match(trial_id) or not isinstance(record, dict):
+        trial_id, sent = str(info.get("trial_id")), info.get("record")
+        if not SAFE_ID.match(trial_id) or not isinstance(sent, dict):
             context.abort(grpc.StatusCode.INVALID_ARGUMENT, f"bad trial id {trial_id!r}")
-        if record.get("search_id") != self.job.search_id or trial_id not in self.oracle.trials:
+        record = TrialRecord.from_json(sent)
+        if record.search_id != self.job.search_id or trial_id not in self.oracle.trials:
             return wire.pack({"accepted": False, "reason": "not a trial of this search"})
         trial_dir = os.path.join(self.project_dir, f"trial_{trial_id}")
         result_path = os.path.join(trial_dir, RESULT_FILE)
 
         def write() -> str | None:  # under the oracle's lock, as the release of a worker is
-            if final_result(read_json(result_path)):
+            if final_result(read_record(result_path)):
                 return "already done"
             os.makedirs(trial_dir, exist_ok=True)
             model_size, weights_size = int(info.get("model_size", 0)), int(
@@ -164,8 +172,8 @@ class ChiefService:
                 atomic_write_bytes(os.path.join(trial_dir, MODEL_FILE), payload[:model_size])
             if model_size and self.job.keep_models == "best" and not drop_worse_models(
                     self.project_dir, os.path.join(trial_dir, MODEL_FILE), record, self.job):
-                record["model_file"] = None  # a kept model ranks at least as high
-            atomic_write_json(result_path, record)
+                record.model_file = None  # a kept model ranks at least as high
+            write_record(result_path, record)
             return None
 
         refused = self.oracle.accept_result(worker, trial_id, write)

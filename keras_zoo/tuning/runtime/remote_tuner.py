@@ -46,7 +46,7 @@ from keras_zoo.tuning.runtime.remote import (
     WAIT_MARGIN_S,
 )
 from keras_zoo.tuning.runtime.tuner import WEIGHTS_FILE, ChiefUnreachable, ZooTuner
-from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE
+from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE, TrialRecord, read_record, write_record
 from keras_zoo.tuning.trial.job import TrialJob
 
 log = logging.getLogger(__name__)
@@ -83,9 +83,7 @@ class RemoteTuner(ZooTuner):
     def _send(self, trial_id: str, trial_dir: str) -> None:
         import grpc
 
-        from keras_zoo.tuning.schema import read_json
-
-        record = read_json(os.path.join(trial_dir, RESULT_FILE))
+        record = read_record(os.path.join(trial_dir, RESULT_FILE))
         files = [os.path.join(trial_dir, name) for name in (MODEL_FILE, WEIGHTS_FILE)]
         blobs = []
         for path in files:
@@ -94,8 +92,8 @@ class RemoteTuner(ZooTuner):
                     blobs.append(handle.read())
             else:
                 blobs.append(b"")
-        header = {"trial_id": trial_id, "record": record, "model_size": len(blobs[0]),
-                  "weights_size": len(blobs[1])}
+        header = {"trial_id": trial_id, "record": {} if record is None else record.to_json(),
+                  "model_size": len(blobs[0]), "weights_size": len(blobs[1])}
         try:
             reply, _ = wire.unpack(self._put(wire.pack(header, blobs[0] + blobs[1]),
                                              wait_for_ready=True, timeout=self._timeout))
@@ -136,16 +134,15 @@ class RemoteTuner(ZooTuner):
             handle.write(payload)
 
     def _record_failed(self, trial, result: str, message: str) -> None:
-        from keras_zoo.base import atomic_write_json
         from keras_zoo.tuning.space import jsonable
 
         values = {k: v for k, v in trial.hyperparameters.values.items()
                   if not k.startswith("tuner/")}
-        atomic_write_json(result, {
-            "trial_id": trial.trial_id, "params": jsonable(self.job.space.decode(values)),
-            "objective": self.job.objective, "direction": self.job.direction,
-            "status": "failed", "error": message, "device": self.device,
-            "worker": self.tuner_id, "search_id": self.job.search_id})
+        write_record(result, TrialRecord(
+            trial_id=trial.trial_id, params=jsonable(self.job.space.decode(values)),
+            objective=self.job.objective, direction=self.job.direction,
+            status="failed", error=message, device=self.device,
+            worker=self.tuner_id, search_id=self.job.search_id))
 
 
 def remote_tuner(job: TrialJob, *, directory: str, project_name: str, device: str,

@@ -25,7 +25,7 @@ import io
 import logging
 import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import Any
 
 import keras_tuner as kt
@@ -33,19 +33,18 @@ from keras_tuner.engine.base_tuner import BaseTuner
 from keras_tuner.engine.trial import TrialStatus
 
 from keras_zoo.base import atomic_write_json
+from keras_zoo.tuning.errors import NotTheTrialsFault, TrialFailed
 from keras_zoo.tuning.oracles import kt_adapter, recovery
-from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE, SCORED, read_json
-from keras_zoo.tuning.trial.job import TrialFailed, TrialJob, disk_full
+from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE, TrialRecord, read_record
+from keras_zoo.tuning.trial.job import Continuation, TrialJob, disk_full
 
 log = logging.getLogger(__name__)
 
 
-class ChiefUnreachable(kt.errors.FatalError):
+class ChiefUnreachable(kt.errors.FatalError, NotTheTrialsFault):
     """A worker could not talk to the chief during a trial (its ``__cause__`` is the gRPC
     error): not the configuration's fault, so the trial is not recorded as failed; the worker
     stops and the trial runs again at the chief."""
-
-    not_the_trial = True
 
 
 def chief_call(call: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
@@ -192,18 +191,18 @@ class ZooTuner(BaseTuner):
         trial_dir = self.get_trial_dir(trial.trial_id)
         values = {k: v for k, v in trial.hyperparameters.values.items()
                   if not k.startswith("tuner/")}
-        extra = _hyperband_extra(self, trial)
         try:
             record = self.job.run(trial.trial_id, values, trial_dir, device=self.device,
                                   worker=self.tuner_id,
                                   scope=self.scope, best_so_far=self._best_score,
-                                  on_saved=self._drop_worse_models, extra=extra,
+                                  on_saved=self._drop_worse_models,
+                                  continuation=_continuation(self, trial),
                                   report=self._reporter(trial.trial_id) if self.job.pruner
                                   else None)
         except TrialFailed as err:
             raise kt.errors.FailedTrialError(str(err)) from err
-        metrics = dict(record["metrics"])
-        metrics[self.job.objective] = record["score"]
+        metrics = dict(record.metrics or {})
+        metrics[self.job.objective] = record.score
         return metrics
 
     def _reporter(self, trial_id: str) -> Callable[[int, Any], bool]:
@@ -229,7 +228,7 @@ class ZooTuner(BaseTuner):
                 best = trial.score
         return best
 
-    def _drop_worse_models(self, path: str, record: Mapping[str, Any]) -> bool:
+    def _drop_worse_models(self, path: str, record: TrialRecord) -> bool:
         return drop_worse_models(self.project_dir, path, record, self.job)
 
 
@@ -237,13 +236,12 @@ WEIGHTS_FILE = "weights.weights.h5"
 """A Hyperband trial's weights, which the trials continuing it start from."""
 
 
-def drop_worse_models(project_dir: str, path: str, record: Mapping[str, Any],
-                      job: TrialJob) -> bool:
+def drop_worse_models(project_dir: str, path: str, record: TrialRecord, job: TrialJob) -> bool:
     """Keep disk use flat (``keep_models="best"``): of the saved models of scored trials and
     the one just saved at ``path`` (whose trial's result is ``record``, perhaps not yet on
     disk), keep the best-ranked (objective, then tie-breaker: ``job.ranking``) and delete the
     others. Returns whether the model at ``path`` stays."""
-    if job.keep_models != "best" or record.get("score") is None:
+    if job.keep_models != "best" or record.score is None:
         return True
     ranking = job.ranking
     new = ranking.record_key(record)
@@ -251,8 +249,8 @@ def drop_worse_models(project_dir: str, path: str, record: Mapping[str, Any],
         model_path = os.path.join(project_dir, name, MODEL_FILE)
         if model_path == path or not os.path.exists(model_path):
             continue
-        other = read_json(os.path.join(project_dir, name, RESULT_FILE))
-        if other.get("status") not in SCORED:
+        other = read_record(os.path.join(project_dir, name, RESULT_FILE))
+        if other is None or not other.scored:
             continue  # its result is not written yet: both stay (the ranking prefers kept ones)
         if new < ranking.record_key(other):
             with contextlib.suppress(OSError):
@@ -270,18 +268,16 @@ def _has_state(project_dir: str) -> bool:
         name.startswith("trial_") for name in os.listdir(project_dir))
 
 
-def _hyperband_extra(tuner: ZooTuner, trial) -> dict[str, Any]:
+def _continuation(tuner: ZooTuner, trial) -> Continuation | None:
     """Hyperband's bracket bookkeeping: train ``tuner/epochs - tuner/initial_epoch`` more epochs,
-    starting from the weights of ``tuner/trial_id`` when it continues a trial."""
+    starting from the weights of ``tuner/trial_id`` when it continues a trial (``None``: not a
+    Hyperband trial)."""
     values = trial.hyperparameters.values
     if "tuner/epochs" not in values:
-        return {}
-    extra: dict[str, Any] = {"epochs": int(values["tuner/epochs"]) - int(
-        values.get("tuner/initial_epoch", 0))}
+        return None
     previous = values.get("tuner/trial_id")
-    if previous:
-        weights = os.path.join(tuner.get_trial_dir(previous), WEIGHTS_FILE)
-        if os.path.exists(weights):
-            extra["initial_weights"] = weights
-    extra["save_weights_to"] = os.path.join(tuner.get_trial_dir(trial.trial_id), WEIGHTS_FILE)
-    return extra
+    weights = os.path.join(tuner.get_trial_dir(previous), WEIGHTS_FILE) if previous else None
+    return Continuation(
+        epochs=int(values["tuner/epochs"]) - int(values.get("tuner/initial_epoch", 0)),
+        initial_weights=weights if weights is not None and os.path.exists(weights) else None,
+        save_weights_to=os.path.join(tuner.get_trial_dir(trial.trial_id), WEIGHTS_FILE))

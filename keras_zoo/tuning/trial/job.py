@@ -16,24 +16,19 @@ import time
 import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import keras
 import numpy as np
 
-from keras_zoo.base import atomic_write_json
 from keras_zoo.datasets.core import Dataset
+from keras_zoo.tuning.errors import NotTheTrialsFault, TrialFailed
 from keras_zoo.tuning.ranking import Ranking
-from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE
+from keras_zoo.tuning.schema import MODEL_FILE, RESULT_FILE, TrialRecord, write_record
 from keras_zoo.tuning.space import FIT_KEYS, Space, jsonable
 from keras_zoo.zoo import training
 
 log = logging.getLogger(__name__)
-
-
-class TrialFailed(Exception):
-    """A trial that cannot produce a score (an exception, a NaN loss ...)."""
-
 
 DISK_FULL = (errno.ENOSPC, errno.EDQUOT)
 
@@ -61,6 +56,36 @@ def fingerprint(data: Dataset) -> str:
         digest.update(np.ascontiguousarray(arr[:256]).tobytes() if arr.dtype.kind != "O"
                       else repr(arr[:256].tolist()).encode())
     return digest.hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Continuation:
+    """How a trial of Hyperband's brackets trains: for ``epochs`` (``tuner/epochs -
+    tuner/initial_epoch``) instead of its own, from the weights of the trial it continues.
+
+    Attributes:
+        epochs: The epochs to train, or ``None``: the trial's own.
+        initial_weights: The weights file (weights and optimizer state) of the trial it
+            continues, or ``None``: it starts from scratch.
+        save_weights_to: Where its own weights go, for the trials that continue it (``None``:
+            not saved).
+    """
+
+    epochs: int | None = None
+    initial_weights: str | None = None
+    save_weights_to: str | None = None
+
+
+class _Execution(NamedTuple):
+    """One training of a trial's configuration, scored."""
+
+    score: float
+    best_epoch: int  # 0-based
+    metrics: dict[str, float]  # every logged metric at the best epoch
+    epochs: int  # epochs trained
+    model: keras.Model
+    curve: list[float]  # the objective by epoch
+    diagnostics: dict[str, Any] | None  # the Monitor's scores (None without diagnostics)
 
 
 @dataclass
@@ -150,9 +175,9 @@ class TrialJob:
     def run(self, trial_id: str, values: Mapping[str, Any], trial_dir: str, *, device: str,
             worker: str = "tuner0",
             scope: Callable[[], Any], best_so_far: Callable[[], float | None],
-            on_saved: Callable[[str, Mapping[str, Any]], bool] | None = None,
-            extra: Mapping[str, Any] | None = None,
-            report: Callable[[int, Mapping[str, Any]], bool] | None = None) -> dict[str, Any]:
+            on_saved: Callable[[str, TrialRecord], bool] | None = None,
+            continuation: Continuation | None = None,
+            report: Callable[[int, Mapping[str, Any]], bool] | None = None) -> TrialRecord:
         """Train and score one configuration; writes ``result.json`` (and the model) atomically.
 
         ``report(epoch, logs)`` (0-based epoch), when given, is called after every epoch of the
@@ -160,7 +185,8 @@ class TrialJob:
         ``pruned_at_epoch``, 1-based, and its score at that epoch, scored as a completed trial
         is: with early stopping the best epoch so far, whose weights are restored), and no
         further execution runs. A pruned trial's model is kept by the same ``keep_models`` rule
-        as a completed one's.
+        as a completed one's. ``continuation``: how a Hyperband trial trains (``None``: as its
+        configuration says).
 
         Returns the result record. Raises :class:`TrialFailed` (after recording the failure)
         when the trial cannot produce a score; an ``OSError`` of a full disk (:func:`disk_full`)
@@ -168,71 +194,62 @@ class TrialJob:
         """
         params = self.space.decode(values)
         start = time.perf_counter()
-        record: dict[str, Any] = {
-            "trial_id": trial_id, "params": jsonable(params), "objective": self.objective,
-            "direction": self.direction, "device": device, "worker": worker, "status": "running",
-            "search_id": self.search_id,
-        }
+        record = TrialRecord(trial_id=trial_id, params=jsonable(params), objective=self.objective,
+                             direction=self.direction, device=device, worker=worker,
+                             status="running", search_id=self.search_id)
+        runs = best = model = None
         try:
             board = None
             if self.tensorboard:
                 from keras_zoo.tuning.trial.tensorboard import TrialBoard
 
                 board = TrialBoard(trial_dir, trial_id, self.space, values)
-            runs, pruned_at = self._executions(params, scope, extra or {}, report, board)
-            scores = [r[0] for r in runs]
+            runs, pruned_at = self._executions(params, scope, continuation, report, board)
             ranking = self.ranking
-            best_run = min(range(len(runs)), key=lambda i: ranking.key(
-                runs[i][0], ranking.tie_value(runs[i][2])))
-            score = float(np.mean(scores))
-            metrics_runs = [r[2] for r in runs]
-            record.update({
-                "status": "completed" if pruned_at is None else "pruned",
-                "score": score,
-                "metrics": {k: float(np.mean([m[k] for m in metrics_runs if k in m]))
-                            for k in metrics_runs[0]},
-                "epochs": int(runs[best_run][3]),
-                "best_epoch": int(runs[best_run][1]) + 1,
-                "executions": len(runs),
-                "history": {self.objective: runs[0][5]},
-            })
+            best = min(runs, key=lambda run: ranking.key(run.score, ranking.tie_value(run.metrics)))
+            score = float(np.mean([run.score for run in runs]))
+            metrics = {k: float(np.mean([run.metrics[k] for run in runs if k in run.metrics]))
+                       for k in runs[0].metrics}
+            record.status = "completed" if pruned_at is None else "pruned"
+            record.score, record.metrics = score, metrics
+            record.epochs, record.best_epoch = int(best.epochs), int(best.best_epoch) + 1
+            record.executions = len(runs)
+            record.history = {self.objective: runs[0].curve}
             if pruned_at is not None:
-                record["pruned_at_epoch"] = pruned_at
+                record.pruned_at_epoch = pruned_at
             if self.diagnostics:  # pruned trials too: the leaderboard says why they lost
-                record["diagnostics"] = runs[best_run][6]
-            model = runs[best_run][4]
-            runs = None
-            if extra and "save_weights_to" in extra:  # Hyperband continues trials from these
-                model.save_weights(extra["save_weights_to"])
-            record["model_file"] = self._maybe_save(model, trial_dir, record, best_so_far,
-                                                   on_saved)
+                record.diagnostics = best.diagnostics
+            model = best.model
+            runs = best = None
+            if continuation is not None and continuation.save_weights_to:
+                model.save_weights(continuation.save_weights_to)  # Hyperband continues from these
+            record.model_file = self._maybe_save(model, trial_dir, record, best_so_far, on_saved)
         except Exception as err:  # recorded, then reported to Keras Tuner as a failed trial
-            if disk_full(err) or getattr(err, "not_the_trial", False):
+            if disk_full(err) or isinstance(err, NotTheTrialsFault):
                 raise  # not the configuration's fault (a full disk, a lost chief): it reruns
-            record.update({"status": "failed", "error": _short_error(err),
-                           "traceback": traceback.format_exc(limit=8)})
-            if getattr(err, "diagnostics", None) is not None:  # e.g. non_finite: why it failed
-                record["diagnostics"] = err.diagnostics
-            record["seconds"] = round(time.perf_counter() - start, 3)
-            atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
-            raise TrialFailed(record["error"]) from err
+            record.status, record.error = "failed", _short_error(err)
+            record.traceback = traceback.format_exc(limit=8)
+            if isinstance(err, TrialFailed) and err.diagnostics is not None:  # e.g. non_finite
+                record.diagnostics = err.diagnostics
+            record.seconds = round(time.perf_counter() - start, 3)
+            write_record(os.path.join(trial_dir, RESULT_FILE), record)
+            raise TrialFailed(record.error) from err
         finally:
-            runs = model = None
+            runs = best = model = None
             _release_memory()
-        record["seconds"] = round(time.perf_counter() - start, 3)
-        atomic_write_json(os.path.join(trial_dir, RESULT_FILE), record)
+        record.seconds = round(time.perf_counter() - start, 3)
+        write_record(os.path.join(trial_dir, RESULT_FILE), record)
         return record
 
     def _executions(self, params: Mapping[str, Any], scope: Callable[[], Any],
-                    extra: Mapping[str, Any],
+                    continuation: Continuation | None,
                     report: Callable[[int, Mapping[str, Any]], bool] | None,
-                    board: Any = None) -> tuple[list[tuple[Any, ...]], int | None]:
+                    board: Any = None) -> tuple[list[_Execution], int | None]:
         """Train ``executions_per_trial`` times (only once when the first is pruned); returns
-        ``(score, best_epoch, metrics, epochs, model, objective_curve, diagnostics)`` per
-        execution (``diagnostics``: the Monitor's scores, ``None`` without diagnostics) and the
-        1-based epoch the trial was pruned at (``None``: not pruned). ``board``: the trial's
+        an :class:`_Execution` per execution and the 1-based epoch the trial was pruned at
+        (``None``: not pruned). ``board``: the trial's
         :class:`~keras_zoo.tuning.trial.tensorboard.TrialBoard`, or ``None``."""
-        runs: list[tuple[Any, ...]] = []
+        runs: list[_Execution] = []
         for execution in range(self.executions_per_trial):
             seed = None if self.seed is None else self.seed + execution
             keras.backend.clear_session(free_memory=False)  # outside a strategy's scope
@@ -243,7 +260,7 @@ class TrialJob:
             try:
                 with scope():
                     model = self._model(params, seed)
-                    history = self._fit(model, params, seed, extra,
+                    history = self._fit(model, params, seed, continuation,
                                         [c for c in (reporter, monitor) if c is not None] + logs)
                 try:
                     score, best_epoch, metrics = self._score(history)
@@ -254,23 +271,25 @@ class TrialJob:
                 if board is not None:
                     board.end(execution, success=score is not None, score=score)
             curve = [float(v) for v in history.get(self.objective, [])]
-            runs.append((score, best_epoch, metrics, len(history["loss"]), model, curve,
-                         None if monitor is None else _scores(monitor)))
+            runs.append(_Execution(score, best_epoch, metrics, len(history["loss"]), model, curve,
+                                   None if monitor is None else _scores(monitor)))
             monitor = None
             if reporter is not None and reporter.stopped_at is not None:
                 return runs, reporter.stopped_at
         return runs, None
 
     def _fit(self, model: keras.Model, params: Mapping[str, Any], seed: int | None,
-             extra: Mapping[str, Any], callbacks: list[keras.callbacks.Callback] | None = None
-             ) -> dict[str, list[float]]:
+             continuation: Continuation | None,
+             callbacks: list[keras.callbacks.Callback] | None = None) -> dict[str, list[float]]:
         epochs = int(params.get("epochs", self.epochs))
         patience = params.get("patience", self.patience)
-        if "initial_weights" in extra:  # Hyperband continues a trial: weights and optimizer state
+        go_on = continuation or Continuation()
+        if go_on.initial_weights:  # Hyperband continues a trial: weights and optimizer state
             if model.optimizer is not None and not model.optimizer.built:
                 model.optimizer.build(model.trainable_variables)
-            model.load_weights(extra["initial_weights"])
-        epochs = int(extra.get("epochs", epochs))
+            model.load_weights(go_on.initial_weights)
+        if go_on.epochs is not None:
+            epochs = int(go_on.epochs)
         early = ({"monitor": self.objective, "mode": self.direction, "patience": int(patience),
                   "restore_best_weights": True, "tie_breaker": self.tie_breaker}
                  if self.early_stopping else False)
@@ -301,14 +320,14 @@ class TrialJob:
         metrics = {k: float(v[best]) for k, v in history.items() if len(v) > best}
         return float(values[best]), best, metrics
 
-    def _maybe_save(self, model: keras.Model, trial_dir: str, record: Mapping[str, Any],
+    def _maybe_save(self, model: keras.Model, trial_dir: str, record: TrialRecord,
                     best_so_far: Callable[[], float | None],
-                    on_saved: Callable[[str, Mapping[str, Any]], bool] | None) -> str | None:
+                    on_saved: Callable[[str, TrialRecord], bool] | None) -> str | None:
         """Save the model unless ``keep_models`` says otherwise: with ``"best"``, a trial
         whose score is worse than the best so far is not saved, and one that equals it is, so
         that ``on_saved`` (which keeps the best-ranked model, tie-breaker included) can choose;
         ``on_saved`` returns whether this model stays."""
-        score = record["score"]
+        score = record.score
         if self.keep_models == "none":
             return None
         if self.keep_models == "best" and self.better(best_so_far(), score):
