@@ -29,21 +29,26 @@ demo: $(STAMP)
 		--set learning_rate=0.001,0.01 --epochs 50 --directory runs/demo --overwrite
 
 # The whole suite on TensorFlow, then its portable part on JAX and on PyTorch (CPU builds), each
-# in its own process with KERAS_BACKEND set (each run prints its backend). TensorFlow-only tests
-# are marked and skipped there with their reason.
-# JAX runs the two halves in two processes: in one, its process aborted (SIGABRT, no Python
+# in its own run with KERAS_BACKEND set (each run prints its backend). The portable part is the
+# tests marked `every_backend`: those that exercise what differs between backends (building,
+# training, saving and reloading models, custom layers, device placement, the search's trials
+# and worker processes); the others would repeat the TensorFlow run's assertions unchanged.
+# TensorFlow-only tests are marked and skipped there with their reason.
+# Each run uses TEST_PROCESSES pytest-xdist processes, one test file in one process (module
+# fixtures are built once); conftest.py starts the longest files first.
+# JAX runs the two halves in two runs: in one process, it once aborted (SIGABRT, no Python
 # traceback) in the search tests after the ~680 zoo tests, while each half passes on its own.
+TEST_PROCESSES ?= 2
+XDIST := -n $(TEST_PROCESSES) --dist loadfile
 PORTABLE_ZOO := tests/zoo tests/datasets
-PORTABLE_SEARCH := tests/tuning/test_devices.py tests/tuning/test_search.py \
-	tests/tuning/test_pruning.py tests/tuning/test_tensorboard_search.py \
-	tests/tuning/test_remote.py tests/tuning/test_chief.py
-PORTABLE := $(PORTABLE_ZOO) $(PORTABLE_SEARCH)
-PORTABLE_MARKS := -m "not large or every_backend"
+PORTABLE_SEARCH := tests/tuning
+PORTABLE_MARKS := -m every_backend
 test: $(STAMP)
-	$(BIN)/python -m pytest
-	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE_ZOO) $(PORTABLE_MARKS)
-	KERAS_BACKEND=jax $(BIN)/python -m pytest $(PORTABLE_SEARCH) $(PORTABLE_MARKS)
-	KERAS_BACKEND=torch $(BIN)/python -m pytest $(PORTABLE) $(PORTABLE_MARKS)
+	$(BIN)/python -m pytest $(XDIST)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(XDIST) $(PORTABLE_ZOO) $(PORTABLE_MARKS)
+	KERAS_BACKEND=jax $(BIN)/python -m pytest $(XDIST) $(PORTABLE_SEARCH) $(PORTABLE_MARKS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest $(XDIST) $(PORTABLE_ZOO) $(PORTABLE_SEARCH) \
+		$(PORTABLE_MARKS)
 
 # Execute every notebook at full size (fixed seeds) and write it back with its outputs; the
 # suite fails when a committed notebook's code differs from what was executed.

@@ -282,6 +282,7 @@ def test_folder_errors(tmp_path):
         datasets.from_folder(_folder(tmp_path / "ok"), color_mode="cmyk")
 
 
+@pytest.mark.every_backend
 def test_a_folder_dataset_trains_a_cnn(tmp_path):
     data = datasets.from_folder(_folder(tmp_path / "pets", per_class=8), image_size=(6, 7),
                                 seed=0)

@@ -46,6 +46,7 @@ def test_splits_are_stratified_and_seeded():
     assert sorted(ids.tolist()) == list(range(100))
 
 
+@pytest.mark.every_backend
 def test_model_kwargs_fit_the_factory(breast_cancer):
     kwargs = breast_cancer.model_kwargs(kz.zoo.ann)
     assert kwargs["input_dim"] == 30 and kwargs["task"] == "binary"
@@ -73,6 +74,7 @@ def test_pipeline_batches_shuffles_train_only(iris):
     assert again.shape == first.shape
 
 
+@pytest.mark.every_backend
 def test_model_trains_on_the_pipeline(iris):
     model = kz.zoo.ann(**iris.model_kwargs(kz.zoo.ann), hidden_units=(16,), learning_rate=0.02,
                        seed=0)

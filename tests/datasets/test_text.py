@@ -51,6 +51,7 @@ def test_reversal_pairs():
         kz.load("reversal", n=100, min_length=1, max_length=2, alphabet="ab")
 
 
+@pytest.mark.every_backend
 def test_word_order_needs_the_order_a_bag_of_words_stays_at_chance():
     from sklearn.feature_extraction.text import CountVectorizer
     from sklearn.linear_model import LogisticRegression
@@ -77,6 +78,7 @@ REVIEWS = ["a great film", "truly great acting", "awful plot", "an awful, boring
 LABELS = ["pos", "pos", "neg", "neg", "pos", "neg"] * 4
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_from_texts_model_kwargs_build_a_fitting_text_model():
     data = text.from_texts(REVIEWS, LABELS, seed=0)

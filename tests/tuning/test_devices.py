@@ -22,16 +22,19 @@ def device_of(x) -> str:
     return "/CPU:0" if x.device.type == "cpu" else f"/GPU:{x.device.index}"
 
 
+@pytest.mark.every_backend
 def test_auto_without_gpu_is_the_cpu(caplog):
     assert devices.resolve_devices("auto") == ["/CPU:0"]
     assert devices.resolve_devices("cpu") == ["/CPU:0"]
 
 
+@pytest.mark.every_backend
 def test_gpu_requested_without_one_is_a_clear_error():
     with pytest.raises(ValueError, match="sees no GPU"):
         devices.resolve_devices("gpu")
 
 
+@pytest.mark.every_backend
 @two_cpus
 def test_names_are_normalised_and_checked():
     assert devices.resolve_devices(["cpu:1", "/device:CPU:0"]) == ["/CPU:1", "/CPU:0"]
@@ -41,11 +44,13 @@ def test_names_are_normalised_and_checked():
         devices.resolve_devices(["/CPU:0", "cpu:0"])
 
 
+@pytest.mark.every_backend
 def test_unknown_device_names_what_there_is():
     with pytest.raises(ValueError, match="Unknown device '/GPU:3'. Available: /CPU:0"):
         devices.resolve_devices(["/GPU:3"])
 
 
+@pytest.mark.every_backend
 @two_cpus
 def test_workers_placement_gives_each_worker_its_device():
     placement = devices.make_placement(["/CPU:0", "/CPU:1"], "workers")
@@ -57,6 +62,7 @@ def test_workers_placement_gives_each_worker_its_device():
         assert device_of(x) == expected
 
 
+@pytest.mark.every_backend
 def test_a_single_device_scope_places_on_it():
     placement = devices.make_placement("cpu")
     with placement.scope(0):
@@ -64,6 +70,7 @@ def test_a_single_device_scope_places_on_it():
     assert placement.mode == "single" and device_of(x) == "/CPU:0"
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("MirroredStrategy is tf.distribute")
 def test_mirrored_placement_spans_the_devices():
     import tensorflow as tf
@@ -75,6 +82,7 @@ def test_mirrored_placement_spans_the_devices():
         assert strategy.num_replicas_in_sync == 2
 
 
+@pytest.mark.every_backend
 @pytest.mark.skipif(backend() != "jax", reason="the refusal of 'mirrored' off TensorFlow, "
                     "on JAX (the backend here with two CPU devices)")
 def test_mirrored_is_refused_off_tensorflow_with_the_alternative():
@@ -83,6 +91,7 @@ def test_mirrored_is_refused_off_tensorflow_with_the_alternative():
         devices.make_placement(["/CPU:0", "/CPU:1"], "mirrored")
 
 
+@pytest.mark.every_backend
 @pytest.mark.skipif(backend() != "torch", reason="PyTorch's refusal; TensorFlow and JAX split "
                     "the CPU (conftest)")
 def test_torch_cannot_split_its_cpu():
@@ -91,11 +100,13 @@ def test_torch_cannot_split_its_cpu():
     assert devices.split_cpu(1) == ["/CPU:0"]
 
 
+@pytest.mark.every_backend
 def test_bad_multi_device():
     with pytest.raises(ValueError, match="'workers' or 'mirrored'"):
         devices.make_placement("auto", "pipeline")
 
 
+@pytest.mark.every_backend
 def test_describe_names_the_backend():
     info = devices.describe("cpu", "workers")
     assert info["backend"] == backend() and info["gpus"] == 0

@@ -17,6 +17,7 @@ from keras_zoo.tuning.oracles.pruning import make_pruner
 # --- the rules, on hand-made curves -------------------------------------------------------------
 
 
+@pytest.mark.every_backend
 def test_median_waits_for_its_warmup_epochs_and_trials():
     rule = MedianPruner(warmup_epochs=3, warmup_trials=2)
     others = [[0.8, 0.85, 0.9, 0.9], [0.7, 0.8, 0.88, 0.9]]
@@ -27,6 +28,7 @@ def test_median_waits_for_its_warmup_epochs_and_trials():
     assert not rule.should_stop(bad, [[0.9, 0.9], [0.9, 0.9]], "max")  # none reached epoch 3
 
 
+@pytest.mark.every_backend
 def test_median_compares_scores_so_far_at_the_same_epoch():
     rule = MedianPruner(warmup_epochs=1, warmup_trials=3)
     others = [[0.5, 0.6, 0.9], [0.5, 0.7, 0.9], [0.5, 0.8, 0.9]]
@@ -39,6 +41,7 @@ def test_median_compares_scores_so_far_at_the_same_epoch():
     assert rule.should_stop([0.75, 0.1], others, "max")
 
 
+@pytest.mark.every_backend
 def test_median_minimises_losses():
     rule = MedianPruner(warmup_epochs=1, warmup_trials=2)
     others = [[1.0, 0.5], [1.2, 0.6]]
@@ -46,6 +49,7 @@ def test_median_minimises_losses():
     assert not rule.should_stop([2.0, 0.4], others, "min")
 
 
+@pytest.mark.every_backend
 def test_asha_rungs_keep_the_best_fraction():
     rule = AshaPruner(min_epochs=2, reduction_factor=3)
     assert [e for e in range(1, 30) if rule.is_rung(e)] == [2, 6, 18]
@@ -61,6 +65,7 @@ def test_asha_rungs_keep_the_best_fraction():
     assert rule.should_stop([5.0, 5.0], [[1.0, 1.0]], "min")
 
 
+@pytest.mark.every_backend
 def test_bad_pruner_names_and_settings_are_refused():
     with pytest.raises(InputValueError, match=r"`pruner` must be one of 'median', 'asha' or None"
                                               r"\. Received: pruner='mediam'"):
@@ -76,6 +81,7 @@ def test_bad_pruner_names_and_settings_are_refused():
                                                 "warmup_trials": 5}
 
 
+@pytest.mark.every_backend
 def test_search_refuses_a_bad_pruner_before_writing_anything(tmp_path, iris):
     with pytest.raises(InputValueError, match="Received: pruner='fast'"):
         kz.tuning.search("ann", iris, {"learning_rate": [1e-2]}, pruner="fast",
@@ -112,6 +118,7 @@ def pruned_search(tmp_path_factory, iris):
     return directory, _search(directory, iris, rule)
 
 
+@pytest.mark.every_backend
 def test_bad_configurations_are_pruned_and_the_good_one_is_best(pruned_search):
     directory, result = pruned_search
     board = result.by_trial().set_index("trial")
@@ -139,6 +146,7 @@ def pd_na():
     return pd.NA
 
 
+@pytest.mark.every_backend
 def test_a_resumed_pruned_search_does_not_rerun_pruned_trials(pruned_search, iris):
     directory, _ = pruned_search
     project = directory / "trials"
@@ -152,6 +160,7 @@ def test_a_resumed_pruned_search_does_not_rerun_pruned_trials(pruned_search, iri
     assert SearchResult.load(str(directory)).best_trial == "0"
 
 
+@pytest.mark.every_backend
 def test_the_progress_line_says_pruned(tmp_path, iris, capsys):
     kz.tuning.search("ann", iris, SPACE, strategy="grid", hidden_units=(8,), epochs=6,
                      early_stopping=False, pruner=AshaPruner(min_epochs=2, reduction_factor=2),

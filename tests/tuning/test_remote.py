@@ -127,6 +127,7 @@ def token_file(tmp_path):
 
 # === The door: the token, the session ===
 
+@pytest.mark.every_backend
 def test_calls_without_the_right_token_are_refused_and_change_nothing(tmp_path):
     import grpc
     import keras_tuner as kt
@@ -170,6 +171,7 @@ def test_calls_without_the_right_token_are_refused_and_change_nothing(tmp_path):
         server.stop(0).wait()
 
 
+@pytest.mark.every_backend
 def test_serving_beyond_this_machine_needs_a_token(tmp_path, monkeypatch):
     monkeypatch.delenv(wire.TOKEN_ENV, raising=False)
     directory = tmp_path / "search"
@@ -182,6 +184,7 @@ def test_serving_beyond_this_machine_needs_a_token(tmp_path, monkeypatch):
                          serve="7000", verbose=0)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("value", [0, -5.0, "600", True])
 def test_a_bad_orphan_timeout_is_refused_before_anything_is_written(tmp_path, value):
     directory = tmp_path / "search"
@@ -191,6 +194,7 @@ def test_a_bad_orphan_timeout_is_refused_before_anything_is_written(tmp_path, va
     assert not directory.exists()
 
 
+@pytest.mark.every_backend
 def test_a_worker_waiting_for_the_end_of_the_search_is_bounded_and_takes_trials_put_back(
         caplog):
     from keras_zoo.tuning.runtime import remote_tuner
@@ -219,6 +223,7 @@ def test_a_worker_waiting_for_the_end_of_the_search_is_bounded_and_takes_trials_
     assert code == remote_tuner.EXIT_CHIEF_LOST  # no chief answered: not a clean exit
 
 
+@pytest.mark.every_backend
 def test_a_factory_other_machines_cannot_import_is_refused(tmp_path):
     def local_factory(input_dim=None, *, task=None, num_classes=None, normalization=None,
                       seed=None):
@@ -231,6 +236,7 @@ def test_a_factory_other_machines_cannot_import_is_refused(tmp_path):
     assert not (directory / "trials").exists()
 
 
+@pytest.mark.every_backend
 def test_the_job_travels_as_data_and_arrives_the_same():
     from keras_zoo.tuning import checks
 
@@ -551,6 +557,7 @@ def test_chief_and_worker_on_two_hosts(tmp_path, token_file, two_hosts):
         _kill_all(chief, worker)
 
 
+@pytest.mark.every_backend
 def test_a_worker_trusts_only_a_chief_that_knows_the_token_and_imports_only_what_it_allows():
     from keras_zoo.tuning import checks
 

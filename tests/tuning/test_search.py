@@ -32,6 +32,7 @@ def _params(result, keys):
     return [tuple(row[k] for k in keys) for _, row in result.leaderboard.iterrows()]
 
 
+@pytest.mark.every_backend
 def test_grid_covers_the_product_exactly_once(data, tmp_path):
     space = {"activation": ["relu", "tanh"], "hidden_units": [(8,), (8, 4)],
              "learning_rate": [0.01, 0.05]}
@@ -51,6 +52,7 @@ def test_grid_covers_the_product_exactly_once(data, tmp_path):
     assert len(again) == 8
 
 
+@pytest.mark.every_backend
 def test_a_searched_loss_keeps_its_column_next_to_the_training_loss(tmp_path):
     data = kz.load("diabetes", seed=0)
     result = tuning.search("ann", data, {"loss": ["mse", {"name": "huber", "delta": 50.0}]},
@@ -61,6 +63,7 @@ def test_a_searched_loss_keeps_its_column_next_to_the_training_loss(tmp_path):
     assert result.objective == "val_loss" and "val_loss" in board
 
 
+@pytest.mark.every_backend
 def test_random_search_is_reproducible_under_a_seed(data, tmp_path):
     space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"},
              "hidden_units": [(4,), (8,), (16,)]}
@@ -73,6 +76,7 @@ def test_random_search_is_reproducible_under_a_seed(data, tmp_path):
     assert len(set(a)) == 2
 
 
+@pytest.mark.every_backend
 def test_tuples_and_fit_keywords_are_tuned(data, tmp_path):
     result = tuning.search("ann", data, {"hidden_units": [(4,), (6, 3)], "batch_size": [16, 64],
                                          "epochs": [2, 3]},
@@ -86,6 +90,7 @@ def test_tuples_and_fit_keywords_are_tuned(data, tmp_path):
     assert result.best_params["hidden_units"] in {(4,), (6, 3)}
 
 
+@pytest.mark.every_backend
 def test_best_model_reloads_and_reproduces_the_best_score(data, tmp_path):
     result = tuning.search("ann", data, {"learning_rate": [0.003, 0.03]}, epochs=8,
                            directory=str(tmp_path / "b"), verbose=0)
@@ -96,6 +101,7 @@ def test_best_model_reloads_and_reproduces_the_best_score(data, tmp_path):
     assert len(kept) == 1  # keep_models="best": disk use does not grow with trials
 
 
+@pytest.mark.every_backend
 def test_regression_objective_and_directions():
     assert infer_direction("val_accuracy") == "max"
     assert infer_direction("val_loss") == "min"
@@ -107,6 +113,7 @@ def test_regression_objective_and_directions():
         infer_direction("val_zork")
 
 
+@pytest.mark.every_backend
 def test_regression_search_minimises_val_loss(tmp_path):
     data = kz.load("diabetes", seed=0)
     result = tuning.search("ann", data, {"learning_rate": [1e-4, 1e-2, 1e-1]}, epochs=3,
@@ -137,6 +144,7 @@ def flaky_ann(input_dim=None, *, task=None, num_classes=None, normalization=None
     return model
 
 
+@pytest.mark.every_backend
 def test_failed_trials_are_recorded_and_the_search_goes_on(data, tmp_path):
     result = tuning.search(flaky_ann, data, {"mode": ["ok", "fail", "ok again"]}, epochs=2,
                            directory=str(tmp_path / "f"), verbose=0, max_consecutive_failures=3)
@@ -146,6 +154,7 @@ def test_failed_trials_are_recorded_and_the_search_goes_on(data, tmp_path):
     assert (result.leaderboard["status"] == "completed").sum() == 2
 
 
+@pytest.mark.every_backend
 def test_consecutive_failures_stop_with_a_clear_message(data, tmp_path):
     with pytest.raises(SearchError, match=r"3 trial\(s\) failed in a row.*deliberate failure"):
         tuning.search(flaky_ann, data, {"mode": ["ok", "fail1", "fail2", "fail3", "fail4"]},
@@ -155,6 +164,7 @@ def test_consecutive_failures_stop_with_a_clear_message(data, tmp_path):
     assert (kept.leaderboard["status"] == "completed").sum() == 1  # nothing lost
 
 
+@pytest.mark.every_backend
 def test_nan_loss_fails_the_trial(data, tmp_path):
     # 1e30 overflows the weights on every backend (at 1e12 PyTorch's clipped crossentropy stays
     # finite on a saturated softmax while TensorFlow's goes NaN).
@@ -166,6 +176,7 @@ def test_nan_loss_fails_the_trial(data, tmp_path):
     assert board.loc[0.01, "status"] == "completed"
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("space,kwargs,needle", [
     ({"hiden_units": [(4,)]}, {}, "Did you mean 'hidden_units'"),
     ({"activation": []}, {}, "empty list"),
@@ -184,6 +195,7 @@ def test_bad_specs_fail_before_the_first_trial(data, tmp_path, space, kwargs, ne
     assert not (directory / "trials").exists()
 
 
+@pytest.mark.every_backend
 def test_a_directory_holding_another_search_is_refused(data, tmp_path):
     directory = str(tmp_path / "d")
     tuning.search("ann", data, {"activation": ["relu"]}, epochs=1, directory=directory, verbose=0)
@@ -198,6 +210,7 @@ def test_a_directory_holding_another_search_is_refused(data, tmp_path):
     assert list(result.leaderboard["activation"]) == ["tanh"]
 
 
+@pytest.mark.every_backend
 def test_resume_with_a_larger_max_trials_runs_the_extra_trials(data, tmp_path):
     directory = str(tmp_path / "m")
     space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"}}
@@ -209,6 +222,7 @@ def test_resume_with_a_larger_max_trials_runs_the_extra_trials(data, tmp_path):
     assert list(second.by_trial()["learning_rate"][:2]) == list(first.by_trial()["learning_rate"])
 
 
+@pytest.mark.every_backend
 def test_half_started_trial_is_dropped_on_resume(data, tmp_path):
     """A kill between writing a new trial and the oracle's state leaves an orphan trial file."""
     directory = tmp_path / "h"
@@ -290,6 +304,7 @@ def test_two_workers_on_localhost_finish_the_grid_exactly_once(data, tmp_path, m
     assert failed["error"].str.contains("deliberate failure in the loss").all()
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("MirroredStrategy is tf.distribute (refused elsewhere: test_devices)")
 def test_mirrored_placement_on_logical_cpus(data, tmp_path):
     result = tuning.search("ann", data, {"learning_rate": [0.01, 0.05]}, epochs=2,
@@ -299,6 +314,7 @@ def test_mirrored_placement_on_logical_cpus(data, tmp_path):
     assert (result.leaderboard["status"] == "completed").all()
 
 
+@pytest.mark.every_backend
 @pytest.mark.skipif(keras.backend.backend() == "torch", reason="PyTorch has one CPU device")
 def test_explicit_device_placement_is_recorded(data, tmp_path):
     result = tuning.search("ann", data, {"learning_rate": [0.01]}, epochs=1, devices=["/CPU:1"],
@@ -306,6 +322,7 @@ def test_explicit_device_placement_is_recorded(data, tmp_path):
     assert result.leaderboard["device"].tolist() == ["/CPU:1"]
 
 
+@pytest.mark.every_backend
 def test_plot_writes_a_png(data, tmp_path):
     result = tuning.search("ann", data, {"activation": ["relu", "tanh"],
                                          "learning_rate": [0.01, 0.1]},
@@ -316,6 +333,7 @@ def test_plot_writes_a_png(data, tmp_path):
     assert "best:" in result.summary()
 
 
+@pytest.mark.every_backend
 def test_progress_lines(data, tmp_path, capfd):
     tuning.search("ann", data, {"learning_rate": [0.01, 0.1]}, epochs=1,
                   directory=str(tmp_path / "v"), verbose=1)
@@ -326,6 +344,7 @@ def test_progress_lines(data, tmp_path, capfd):
     assert ids == {str(t) for t in tuning.SearchResult.load(str(tmp_path / "v")).leaderboard["trial"]}
 
 
+@pytest.mark.every_backend
 def test_memory_is_released_between_trials(data, tmp_path):
     """No Keras graph state accumulates: the backend session is cleared around every trial."""
     tuning.search("ann", data, {"learning_rate": [0.01, 0.02, 0.03]}, epochs=1,
@@ -335,6 +354,7 @@ def test_memory_is_released_between_trials(data, tmp_path):
     assert np.isfinite(0.0)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("strategy", ["bayesian", "hyperband"])
 def test_other_keras_tuner_strategies(data, tmp_path, strategy):
     space = {"learning_rate": {"min": 1e-3, "max": 1e-1, "sampling": "log"},
@@ -353,6 +373,7 @@ def test_other_keras_tuner_strategies(data, tmp_path, strategy):
         assert len(capped.leaderboard) == 2 < len(board)
 
 
+@pytest.mark.every_backend
 def test_hyperband_on_a_small_space_trains_its_best_configuration_fully(data, tmp_path,
                                                                        caplog):
     """Issue 23 item 7: 4 configurations where Hyperband's first round (epochs=9) wants 9.
@@ -375,6 +396,7 @@ def test_hyperband_on_a_small_space_trains_its_best_configuration_fully(data, tm
     assert "strategy='grid'" in caplog.text and "wanted 9 (it has 4)" in caplog.text
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("model,dataset,space", [
     ("cnn", ("digits_images", {}), {"filters": [(8,), (8, 16)], "pooling": ["max", "min"]}),
     pytest.param("lstm", ("word_order", {"n": 300}), {"units": [8, 16]},

@@ -25,6 +25,7 @@ def _session(events, kind):
             if plugin == "hparams" and data.HasField(kind)]
 
 
+@pytest.mark.every_backend
 def test_every_trial_is_a_run_with_its_hyperparameters(iris, tmp_path):
     directory = tmp_path / "s"
     result = tuning.search("ann", iris, SPACE, epochs=3, tensorboard=True,
@@ -68,6 +69,7 @@ def test_every_trial_is_a_run_with_its_hyperparameters(iris, tmp_path):
         run: events for run, events in runs.items() if run != "."}
 
 
+@pytest.mark.every_backend
 def test_a_failed_trial_ends_its_session_as_failed_and_executions_are_sessions(iris, tmp_path):
     directory = tmp_path / "f"
     result = tuning.search("ann", iris, {"learning_rate": [0.01, 1e30]}, hidden_units=(4,),
@@ -95,6 +97,7 @@ def test_a_failed_trial_ends_its_session_as_failed_and_executions_are_sessions(i
                    if run.startswith(f"trial_{board.loc[1e30, 'trial']}/"))
 
 
+@pytest.mark.every_backend
 def test_a_trial_run_again_replaces_its_logs(tmp_path):
     trial_dir = tmp_path / "s" / "trials" / "trial_3"
     stale = tmp_path / "s" / "tensorboard" / "trial_3" / "execution0" / "events.out.tfevents.1"
@@ -110,6 +113,7 @@ def test_a_trial_run_again_replaces_its_logs(tmp_path):
     assert board.callbacks(1)[0].log_dir == str(stale.parent.parent / "execution1")
 
 
+@pytest.mark.every_backend
 def test_values_hparams_cannot_hold_are_text():
     space = Space.parse({"dropout": [None, 0.1], "units": [8, 16], "rate": [1, 0.5],
                          "act": ["relu", "elu"], "flag": [True, False],
@@ -124,6 +128,7 @@ def test_values_hparams_cannot_hold_are_text():
     assert type(hparam_value(numpy_choice, np.float64(0.2))) is float  # a number, not text
 
 
+@pytest.mark.every_backend
 def test_tensorboard_must_be_a_bool_and_travels_with_the_job(iris, tmp_path):
     with pytest.raises(InputTypeError, match="`tensorboard` must be True or False"):
         tuning.search("ann", iris, SPACE, tensorboard="yes", directory=str(tmp_path), verbose=0)
@@ -137,6 +142,7 @@ def test_tensorboard_must_be_a_bool_and_travels_with_the_job(iris, tmp_path):
     assert wire.decode_job(header, payload).tensorboard is True  # workers on other machines
 
 
+@pytest.mark.every_backend
 def test_cli_tune_tensorboard(tmp_path, capsys):
     directory = tmp_path / "c"
     assert cli.main(["tune", "ann", "--dataset", "iris", "--set", "learning_rate=0.01,0.05",

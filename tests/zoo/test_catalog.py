@@ -28,12 +28,14 @@ def _one_step_changes_weights(model: keras.Model, x, y, batch_size=16) -> bool:
     return any(not np.allclose(a, b) for a, b in zip(before, after))
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", catalog.ACTIVATIONS.names())
 def test_every_activation_builds_and_trains_a_step(name):
     model = zoo.ann(4, task="binary", hidden_units=(5,), activation=name, seed=0)
     assert _one_step_changes_weights(model, X, Y_BIN)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", catalog.OPTIMIZERS.names())
 def test_every_optimizer_builds_and_trains_a_step(name):
     model = zoo.ann(4, task="binary", hidden_units=(5,), optimizer=name, learning_rate=0.05,
@@ -43,6 +45,7 @@ def test_every_optimizer_builds_and_trains_a_step(name):
     assert _one_step_changes_weights(model, X, Y_BIN)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", catalog.INITIALIZERS.names())
 def test_every_initializer_builds_and_trains_a_step(name):
     model = zoo.ann(4, task="regression", hidden_units=(5,), initializer=name, seed=0)
@@ -70,6 +73,7 @@ def _task_for_loss(name: str) -> tuple[dict, np.ndarray]:
     return {"task": "multiclass", "num_classes": 3}, Y_CLS
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", catalog.LOSSES.names())
 def test_every_loss_builds_and_trains_a_step(name):
     kwargs, y = _task_for_loss(name)
@@ -159,6 +163,7 @@ def test_optimizer_bad_settings(kwargs, needle):
         catalog.get_optimizer("adam", **kwargs)
 
 
+@pytest.mark.every_backend
 def test_clipvalue_clips_every_gradient():
     opt = catalog.get_optimizer("minibatch_sgd", learning_rate=1.0, clipvalue=0.1)
     var = keras.Variable(np.zeros(3, dtype="float32"))
@@ -166,6 +171,7 @@ def test_clipvalue_clips_every_gradient():
     np.testing.assert_allclose(var.numpy(), [-0.1, 0.1, -0.05], rtol=1e-6)
 
 
+@pytest.mark.every_backend
 def test_every_regression_loss_learns_a_line_from_rank_one_targets():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(256, 3)).astype("float32")

@@ -32,6 +32,7 @@ def _expected_size(n, f, padding, s):
     return math.floor((n + two_p - f) / s) + 1
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("padding", ["valid", "same", "reflect", "symmetric", "edge"])
 def test_every_padding_pooling_stride_combination_follows_the_formula(padding):
     shape = (45, 38, 2)
@@ -103,6 +104,7 @@ def test_resize_must_be_two_positive_integers(resize):
         zoo.cnn((8, 8, 1), num_classes=3, resize=resize)
 
 
+@pytest.mark.every_backend
 def test_resize_lets_lenet5_learn_8x8_digits_and_reloads(digits, tmp_path):
     """The model takes the raw 8x8 images and works at 28x28 (MNIST's size, LeNet-5's 400
     features)."""
@@ -121,6 +123,7 @@ def test_resize_lets_lenet5_learn_8x8_digits_and_reloads(digits, tmp_path):
                                model.predict(digits.x_test, verbose=0), atol=1e-5)
 
 
+@pytest.mark.every_backend
 def test_resize_lets_a_backbone_take_small_images():
     model = zoo.mobilenet_v2((8, 8, 3), num_classes=3, resize=32, alpha=0.35,
                              freeze_backbone=True, compile=False)
@@ -132,6 +135,7 @@ def test_resize_lets_a_backbone_take_small_images():
 
 # === Learning ===
 
+@pytest.mark.every_backend
 def test_learns_digits_images(digits):
     model = zoo.cnn(**digits.model_kwargs(zoo.cnn), seed=0)
     assert model.layers[0].name == "rescale"
@@ -142,6 +146,7 @@ def test_learns_digits_images(digits):
     assert metrics["accuracy"] >= 0.95
 
 
+@pytest.mark.every_backend
 def test_augmented_model_trains_with_zoo_fit_and_model_fit(digits):
     kwargs = dict(digits.model_kwargs(zoo.cnn), filters=(16, 32), seed=0,
                   augmentation={"rotation": 0.05, "crop": 1, "noise": 0.02})
@@ -160,6 +165,7 @@ def test_augmented_model_trains_with_zoo_fit_and_model_fit(digits):
     assert history.history["loss"][-1] < 0.8 * history.history["loss"][0]
 
 
+@pytest.mark.every_backend
 def test_trains_on_a_tf_data_pipeline_of_uint8_images():
     x = np.random.default_rng(0).integers(0, 256, size=(64, 8, 8, 1)).astype("uint8")
     y = (x[:, :4].mean(axis=(1, 2, 3)) > x[:, 4:].mean(axis=(1, 2, 3))).astype("int32")
@@ -178,6 +184,7 @@ STEPS = {"flip": "horizontal", "rotation": 0.2, "zoom": 0.3, "translation": 0.3,
          "contrast": 0.5, "brightness": 0.5, "noise": 0.1, "blur": 1.0}
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("step", list(STEPS))
 def test_each_step_changes_images_in_training_and_not_in_inference(step):
     x = np.random.default_rng(1).uniform(0, 255, size=(8, 12, 12, 3)).astype("float32")
@@ -188,6 +195,7 @@ def test_each_step_changes_images_in_training_and_not_in_inference(step):
     assert not np.allclose(out, x)
 
 
+@pytest.mark.every_backend
 def test_augmentation_forms_seeds_and_value_range():
     as_dict = zoo.augmentation({"flip": "horizontal", "rotation": 0.1})
     as_list = zoo.augmentation(["flip", ("rotation", 0.1)])
@@ -214,6 +222,7 @@ def test_augmentation_forms_seeds_and_value_range():
     np.testing.assert_allclose(np.asarray(a), np.asarray(b))
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("the zoo's augmentation layers run in tf.data on TensorFlow only")
 def test_augmentation_maps_a_tf_data_pipeline():
     import tensorflow as tf
@@ -246,6 +255,7 @@ def test_augmentation_errors(steps, needle):
         zoo.augmentation(steps)
 
 
+@pytest.mark.every_backend
 def test_augmentation_inside_the_model_is_training_only():
     x = _images(4)
     model = zoo.cnn((8, 8, 1), num_classes=3, filters=(4,), dense_units=(), pixel_max=16.0,
@@ -273,6 +283,7 @@ def test_crop_padding_must_be_smaller_than_the_image():
 
 # === Save and reload ===
 
+@pytest.mark.every_backend
 def test_save_reload_with_augmentation_and_custom_layers(digits, tmp_path):
     model = zoo.cnn(**digits.model_kwargs(zoo.cnn), filters=(8, 8), convs_per_block=(2, 1),
                     padding=("reflect", "edge"), pooling=("min", "avg"), batch_norm=True,
@@ -318,6 +329,7 @@ def test_structure_batch_norm_blocks_and_readouts():
     assert regression.output_shape == (None, 1)
 
 
+@pytest.mark.every_backend
 def test_cpu_defaults_keep_xla_off_and_run_32_steps_per_call():
     model = zoo.cnn((8, 8, 1), num_classes=3)
     if keras.backend.backend() == "tensorflow":  # JAX compiles every step; PyTorch runs one
@@ -390,6 +402,7 @@ def test_vgg_small_structure():
     assert model.get_layer("dense_1_dropout").rate == 0.5
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name,mode,kwargs", [
     ("resnet50", "caffe", {}),
     ("mobilenet_v2", "tf", {"alpha": 0.35}),
@@ -405,6 +418,7 @@ def test_backbones_build_with_their_preprocessing_and_a_new_head(name, mode, kwa
     assert {w.name for w in model.trainable_weights} == {"kernel", "bias"}  # head only
 
 
+@pytest.mark.every_backend
 def test_backbone_loads_a_local_weights_file(tmp_path):
     source = zoo.mobilenet_v2((32, 32, 1), num_classes=3, alpha=0.35, seed=1, compile=False)
     backbone = next(layer for layer in source.layers if isinstance(layer, keras.Model))
@@ -457,6 +471,7 @@ def test_backbone_errors(kwargs, error, needle):
         zoo.resnet50(num_classes=3, **kwargs)
 
 
+@pytest.mark.every_backend
 def test_backbone_trains_end_to_end_through_zoo_fit():
     x = np.random.default_rng(0).integers(0, 256, size=(16, 32, 32, 3)).astype("uint8")
     y = np.arange(16) % 2

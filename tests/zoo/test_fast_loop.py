@@ -23,12 +23,14 @@ def _declared_range() -> str:
     return tomllib.loads(PYPROJECT.read_text())["tool"]["keras-zoo"]["keras-known-good"]
 
 
+@pytest.mark.every_backend
 def test_the_declared_keras_range_is_the_one_the_module_enforces():
     assert fast_loop.KERAS_KNOWN_GOOD == _declared_range(), (
         "pyproject.toml [tool.keras-zoo] keras-known-good and "
         "keras_zoo.zoo.fast_loop.KERAS_KNOWN_GOOD must declare the same range.")
 
 
+@pytest.mark.every_backend
 def test_installed_keras_is_inside_the_known_good_range():
     declared = _declared_range()
     if keras.__version__ not in SpecifierSet(declared, prereleases=True):
@@ -41,6 +43,7 @@ def test_installed_keras_is_inside_the_known_good_range():
             pytrace=False)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("version,good", [
     ("3.11.3", False), ("3.12.0", True), ("3.15.1", True), ("3.16.0", False), ("4.0.0", False),
     ("not-a-version", False),
@@ -49,6 +52,7 @@ def test_keras_is_known_good(version, good):
     assert fast_loop.keras_is_known_good(version) is good
 
 
+@pytest.mark.every_backend
 def test_outside_the_range_fit_warns_once_and_uses_model_fit(tiny_binary, monkeypatch, caplog):
     x, y = tiny_binary
     monkeypatch.setattr(keras, "__version__", "3.99.0")
@@ -70,6 +74,7 @@ def test_outside_the_range_fit_warns_once_and_uses_model_fit(tiny_binary, monkey
     assert fast_loop.KERAS_KNOWN_GOOD in warnings[0].getMessage()
 
 
+@pytest.mark.every_backend
 def test_inside_the_range_fit_takes_the_fast_path(tiny_binary, monkeypatch):
     x, y = tiny_binary
     monkeypatch.setattr(keras, "__version__", "3.12.0")
@@ -84,6 +89,7 @@ def _has_filter() -> bool:
     return fast_loop.quiet_own_retracing.filter in logging.getLogger("tensorflow").filters
 
 
+@pytest.mark.every_backend
 def test_retracing_filter_is_installed_only_inside_the_scope_and_removed_on_error():
     assert not _has_filter()  # importing keras_zoo does not touch TensorFlow's logger
     with fast_loop.quiet_own_retracing():
@@ -98,6 +104,7 @@ def test_retracing_filter_is_installed_only_inside_the_scope_and_removed_on_erro
     assert not _has_filter()
 
 
+@pytest.mark.every_backend
 def test_fast_fit_removes_the_filter_when_training_fails(tiny_binary):
     x, y = tiny_binary
     model = zoo.ann(6, task="binary", hidden_units=(8,), seed=0)
@@ -112,6 +119,7 @@ def test_fast_fit_removes_the_filter_when_training_fails(tiny_binary):
     assert not _has_filter()
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("message,dropped", [
     ("<function _epoch_function.<locals>.run_epoch at 0x0>", True),
     ("<function _compiled_validation.<locals>.<lambda> at 0x0>", True),
@@ -126,6 +134,7 @@ def test_the_filter_drops_retracing_warnings_of_per_model_functions_only(message
     assert fast_loop.quiet_own_retracing.filter.filter(record) is not dropped
 
 
+@pytest.mark.every_backend
 def test_build_training_state_creates_the_variables_eagerly():
     x = np.zeros((4, 3), dtype="float32")
     y = np.zeros((4,), dtype="float32")
@@ -136,6 +145,7 @@ def test_build_training_state_creates_the_variables_eagerly():
     assert all(float(np.asarray(v)) == 0.0 for v in model.get_metrics_result().values())
 
 
+@pytest.mark.every_backend
 def test_a_trained_model_is_freed_with_its_traced_functions(tiny_binary):
     # The traced epoch/validation functions refer to the model; kept on the model, not in a
     # module table, they must not keep it alive (a search trains hundreds of models).
@@ -164,6 +174,7 @@ def _trained(x, y, hidden=(8,), seed=0):
     return model, history.history
 
 
+@pytest.mark.every_backend
 @jax_only
 def test_jax_models_of_one_architecture_share_executables_and_train_the_same(tiny_binary):
     from keras_zoo.zoo import fast_loop_backends as backends
@@ -187,6 +198,7 @@ def test_jax_models_of_one_architecture_share_executables_and_train_the_same(tin
     assert stats["compiled"] - before["compiled"] > compiled
 
 
+@pytest.mark.every_backend
 @jax_only
 def test_jax_predict_matches_keras_predict_and_keeps_batchnorm_state(tiny_binary):
     x, y = tiny_binary
@@ -208,6 +220,7 @@ def _stepped_cnn():
                          seed=0)
 
 
+@pytest.mark.every_backend
 @jax_only
 def test_jax_interrupted_mid_epoch_keeps_the_last_steps_weights(monkeypatch):
     # A conv model on the CPU steps batch by batch, each step donating the previous state: an
@@ -237,6 +250,7 @@ def test_jax_interrupted_mid_epoch_keeps_the_last_steps_weights(monkeypatch):
     zoo.fit(model, x, y, epochs=1, batch_size=32, early_stopping=False, seed=0)  # trains on
 
 
+@pytest.mark.every_backend
 @jax_only
 def test_jax_ctrl_c_during_a_step_is_delivered_after_the_model_holds_that_step(tmp_path):
     # SIGINT arriving while a step runs (here: right after the executable returned, before
@@ -286,6 +300,7 @@ def test_jax_ctrl_c_during_a_step_is_delivered_after_the_model_holds_that_step(t
     assert "CALLS 2 SAME True HANDLER True" in done.stdout, done.stdout + done.stderr[-3000:]
 
 
+@pytest.mark.every_backend
 def test_a_model_compiled_again_trains_with_its_new_optimizer(tiny_binary):
     # The traced epoch captured the first optimizer; after compile() with another one, fit
     # must use the new one: SGD at learning rate 0 leaves every weight as it is.
@@ -302,6 +317,7 @@ def test_a_model_compiled_again_trains_with_its_new_optimizer(tiny_binary):
     assert history.history["loss"][0] == pytest.approx(history.history["loss"][1])
 
 
+@pytest.mark.every_backend
 def test_the_fast_path_honours_the_backends_jit_compile_choice(tiny_binary):
     x, _ = tiny_binary
     model = zoo.ann(input_dim=6, task="binary", hidden_units=(8,), seed=0)
@@ -312,6 +328,7 @@ def test_the_fast_path_honours_the_backends_jit_compile_choice(tiny_binary):
         assert fast_loop.fast_path_applies(model, x) is expected, (backend, jit_compile)
 
 
+@pytest.mark.every_backend
 def test_predict_returns_every_output_of_a_multi_output_model():
     inputs = keras.Input((3,))
     model = keras.Model(inputs, {"a": keras.layers.Dense(2)(inputs),

@@ -113,12 +113,14 @@ def test_continuous_labels_for_a_classifier_raise():
         check_labels(np.array([0, 1, 2]), "binary")
 
 
+@pytest.mark.every_backend
 def test_binary_threshold_follows_output_activation():
     sigmoid = heads.default_metrics("binary", "sigmoid")[0]
     tanh = heads.default_metrics("binary", "tanh")[0]
     assert sigmoid.threshold == 0.5 and tanh.threshold == 0.0
 
 
+@pytest.mark.every_backend
 def test_poisson_regression_uses_exponential_output():
     assert resolve_head("regression", loss="poisson").activation == "exponential"
 

@@ -26,6 +26,7 @@ def _attend(layer, data):
     return ops.concatenate(layer(query, values, values_mask=mask), axis=-1)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("layer", [BahdanauAttention(6, name="additive"),
                                    LuongAttention("general"),
                                    LuongAttention("dot", scale=True)],
@@ -44,6 +45,7 @@ def test_attention_configs_keep_their_arguments():
     assert (config["score"], config["scale"]) == ("dot", True)
 
 
+@pytest.mark.every_backend
 def test_a_model_with_both_attentions_saves_and_reloads(tmp_path):
     query, values = keras.Input((3, 4)), keras.Input((5, 6))
     additive, _ = BahdanauAttention(8)(query, values)

@@ -27,6 +27,7 @@ def _in_training(layer, x):
 
 # === Padding2D ===
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("mode", ["reflect", "symmetric", "edge", "constant"])
 @pytest.mark.parametrize("padding", [1, (2, 3), ((0, 4), (7, 1)), 9])
 def test_padding_equals_numpy_exactly(mode, padding):
@@ -38,6 +39,7 @@ def test_padding_equals_numpy_exactly(mode, padding):
     np.testing.assert_array_equal(out, expected)  # exact, pads larger than the image included
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("mode", ["reflect", "symmetric", "edge"])
 def test_padding_a_one_pixel_image(mode):
     x = RNG.normal(size=(1, 1, 1, 2)).astype("float32")
@@ -45,6 +47,7 @@ def test_padding_a_one_pixel_image(mode):
                                   np.pad(x, ((0, 0), (3, 3), (3, 3), (0, 0)), mode=mode))
 
 
+@pytest.mark.every_backend
 def test_padding_aliases_config_and_symbolic_shapes():
     assert Padding2D(1, mode="nearest").mode == "edge"
     assert Padding2D(1, mode="zero").mode == "constant"
@@ -88,6 +91,7 @@ def _numpy_min_pool(x, k, s, padding):
     return out
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("k,s,padding", [(2, 2, "valid"), (3, 1, "valid"), (3, 2, "valid"),
                                          (2, 1, "same"), (3, 2, "same")])
 def test_min_pooling_equals_numpy_exactly(k, s, padding):
@@ -99,6 +103,7 @@ def test_min_pooling_equals_numpy_exactly(k, s, padding):
     np.testing.assert_array_equal(out, expected)
 
 
+@pytest.mark.every_backend
 def test_min_pooling_is_the_mirror_of_max_pooling_and_round_trips():
     x = RNG.normal(size=(1, 4, 4, 2)).astype("float32")
     np.testing.assert_array_equal(to_numpy(MinPooling2D(2)(x)),
@@ -110,6 +115,7 @@ def test_min_pooling_is_the_mirror_of_max_pooling_and_round_trips():
 
 # === PaddedRandomCrop ===
 
+@pytest.mark.every_backend
 def test_random_crop_shifts_each_image_in_training_only():
     x = RNG.uniform(size=(16, 6, 5, 2)).astype("float32")
     layer = PaddedRandomCrop(2, mode="reflect", seed=3)
@@ -127,6 +133,7 @@ def test_random_crop_shifts_each_image_in_training_only():
     assert not np.array_equal(out, x)
 
 
+@pytest.mark.every_backend
 def test_random_crop_is_seeded_and_round_trips():
     x = RNG.uniform(size=(4, 6, 6, 1)).astype("float32")
     a = to_numpy(PaddedRandomCrop(1, seed=7)(x, training=True))
@@ -143,6 +150,7 @@ def test_random_crop_is_seeded_and_round_trips():
 
 # === ImagenetPreprocessing ===
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("mode,reference", [
     ("caffe", keras.applications.resnet50.preprocess_input),
     ("tf", keras.applications.mobilenet_v2.preprocess_input),
@@ -163,6 +171,7 @@ def test_imagenet_preprocessing_rejects_unknown_modes():
 
 # === RandomGaussianNoise ===
 
+@pytest.mark.every_backend
 def test_noise_is_relative_to_the_value_range_and_training_only():
     x = np.full((4, 32, 32, 1), 100.0, "float32")
     raw = RandomGaussianNoise(0.1, value_range=(0, 255), seed=0)
@@ -179,6 +188,7 @@ def test_noise_is_relative_to_the_value_range_and_training_only():
 
 # === Saving ===
 
+@pytest.mark.every_backend
 def test_a_model_with_every_image_layer_saves_and_reloads(tmp_path):
     inputs = keras.Input((8, 8, 3))
     x = RandomGaussianNoise(0.1, value_range=(0, 1), seed=0)(inputs)

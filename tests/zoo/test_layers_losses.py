@@ -19,6 +19,7 @@ def _loss(loss, data):
 
 # === PseudoHuber ===
 
+@pytest.mark.every_backend
 def test_pseudo_huber_matches_numpy_and_is_between_mse_and_mae_shapes():
     y_true = np.zeros((1, 4), dtype="float32")
     y_pred = np.array([[0.1, -0.5, 2.0, -10.0]], dtype="float32")
@@ -29,6 +30,7 @@ def test_pseudo_huber_matches_numpy_and_is_between_mse_and_mae_shapes():
         PseudoHuber(0.0)
 
 
+@pytest.mark.every_backend
 def test_pseudo_huber_takes_rank_one_targets_like_keras_losses():
     """Targets (n,) against outputs (n, 1) pair element by element, never broadcast to (n, n)."""
     y_true = np.array([0.0, 10.0, -4.0], dtype="float32")
@@ -41,6 +43,7 @@ def test_pseudo_huber_takes_rank_one_targets_like_keras_losses():
     assert float(huber(y_true, y_pred)) == pytest.approx(float(huber(y_true[:, None], y_pred)))
 
 
+@pytest.mark.every_backend
 def test_pseudo_huber_round_trips():
     data = (RNG.normal(size=(4, 3)).astype("float32"), RNG.normal(size=(4, 3)).astype("float32"))
     copy = run_serialization_test(PseudoHuber(2.5, reduction="sum", name="ph"), data, call=_loss)
@@ -49,6 +52,7 @@ def test_pseudo_huber_round_trips():
 
 # === SparseCategoricalCrossentropyWithSmoothing ===
 
+@pytest.mark.every_backend
 def test_sparse_label_smoothing_equals_categorical_on_one_hot():
     y = np.array([0, 2, 1])
     probs = np.array([[0.7, 0.2, 0.1], [0.1, 0.1, 0.8], [0.3, 0.4, 0.3]], dtype="float32")
@@ -59,6 +63,7 @@ def test_sparse_label_smoothing_equals_categorical_on_one_hot():
     assert float(column) == pytest.approx(float(dense), rel=1e-6)  # labels (n, 1) as well
 
 
+@pytest.mark.every_backend
 def test_sparse_label_smoothing_from_logits_and_errors():
     y = np.array([1, 0])
     logits = np.array([[2.0, -1.0, 0.5], [0.0, 3.0, -2.0]], dtype="float32")
@@ -70,6 +75,7 @@ def test_sparse_label_smoothing_from_logits_and_errors():
         SparseCategoricalCrossentropyWithSmoothing(1.0)
 
 
+@pytest.mark.every_backend
 def test_sparse_label_smoothing_round_trips():
     probs = keras.ops.convert_to_numpy(keras.ops.softmax(RNG.normal(size=(5, 4)).astype("float32")))
     data = (np.array([0, 3, 1, 2, 2]), probs)
@@ -80,6 +86,7 @@ def test_sparse_label_smoothing_round_trips():
 
 # === Saving ===
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("loss", [PseudoHuber(0.5),
                                   SparseCategoricalCrossentropyWithSmoothing(0.1)])
 def test_a_model_compiled_with_each_loss_saves_and_reloads_it(loss, tmp_path):

@@ -42,11 +42,13 @@ def test_every_registered_class_has_an_example():
     assert registered == set(EXAMPLES)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_every_class_round_trips(name):
     run_serialization_test(EXAMPLES[name])
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", sorted(EXAMPLES))
 def test_configs_saved_before_the_split_still_load(name):
     obj = EXAMPLES[name]

@@ -53,6 +53,7 @@ EXPECTED_SHAPES = {"many_to_one": (None, 3), "many_to_many": (None, None, 3),
                    "one_to_many": (None, 4, 3), "one_to_one": (None, 3)}
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("shape", list(EXPECTED_SHAPES))
 @pytest.mark.parametrize("bidirectional", [False, True], ids=["uni", "bi"])
 @pytest.mark.parametrize("cell", ["simple", "lstm", "gru"])
@@ -76,6 +77,7 @@ def test_each_cell_direction_and_shape_builds_trains_and_has_the_right_output(ce
     np.testing.assert_allclose(out.sum(axis=-1), 1.0, rtol=1e-5)  # softmax head per sample/step
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("cell", ["simple", "lstm", "gru"])
 def test_padding_does_not_change_a_prediction(cell):
     model = zoo.rnn(vocab_size=20, cell=cell, bidirectional=True, units=(6, 4), task="binary",
@@ -91,6 +93,7 @@ def test_padding_does_not_change_a_prediction(cell):
     assert not np.allclose(_eager(unmasked, post), _eager(unmasked, tokens))
 
 
+@pytest.mark.every_backend
 def test_many_to_many_padding_changes_neither_outputs_nor_loss():
     model = zoo.rnn(vocab_size=20, shape="many_to_many", task="multiclass", num_classes=4,
                     bidirectional=True, units=6, seed=0)
@@ -107,6 +110,7 @@ def test_many_to_many_padding_changes_neither_outputs_nor_loss():
     assert loss["accuracy"] == pytest.approx(loss_garbage["accuracy"], rel=1e-6)
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("task,loss", [("binary", None), ("regression", None),
                                        ("regression", "pseudo_huber")])
 def test_per_step_binary_and_regression_train_on_steps_targets_with_the_mask(task, loss):
@@ -132,6 +136,7 @@ def test_per_step_binary_and_regression_train_on_steps_targets_with_the_mask(tas
     assert clean["loss"] == pytest.approx(dirty["loss"], rel=1e-5)
 
 
+@pytest.mark.every_backend
 def test_float_sequences_mask_all_zero_steps():
     model = zoo.rnn(input_shape=(None, 3), task="regression", units=5, seed=0)
     x = RNG.normal(size=(2, 4, 3)).astype("float32")
@@ -141,6 +146,7 @@ def test_float_sequences_mask_all_zero_steps():
     assert model.layers[1].name == "masking"
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_raw_text_in_vocabulary_oov_and_sequence_length():
     texts = ["the cat sat", "the dog ran", "a cat ran far", "the dog sat down"]
@@ -161,6 +167,7 @@ def test_raw_text_in_vocabulary_oov_and_sequence_length():
     assert "c" in chars.get_layer("vectorize").get_vocabulary()
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_text_model_from_a_text_dataset_learns_word_order_and_reloads(tmp_path):
     data = kz.load("word_order", n=1200, min_fillers=2, max_fillers=5, seed=0)
@@ -209,6 +216,7 @@ def test_shortcuts_fix_the_cell_and_keep_every_other_keyword():
     assert zoo.list_models("*lstm*") == ["bilstm", "lstm"]
 
 
+@pytest.mark.every_backend
 def test_gradients_are_clipped_by_default_and_overridable():
     assert zoo.lstm(vocab_size=10, task="binary").optimizer.global_clipnorm == 1.0
     per_variable = zoo.lstm(vocab_size=10, task="binary", clipnorm=0.5).optimizer
@@ -220,6 +228,7 @@ def test_gradients_are_clipped_by_default_and_overridable():
     assert zoo.gru(vocab_size=10, task="binary", optimizer=mine).optimizer is mine
 
 
+@pytest.mark.every_backend
 def test_every_catalog_component_is_accepted_where_it_applies():
     for name in catalog.ACTIVATIONS.names():
         if name in ("prelu", "leaky_relu"):
@@ -252,6 +261,7 @@ def test_initializer_follows_the_activation():
     assert type(relu.kernel_initializer).__name__ == "HeNormal"
 
 
+@pytest.mark.every_backend
 def test_same_seed_same_weights():
     a = zoo.gru(vocab_size=10, task="binary", units=3, seed=5).get_weights()
     b = zoo.gru(vocab_size=10, task="binary", units=3, seed=5).get_weights()

@@ -81,6 +81,7 @@ def _example_data(info, model):
     return x, y
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("name", zoo.list_models())
 def test_every_registered_model_fits_saves_and_reloads(name, tmp_path):
     """build -> fit a step -> save -> reload (safe mode) -> same predictions."""

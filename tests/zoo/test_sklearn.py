@@ -40,6 +40,7 @@ def test_clone_keeps_every_parameter():
     assert cloned.get_params()["ann__optimizer"] == "adagrad"
 
 
+@pytest.mark.every_backend
 def test_set_params_reaches_the_model():
     est = ANNClassifier(**FAST).set_params(hidden_units=(5, 3), activation="tanh")
     X = np.random.default_rng(0).normal(size=(40, 3))
@@ -49,6 +50,7 @@ def test_set_params_reaches_the_model():
     assert dense[0].activation.__name__ == "tanh"
 
 
+@pytest.mark.every_backend
 def test_pipeline_learns_breast_cancer_from_a_dataframe(cancer):
     X_tr, X_te, y_tr, y_te = cancer
     pipe = zoo.ann_pipeline(task="binary", epochs=100, random_state=0)  # default (64, 32)
@@ -66,6 +68,7 @@ def test_pipeline_learns_breast_cancer_from_a_dataframe(cancer):
     assert "val_loss" not in est.history_
 
 
+@pytest.mark.every_backend
 def test_string_labels_are_decoded_by_predict():
     X, y = load_iris(return_X_y=True)
     names = np.array(["setosa", "versicolor", "virginica"])[y]
@@ -78,6 +81,7 @@ def test_string_labels_are_decoded_by_predict():
     assert (pipe.predict(X) == names).mean() > 0.85
 
 
+@pytest.mark.every_backend
 def test_grid_search_over_two_parameters():
     X, y = load_iris(return_X_y=True)
     pipe = zoo.ann_pipeline(hidden_units=(8,), epochs=5, random_state=0)
@@ -90,12 +94,14 @@ def test_grid_search_over_two_parameters():
     assert grid.best_estimator_.named_steps["ann"].n_iter_ <= 5
 
 
+@pytest.mark.every_backend
 def test_cross_val_score():
     X, y = load_breast_cancer(return_X_y=True)
     scores = cross_val_score(zoo.ann_pipeline(task="binary", **FAST), X, y, cv=3)
     assert scores.shape == (3,) and scores.mean() > 0.9
 
 
+@pytest.mark.every_backend
 def test_regressor_pipeline_and_multioutput():
     X, y = load_diabetes(return_X_y=True)
     pipe = Pipeline([("scaler", StandardScaler()),
@@ -109,6 +115,7 @@ def test_regressor_pipeline_and_multioutput():
     assert est.predict(X[:5]).shape == (5, 2)
 
 
+@pytest.mark.every_backend
 def test_multilabel_indicator_targets():
     rng = np.random.default_rng(0)
     X = rng.normal(size=(120, 4))
@@ -119,6 +126,7 @@ def test_multilabel_indicator_targets():
     assert (est.predict(X) == Y).mean() > 0.85
 
 
+@pytest.mark.every_backend
 def test_joblib_round_trip(tmp_path, cancer):
     X_tr, X_te, y_tr, _ = cancer
     pipe = zoo.ann_pipeline(task="binary", **FAST).fit(X_tr, y_tr)
@@ -160,6 +168,7 @@ def test_string_feature_frame_is_refused_with_a_clear_message():
         ANNRegressor(**FAST).fit(df.to_numpy(), [0.0, 1.0, 0.0, 1.0])
 
 
+@pytest.mark.every_backend
 def test_mixed_frame_pipeline_with_a_column_transformer_learns_and_round_trips(tmp_path):
     """The recipe the error message gives: scale numbers, one-hot the categories."""
     rng = np.random.default_rng(0)
@@ -194,6 +203,7 @@ def test_estimator_parameters_are_ann_keywords_plus_training_settings():
         ANNClassifier(hiden_units=(3,))
 
 
+@pytest.mark.every_backend
 def test_global_clipnorm_and_onehot_labels_reach_the_model():
     X, y = load_iris(return_X_y=True)
     est = ANNClassifier(hidden_units=(8,), epochs=3, global_clipnorm=0.5,
@@ -229,6 +239,7 @@ def test_defaults_follow_the_quality_benchmark():
     assert hidden.kernel_regularizer.get_config()["l2"] == pytest.approx(1e-4)
 
 
+@pytest.mark.every_backend
 def test_early_stopping_then_refit_on_all_the_data(cancer):
     X_tr, X_te, y_tr, y_te = cancer
     scaler = StandardScaler().fit(X_tr)
@@ -247,6 +258,7 @@ def test_early_stopping_then_refit_on_all_the_data(cancer):
     assert not np.allclose(refit.predict_proba(X_te), stopped.predict_proba(X_te))
 
 
+@pytest.mark.every_backend
 def test_the_kept_epoch_follows_keras_early_stopping_rule():
     from keras_zoo.zoo.sklearn import _kept_epoch
 
@@ -256,6 +268,7 @@ def test_the_kept_epoch_follows_keras_early_stopping_rule():
     assert _kept_epoch([float("nan")] * 3) == (1, False)
 
 
+@pytest.mark.every_backend
 def test_refit_without_early_stopping_warns_and_fitted_state_is_fresh():
     X, y = load_iris(return_X_y=True)
     est = ANNClassifier(hidden_units=(4,), epochs=3, early_stopping=True, refit=True,
@@ -269,6 +282,7 @@ def test_refit_without_early_stopping_warns_and_fitted_state_is_fresh():
     assert est.predict(X).shape == (150, 2) and set(np.unique(est.predict(X))) <= {0, 1}
 
 
+@pytest.mark.every_backend
 def test_refit_after_a_diverged_run_warns_and_keeps_it(monkeypatch):
     """No finite validation loss, so no epoch count to retrain for: one training only, and
     model_ is that diverged network (its weights are not finite), not a retrained one."""

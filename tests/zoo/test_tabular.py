@@ -18,16 +18,19 @@ def _train_and_score(data, **kwargs):
     return model, model.evaluate(data.x_test, data.y_test, verbose=0, return_dict=True)
 
 
+@pytest.mark.every_backend
 def test_learns_breast_cancer(breast_cancer):
     _, metrics = _train_and_score(breast_cancer, hidden_units=(32,), dropout=0.2)
     assert metrics["accuracy"] >= 0.95
 
 
+@pytest.mark.every_backend
 def test_learns_wine():
     _, metrics = _train_and_score(kz.load("wine", seed=0), hidden_units=(32,), dropout=0.2)
     assert metrics["accuracy"] >= 0.92
 
 
+@pytest.mark.every_backend
 def test_learns_diabetes_regression():
     """Diabetes is noisy: one network's test R^2 ranges 0.25-0.39 over seeds (measured on
     TensorFlow and JAX), so the claim is about the median of five seeds, against Ridge
@@ -71,6 +74,7 @@ def test_initializer_follows_activation_unless_given():
     assert names == ["HeNormal", "GlorotUniform", "LecunNormal", "GlorotNormal"]
 
 
+@pytest.mark.every_backend
 def test_normalization_makes_raw_features_work(breast_cancer):
     d = breast_cancer
     model = zoo.ann(**d.model_kwargs(zoo.ann), hidden_units=(8,))
@@ -80,6 +84,7 @@ def test_normalization_makes_raw_features_work(breast_cancer):
     np.testing.assert_allclose(out.std(axis=0), 1, atol=1e-2)
 
 
+@pytest.mark.every_backend
 def test_target_normalization_keeps_units():
     model = zoo.ann(3, task="regression", hidden_units=(4,),
                     target_normalization=([100.0], [25.0]))
@@ -89,6 +94,7 @@ def test_target_normalization_keeps_units():
         zoo.ann(3, task="binary", target_normalization=([0.0], [1.0]))
 
 
+@pytest.mark.every_backend
 def test_poisson_output_starts_at_the_targets_mean_and_learns_counts():
     rng = np.random.default_rng(0)
     x = rng.normal(size=(800, 3)).astype("float32")
@@ -106,6 +112,7 @@ def test_poisson_output_starts_at_the_targets_mean_and_learns_counts():
     assert r2 > 0.8
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("kwargs", [
     {"task": "binary"},
     {"task": "multiclass", "num_classes": 3, "activation": "prelu", "batch_norm": True,
@@ -153,6 +160,7 @@ def test_errors(kwargs, error, needle):
         zoo.ann(**kwargs)
 
 
+@pytest.mark.every_backend
 def test_no_hidden_layers_is_logistic_regression():
     model = zoo.ann(4, task="binary", hidden_units=())
     assert len(model.layers) == 1 and model.count_params() == 5

@@ -18,6 +18,7 @@ def _data(n=80, seed=0):
     return x, (x[:, 0] + x[:, 1] > 0).astype("int32")
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("fast", [True, False])
 def test_fit_writes_the_epoch_curves_keras_logged(tmp_path, fast):
     x, y = _data()
@@ -37,6 +38,7 @@ def test_fit_writes_the_epoch_curves_keras_logged(tmp_path, fast):
     assert any(tag == "keras" for tag, *_ in runs["train"])  # the model's summary
 
 
+@pytest.mark.every_backend
 def test_a_dict_passes_the_callbacks_arguments_with_early_stopping(tmp_path):
     x, y = _data()
     model = kz.zoo.ann(4, task="binary", hidden_units=(8,), seed=0)

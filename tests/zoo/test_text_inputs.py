@@ -46,6 +46,7 @@ def _check_text_model(model, texts, labels):
     return expected
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 @pytest.mark.parametrize("factory", [zoo.lstm, zoo.gru])
 def test_text_model_takes_every_form_and_reloads(factory, tmp_path):
@@ -70,6 +71,7 @@ def test_text_model_takes_every_form_and_reloads(factory, tmp_path):
     reloaded.fit(np.array(TEXTS), labels, epochs=1, verbose=0)
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_zoo_fit_fast_path_and_token_models_are_unchanged():
     model = zoo.bilstm(texts=TEXTS, task="binary", units=4, embedding_dim=4, seed=0)
@@ -96,6 +98,7 @@ def test_bad_texts_fail_clearly(bad, error, needle):
             call(bad)
 
 
+@pytest.mark.every_backend
 def test_seq2seq_takes_every_form_and_reloads(tmp_path):
     model = zoo.seq2seq(SOURCES, TARGETS, units=8, embedding_dim=4, seed=0)
     for x, y in zip(_forms(SOURCES).values(), _forms(TARGETS).values()):
@@ -148,6 +151,7 @@ def _one_line_error(error, call, needle):
     assert "\n" not in str(info.value), str(info.value)
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_string_labels_train_predict_names_and_reload_in_safe_mode(tmp_path):
     texts, labels = _spam_and_ham()
@@ -181,6 +185,7 @@ def test_string_labels_train_predict_names_and_reload_in_safe_mode(tmp_path):
                     r"outside the model's classes: unknown \['eggs'\], known \['ham', 'spam'\]")
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_zoo_fit_takes_names_given_at_build_time_in_their_order():
     texts, labels = _spam_and_ham()
@@ -234,6 +239,7 @@ def test_string_labels_a_model_cannot_map_are_refused_in_one_line():
         _one_line_error((ValueError, TypeError), lambda kw=kwargs: zoo.lstm(units=2, **kw), needle)
 
 
+@pytest.mark.every_backend
 @pytest.mark.tensorflow_only("raw-text models hold string tensors (refused elsewhere: test_registry)")
 def test_class_weight_keys_may_be_class_names():
     texts, labels = _spam_and_ham(n_each=4)

@@ -19,6 +19,7 @@ def _model(optimizer="adam", **kwargs):
     return zoo.ann(6, task="binary", hidden_units=(8,), optimizer=optimizer, seed=0, **kwargs)
 
 
+@pytest.mark.every_backend
 def test_gd_trains_one_full_batch_per_epoch(tiny_binary):
     x, y = tiny_binary
     model = _model("gd", learning_rate=0.1)
@@ -26,6 +27,7 @@ def test_gd_trains_one_full_batch_per_epoch(tiny_binary):
     assert int(model.optimizer.iterations) == 5  # 5 epochs x 1 step
 
 
+@pytest.mark.every_backend
 def test_sgd_trains_one_sample_per_step(tiny_binary):
     x, y = tiny_binary
     model = _model("sgd")
@@ -33,6 +35,7 @@ def test_sgd_trains_one_sample_per_step(tiny_binary):
     assert int(model.optimizer.iterations) == 2 * len(x)
 
 
+@pytest.mark.every_backend
 def test_minibatch_default_is_32_and_explicit_batch_size_wins(tiny_binary):
     x, y = tiny_binary
     model = _model("minibatch_sgd")
@@ -43,6 +46,7 @@ def test_minibatch_default_is_32_and_explicit_batch_size_wins(tiny_binary):
     assert int(model.optimizer.iterations) == 8
 
 
+@pytest.mark.every_backend
 def test_fast_validation_logs_match_evaluate(breast_cancer):
     d = breast_cancer
     model = zoo.ann(**d.model_kwargs(zoo.ann), hidden_units=(8,), seed=0)
@@ -53,6 +57,7 @@ def test_fast_validation_logs_match_evaluate(breast_cancer):
     assert history.history["val_accuracy"][-1] == pytest.approx(evaluated["accuracy"], abs=1e-6)
 
 
+@pytest.mark.every_backend
 def test_fast_and_plain_paths_learn_the_same_amount(breast_cancer):
     d = breast_cancer
     scores = []
@@ -75,6 +80,7 @@ class _WeightsPerEpoch(keras.callbacks.Callback):
         self.weights.append(self.model.get_weights())
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("fast", [True, False], ids=["fast", "plain"])
 def test_early_stopping_restores_the_best_epochs_weights(fast, monkeypatch):
     """Training targets y = x, validation targets y = x / 2: from w = 0 the one weight climbs
@@ -139,6 +145,7 @@ def test_class_weights_without_a_weight_for_a_class_are_refused():
         training.class_weights_to_sample_weights(np.array([0, 1, 2]), {0: 1.0, 1: 2.0}, None)
 
 
+@pytest.mark.every_backend
 def test_class_weight_weighs_the_fast_path_loss_as_model_fit_does(tiny_binary):
     x, y = tiny_binary
     losses = []
@@ -160,6 +167,7 @@ def test_validation_split_is_seeded_and_stratified():
     np.testing.assert_array_equal(again[3], y_val)
 
 
+@pytest.mark.every_backend
 def test_same_seed_same_result(tiny_binary):
     x, y = tiny_binary
     weights = []
@@ -192,6 +200,7 @@ def test_mismatched_lengths_and_empty_data(tiny_binary):
         zoo.fit(_model(), x[:0], y[:0])
 
 
+@pytest.mark.every_backend
 def test_predict_matches_model_predict(tiny_binary):
     x, _ = tiny_binary
     model = _model()
@@ -200,6 +209,7 @@ def test_predict_matches_model_predict(tiny_binary):
                                model.predict(x, verbose=0), rtol=1e-5)
 
 
+@pytest.mark.every_backend
 def test_fit_restores_steps_per_execution(tiny_binary):
     x, y = tiny_binary
     model = _model()
@@ -303,6 +313,7 @@ def test_a_terminal_sees_the_progress_line(tmp_path):
     assert "epoch 2/2" in text and "\r\x1b[K" in text and "done" in text  # rewritten in place
 
 
+@pytest.mark.every_backend
 def test_predict_takes_one_sample_as_a_batch_of_one():
     cnn = zoo.cnn(input_shape=(8, 8, 1), num_classes=3, filters=(4,), seed=0)
     images = np.random.default_rng(0).random((5, 8, 8, 1)).astype("float32")

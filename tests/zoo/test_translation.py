@@ -37,6 +37,7 @@ def trained(reversal):
     return model, history
 
 
+@pytest.mark.every_backend
 def test_learns_the_reversal_task(trained, reversal):
     model, history = trained
     assert model.exact_match(reversal.x_test, reversal.y_test) >= 0.9
@@ -45,6 +46,7 @@ def test_learns_the_reversal_task(trained, reversal):
     assert model.translate("abcdef") == "fedcba"  # longer than most training strings
 
 
+@pytest.mark.every_backend
 def test_attention_weights_sum_to_one_over_the_source(trained):
     model, _ = trained
     amap = model.attention("cafe")
@@ -59,6 +61,7 @@ def test_attention_weights_sum_to_one_over_the_source(trained):
     assert [t.get_text() for t in ax.get_xticklabels()] == list("cafe")
 
 
+@pytest.mark.every_backend
 def test_greedy_and_beam_search_agree_at_width_one(trained, reversal):
     model, _ = trained
     sources = list(reversal.x_test[:40])
@@ -70,6 +73,7 @@ def test_greedy_and_beam_search_agree_at_width_one(trained, reversal):
     assert np.mean([w == t for w, t in zip(wide, reversal.y_test[:40])]) >= 0.9
 
 
+@pytest.mark.every_backend
 def test_padding_in_a_batch_does_not_change_a_translation(trained):
     model, _ = trained
     alone = to_numpy(model(_texts("abc")))  # eager greedy decoding
@@ -78,6 +82,7 @@ def test_padding_in_a_batch_does_not_change_a_translation(trained):
     assert model.translate(["abc", "fedcbafedcba"])[0] == model.translate("abc")
 
 
+@pytest.mark.every_backend
 def test_a_translation_cut_at_max_target_length_is_logged(trained, caplog):
     model, _ = trained
     long = "abcdef" * 4  # 24 characters: the decoder stops at max_target_length
@@ -93,6 +98,7 @@ def test_a_translation_cut_at_max_target_length_is_logged(trained, caplog):
     assert not [r for r in caplog.records if "without [END]" in r.getMessage()]
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("zipped", [True, False], ids=["one_file", "one_folder"])
 def test_save_and_reload_translate_identically(trained, reversal, tmp_path, zipped):
     model, _ = trained
@@ -112,6 +118,7 @@ def test_save_and_reload_translate_identically(trained, reversal, tmp_path, zipp
         assert evaluated["sequence_accuracy"] >= 0.9  # the compiled state came back too
 
 
+@pytest.mark.every_backend
 def test_predict_gives_the_greedy_decoder_probabilities(trained):
     model, _ = trained
     probs = model.predict(np.array(["abc", "fe"], dtype=object), verbose=0)
@@ -197,6 +204,7 @@ def test_attention_none_has_no_map():
         model.attention("abc")
 
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("attention", ["bahdanau", "luong", "luong_dot", None])
 @pytest.mark.parametrize("cell,bidirectional", [("lstm", False), ("gru", True)])
 def test_variants_build_and_have_the_right_shapes(attention, cell, bidirectional):
@@ -237,6 +245,7 @@ def test_defaults_clip_gradients_and_use_adam_at_3e_3():
     assert float(sgd.learning_rate) == pytest.approx(0.01) and sgd.global_clipnorm is None
 
 
+@pytest.mark.every_backend
 def test_sequence_accuracy_counts_whole_sequences_and_skips_padding():
     metric = SequenceAccuracy()
     y_true = np.array([[1, 2, 0], [1, 2, 3]])
@@ -247,6 +256,7 @@ def test_sequence_accuracy_counts_whole_sequences_and_skips_padding():
 
 # === Attention layers ===
 
+@pytest.mark.every_backend
 @pytest.mark.parametrize("layer", [BahdanauAttention(5), LuongAttention("general"),
                                    LuongAttention("dot", scale=True)])
 def test_attention_layers_mask_and_normalise(layer):
