@@ -60,7 +60,8 @@ class _TuneFlags(argparse.ArgumentParser):
 def _read_tune(args: list[str]) -> argparse.Namespace:
     """The flags of ``keras-zoo [-v] tune ...`` that decide on workers started ahead; every
     other argument is left to the command's parser."""
-    parser = _TuneFlags(prog="keras-zoo", add_help=False, allow_abbrev=False)
+    # Abbreviations as the command's own parser takes them (`--dev /GPU:0`).
+    parser = _TuneFlags(prog="keras-zoo", add_help=False, allow_abbrev=True)
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("command", nargs="?")
     parser.add_argument("--workers", default="")

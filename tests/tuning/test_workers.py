@@ -21,7 +21,7 @@ import types
 import pytest
 
 import keras_zoo as kz
-from keras_zoo import tuning
+from keras_zoo import cli, tuning
 from keras_zoo.tuning.runtime import launcher, worker
 
 pytestmark = pytest.mark.large
@@ -320,7 +320,7 @@ def test_the_consecutive_failure_stop_ends_a_search_in_worker_processes(tmp_path
         assert json.load(handle)["state"] == "stopped"
 
 
-def test_the_command_line_starts_its_workers_before_importing_tensorflow(data, tmp_path):
+def test_the_command_line_starts_its_workers_before_importing_tensorflow(tmp_path):
     """``keras-zoo tune --workers 2``: the two worker processes started first (by
     ``keras_zoo/__init__.py``) are the ones that run the trials; the command hands them over and
     a search takes them."""
@@ -339,13 +339,19 @@ def test_the_command_line_starts_its_workers_before_importing_tensorflow(data, t
     assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--directory",
                                "runs/gpu_free"]) == 2  # only --devices names a GPU
     assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers"]) == 0  # unreadable
-    _prestart.from_command_line(["/venv/bin/keras-zoo", "tune", "ann", "--workers", "2"])
+    # Abbreviated as the command's parser takes them.
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--dev",
+                               "/GPU:0"]) == 0
+    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--work", "2", "--multi",
+                               "mirrored"]) == 0
+    command = ["tune", "ann", "--dataset", "iris", "--set", "activation=relu,tanh,elu",
+               "--set", "hidden_units=[4]", "--epochs", "2", "--workers", "2", "--directory",
+               str(tmp_path / "s"), "--quiet"]
+    _prestart.from_command_line(["/venv/bin/keras-zoo", *command])
     early = {p.pid for p in _prestart.PRESTARTED}
     assert len(early) == 2
-    _prestart.hand_over()
-    assert not _prestart.PRESTARTED and {p.pid for p in launcher.PRESTARTED} == early
-    directory = tmp_path / "s"
-    result = tuning.search("ann", data, {"activation": ["relu", "tanh", "elu"]}, epochs=2,
-                           hidden_units=(4,), workers=2, directory=str(directory), verbose=0)
+    assert cli.main(command) == 0  # the command hands them over, and its search takes them
+    assert not _prestart.PRESTARTED and not launcher.PRESTARTED
+    result = tuning.SearchResult.load(str(tmp_path / "s"))
     assert (result.leaderboard["status"] == "completed").all() and len(result.leaderboard) == 3
-    assert set(_started(directory)) == early and not launcher.PRESTARTED
+    assert set(_started(tmp_path / "s")) == early

@@ -150,6 +150,7 @@ def test_help_documents_every_parameter(obj):
         assert "**params" not in text
 
 
+@pytest.mark.every_backend
 def test_predictions_do_not_depend_on_the_rows_around_them():
     rng = np.random.default_rng(0)
     X = 3 * rng.uniform(size=(40, 3))
@@ -166,6 +167,7 @@ def test_predictions_do_not_depend_on_the_rows_around_them():
     np.testing.assert_allclose(reg.predict(X)[idx], reg.predict(X[idx]), rtol=1e-12, atol=0)
 
 
+@pytest.mark.every_backend
 def test_predictions_follow_model_weights_trained_further():
     rng = np.random.default_rng(1)
     X = rng.normal(size=(60, 4))

@@ -247,6 +247,7 @@ def test_retracing_warnings_of_per_model_functions_are_dropped_others_kept(caplo
 
 # === Issue 23 items 13-14: progress when someone watches; one sample predicts ===
 
+@pytest.mark.every_backend
 def test_fit_is_silent_in_logs_and_tests_and_shows_epochs_to_a_watcher(tiny_binary, capsys,
                                                                        monkeypatch):
     x, y = tiny_binary
@@ -264,6 +265,7 @@ def test_fit_is_silent_in_logs_and_tests_and_shows_epochs_to_a_watcher(tiny_bina
     assert capsys.readouterr().out == ""
 
 
+@pytest.mark.every_backend
 def test_searches_and_estimators_train_silently_even_when_watched(tiny_binary, capsys,
                                                                   monkeypatch, tmp_path):
     import keras_zoo as kz
@@ -287,6 +289,7 @@ print("done")
 """
 
 
+@pytest.mark.every_backend
 def test_a_terminal_sees_the_progress_line(tmp_path):
     """The real detection: standard output on a pseudo-terminal."""
     import os

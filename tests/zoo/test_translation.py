@@ -226,6 +226,7 @@ def test_variants_build_and_have_the_right_shapes(attention, cell, bidirectional
     np.testing.assert_allclose(to_numpy(rebuilt(pairs)), probs, rtol=1e-5, atol=1e-6)
 
 
+@pytest.mark.every_backend
 def test_word_level_and_standardization():
     sources = ["Hello there, friend", "good morning", "hello friend"]
     targets = ["Salut l'ami", "bonjour", "salut l'ami"]
