@@ -34,8 +34,10 @@ demo: $(STAMP)
 # training, saving and reloading models, custom layers, device placement, the search's trials
 # and worker processes); the others would repeat the TensorFlow run's assertions unchanged.
 # TensorFlow-only tests are marked and skipped there with their reason.
-# Each run uses TEST_PROCESSES pytest-xdist processes, one test file in one process (module
-# fixtures are built once); conftest.py starts the longest files first.
+# The TensorFlow and JAX runs use TEST_PROCESSES pytest-xdist processes, one test file in one
+# process (module fixtures are built once); conftest.py starts the longest files first. PyTorch
+# runs in one process: two of them on 2 cores took longer than one (measured 2026-12-07: over
+# 16 min for the part one process ran in 7.7 min that morning; its CPU threads contend).
 # JAX runs the two halves in two runs: in one process, it once aborted (SIGABRT, no Python
 # traceback) in the search tests after the ~680 zoo tests, while each half passes on its own.
 TEST_PROCESSES ?= 2
@@ -47,8 +49,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest $(XDIST)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(XDIST) $(PORTABLE_ZOO) $(PORTABLE_MARKS)
 	KERAS_BACKEND=jax $(BIN)/python -m pytest $(XDIST) $(PORTABLE_SEARCH) $(PORTABLE_MARKS)
-	KERAS_BACKEND=torch $(BIN)/python -m pytest $(XDIST) $(PORTABLE_ZOO) $(PORTABLE_SEARCH) \
-		$(PORTABLE_MARKS)
+	KERAS_BACKEND=torch $(BIN)/python -m pytest $(PORTABLE_ZOO) $(PORTABLE_SEARCH) $(PORTABLE_MARKS)
 
 # Execute every notebook at full size (fixed seeds) and write it back with its outputs; the
 # suite fails when a committed notebook's code differs from what was executed.
