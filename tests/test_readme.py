@@ -12,6 +12,7 @@ Bash, YAML and plain blocks are not run.
 
 from __future__ import annotations
 
+import json
 import re
 import sys
 import time
@@ -134,6 +135,14 @@ def test_readme_python_blocks_run_as_printed(tmp_path, monkeypatch, capsys):
     assert kz.zoo.predict(best, customers.x_test).shape == (len(customers.x_test), 1)
     again = kz.tuning.SearchResult.load("runs/ann")
     assert len(again.leaderboard) == len(result.leaderboard)
+
+    # A strategy of one's own: its order, not the grid's, in search.json by its name.
+    mine = ns["last_first"].leaderboard.sort_values("trial")
+    assert mine["learning_rate"].tolist() == [0.03, 0.02, 0.01]
+    assert (mine["status"] == "completed").all()
+    assert "[0.03, 0.02, 0.01]" in printed
+    assert json.loads((tmp_path / "runs" / "last_first" / "search.json").read_text()
+                      )["strategy"] == "last_first"
 
     # Text: the classifier learned word order and gives probabilities; the seq2seq model learned
     # the dates in the README's few epochs, writes strings, and the saved one translates the same.

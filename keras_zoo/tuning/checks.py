@@ -25,7 +25,7 @@ from keras_zoo.base import check_seed, closest, positive_int
 from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
-from keras_zoo.tuning.oracles.strategies import STRATEGIES
+from keras_zoo.tuning.oracles.strategies import Strategy, resolve_strategy
 from keras_zoo.tuning.ranking import infer_direction, resolve_tie_breaker
 from keras_zoo.tuning.space import FIT_KEYS, Axis, Space, jsonable
 from keras_zoo.tuning.trial.job import TrialJob
@@ -36,41 +36,20 @@ log = logging.getLogger(__name__)
 KEEP_MODELS = ("best", "all", "none")
 
 
-def check_options(*, strategy: Any, keep_models: Any, max_trials: Any, batch_size: Any = None,
-                  **counts: Any) -> None:
-    """The options that need no data: the strategy, ``keep_models``, ``max_trials``,
-    ``batch_size`` (``None`` or an integer >= 1) and the counts given as keywords
-    (``epochs=20, patience=10 ...``), each an integer >= 1."""
+def check_options(*, keep_models: Any, batch_size: Any = None, **counts: Any) -> None:
+    """The trial options that need no data: ``keep_models``, ``batch_size`` (``None`` or an
+    integer >= 1) and the counts given as keywords (``epochs=20, patience=10 ...``), each an
+    integer >= 1. (The search's own settings are checked by
+    :meth:`SearchSettings.checked <keras_zoo.tuning.settings.SearchSettings>`.)"""
     if batch_size is not None:  # caught here, not by every trial failing
         positive_int("batch_size", batch_size, allow_none=True)
-    if strategy not in STRATEGIES:
-        hint = closest(str(strategy), STRATEGIES)
-        raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}."
-                              + (f" Did you mean {hint!r}?" if hint else "")
-                              + f" Received: strategy={strategy!r}")
     if keep_models not in KEEP_MODELS:
         raise InputValueError("`keep_models` must be 'best', 'all' or 'none'. "
                               f"Received: keep_models={keep_models!r}")
     for key, value in counts.items():
         if not isinstance(value, (int, np.integer)) or isinstance(value, bool) or value < 1:
             raise InputValueError(f"`{key}` must be an integer >= 1. Received: {key}={value!r}")
-    if max_trials is not None and (not isinstance(max_trials, int) or max_trials < 1):
-        raise InputValueError("`max_trials` must be a positive integer (or None). "
-                              f"Received: max_trials={max_trials!r}")
 
-
-def check_flags(**flags: Any) -> None:
-    """Each keyword (``retry_failed=..., diagnostics=...``) is ``True`` or ``False``."""
-    for key, value in flags.items():
-        if not isinstance(value, bool):
-            raise InputTypeError(f"`{key}` must be True or False. Received: {key}={value!r}")
-    if flags.get("diagnostics"):
-        require_tensorflow("diagnostics=True (kz.diagnostics)", "Search without it on JAX and "
-                           "PyTorch; the leaderboard and per-epoch curves are kept on every "
-                           "backend.")
-
-
-# === Resolving the inputs ===
 
 def resolve_factory(model: str | Callable[..., Any]) -> tuple[str, Callable[..., Any]]:
     """A registered name or a factory -> (display name, factory)."""
@@ -162,7 +141,7 @@ def _check_fit_values(space: Space, fixed: Mapping[str, Any]) -> None:
 
 
 def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mapping[str, Any], *,
-              strategy: str, objective: Any, epochs: int, batch_size: int | None, patience: int,
+              strategy: str | Strategy, objective: Any, epochs: int, batch_size: int | None, patience: int,
               early_stopping: bool, executions_per_trial: int, seed: int | None,
               keep_models: str, fixed: Mapping[str, Any], tie_breaker: Any = "auto"
               ) -> tuple[TrialJob, dict[str, Any]]:
@@ -175,7 +154,8 @@ def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mappi
     check_seed(seed)
     name, factory = resolve_factory(model)
     data = resolve_data(data, seed)
-    parsed = Space.parse(space, strategy)
+    strategy = resolve_strategy(strategy)
+    parsed = Space.parse(space, strategy.name, enumerates=strategy.enumerates)
     both = set(parsed.axes) & set(fixed)
     if both:
         raise InputValueError("A keyword is either searched (in the space) or fixed (a keyword "

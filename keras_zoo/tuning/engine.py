@@ -24,22 +24,21 @@ from typing import Any
 
 import keras_tuner as kt
 
-from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning import checks, outcome
 from keras_zoo.tuning import directory as search_dir
 from keras_zoo.tuning.errors import SearchError
 from keras_zoo.tuning.oracles import pruning, recovery
-from keras_zoo.tuning.oracles.strategies import make_oracle
+from keras_zoo.tuning.oracles.strategies import Strategy
 from keras_zoo.tuning.progress import Progress
 from keras_zoo.tuning.results import SearchResult
 from keras_zoo.tuning.runtime import launcher, wire
 from keras_zoo.tuning.runtime.tuner import DiskFull
 from keras_zoo.tuning.schema import PROJECT
-from keras_zoo.tuning.space import Space
-from keras_zoo.tuning.trial.devices import make_placement
+from keras_zoo.tuning.settings import Execution, SearchSettings
+from keras_zoo.tuning.trial.job import TrialJob
 
-__all__ = ["SearchError", "search"]
+__all__ = ["SearchError", "run", "search"]
 
 log = logging.getLogger(__name__)
 
@@ -49,7 +48,7 @@ def search(
     data: Dataset | str,
     space: Mapping[str, Any],
     *,
-    strategy: str = "grid",
+    strategy: str | Strategy = "grid",
     objective: str | tuple[str, str] | kt.Objective | None = None,
     tie_breaker: str | tuple[str, str] | None = "auto",
     pruner: str | pruning.Pruner | None = None,
@@ -83,6 +82,18 @@ def search(
 ) -> SearchResult:
     """Search hyperparameters of a zoo factory with Keras Tuner.
 
+    **Factory keywords and search settings.** The named arguments below are the search's
+    settings; every other keyword (``**fixed``) goes to the model factory, fixed for every
+    trial, and is checked against the factory's signature before anything runs (an unknown one
+    is refused with the factory's accepted keywords). A keyword whose name is also a setting
+    here is set through the ``space``: ``{"epochs": 30}`` fixes the fit's ``epochs`` (as do
+    ``batch_size`` and ``patience``), ``{"epochs": [10, 30]}`` searches it, and a factory
+    that takes a ``seed`` gets the search's ``seed`` unless the space sets one
+    (``{"seed": 7}``). Inside, the
+    settings travel as typed objects checked once (:mod:`keras_zoo.tuning.settings`: the search,
+    the execution, the serving), and what each trial trains is one
+    :class:`~keras_zoo.tuning.trial.job.TrialJob`.
+
     Args:
         model: A registered model name (``"ann"``, ``"cnn"`` ...) or a factory function.
         data: A :class:`~keras_zoo.datasets.Dataset` or a dataset name. Trials train on its
@@ -91,7 +102,10 @@ def search(
             or fixed value (see :mod:`keras_zoo.tuning.space`). Keys are factory arguments or the
             fit keywords ``batch_size``, ``epochs``, ``patience``.
         strategy: ``"grid"`` (every configuration exactly once), ``"random"`` (seeded),
-            ``"bayesian"`` or ``"hyperband"``.
+            ``"bayesian"`` or ``"hyperband"``; or a strategy object with its own settings
+            (``HyperbandStrategy(factor=2)``, ``BayesianStrategy(num_initial_points=5)``) or
+            of your own (a :class:`~keras_zoo.tuning.oracles.strategies.Strategy` subclass:
+            its oracle, its expected trials, whether it prunes, what it keeps for resume).
         objective: A logged metric (``"val_accuracy"``, ``"val_loss"``, ``"val_r2"`` ...), or
             ``(name, "max"|"min")``. Default: ``val_accuracy`` for classifiers, ``val_loss`` for
             regression, ``val_sequence_accuracy`` (exact match) for Seq2Seq pairs. The
@@ -218,107 +232,109 @@ def search(
         ...     strategy="grid", directory="runs/ann")
         >>> result.leaderboard                                           # doctest: +SKIP
     """
-    checks.check_options(strategy=strategy, keep_models=keep_models, max_trials=max_trials,
-                         batch_size=batch_size,
-                         epochs=epochs, executions_per_trial=executions_per_trial,
-                         patience=patience, max_consecutive_failures=max_consecutive_failures)
+    settings = SearchSettings.checked(
+        strategy=strategy, pruner=pruner, max_trials=max_trials,
+        max_consecutive_failures=max_consecutive_failures, directory=directory, resume=resume,
+        retry_failed=retry_failed, overwrite=overwrite, diagnostics=diagnostics,
+        tensorboard=tensorboard)
+    checks.check_options(keep_models=keep_models, batch_size=batch_size, epochs=epochs,
+                         executions_per_trial=executions_per_trial, patience=patience)
     job, user_fixed = checks.build_job(
-        model, data, space, strategy=strategy, objective=objective, epochs=epochs,
+        model, data, space, strategy=settings.strategy, objective=objective, epochs=epochs,
         batch_size=batch_size, patience=patience, early_stopping=early_stopping,
         executions_per_trial=executions_per_trial, seed=seed, keep_models=keep_models,
         fixed=fixed, tie_breaker=tie_breaker)
-    pruner_rule = pruning.make_pruner(pruner, strategy)
-    if pruner_rule is not None:  # trials report every epoch; scored like the trial itself
-        job.pruner = pruner_rule.name
-        pruner_rule.running_best = job.early_stopping
-    recycle = launcher.Recycle(trials_per_process, process_memory_mb)
-    recycle.check()
-    checks.check_flags(retry_failed=retry_failed, diagnostics=diagnostics,
-                       tensorboard=tensorboard)
-    job.tensorboard = tensorboard  # each trial's TensorBoard run
-    job.diagnostics = diagnostics  # every trial's Monitor; travels with the job to workers
     serving = launcher.serving(serve, token, train, worker_timeout, orphan_timeout)
-    placement, n_workers = launcher.plan_workers(make_placement(devices, multi_device), workers)
-    if diagnostics and placement.mode == "mirrored":
-        raise InputValueError("diagnostics=True cannot instrument trials trained under "
-                              "multi_device='mirrored' (one model across devices); use "
-                              "multi_device='workers'. Received: multi_device='mirrored'")
-    if serving is not None and not train:
-        n_workers = 0
-    expected = _expected_trials(strategy, max_trials, job.space)
-    processes = serving is not None or launcher.in_processes(job, placement, n_workers,
-                                                               expected, recycle)
+    execution = Execution.checked(
+        devices=devices, multi_device=multi_device, workers=workers,
+        trials_per_process=trials_per_process, process_memory_mb=process_memory_mb,
+        verbose=verbose, diagnostics=diagnostics, serving=serving, train=train)
+    return run(job, user_fixed, settings, execution, serving)
+
+
+def run(job: TrialJob, user_fixed: dict[str, Any], settings: SearchSettings,
+        execution: Execution, serving: launcher.Serve | None = None) -> SearchResult:
+    """Run a search whose settings are checked (:func:`search` is its face): claim the
+    directory, resume or start it, run the trials here, in worker processes or for remote
+    workers, and read the results back.
+
+    Args:
+        job: What each trial trains and how it is scored (from
+            :func:`~keras_zoo.tuning.checks.build_job`).
+        user_fixed: The factory keywords the user fixed (recorded in ``search.json``).
+        settings, execution, serving: See :mod:`~keras_zoo.tuning.settings`.
+    """
+    if settings.pruner is not None:  # trials report every epoch; scored like the trial itself
+        job.pruner = settings.pruner.name
+        settings.pruner.running_best = job.early_stopping
+    job.tensorboard = settings.tensorboard  # each trial's TensorBoard run
+    job.diagnostics = settings.diagnostics  # every trial's Monitor; travels with the job
+    expected = settings.expected_trials(job)
+    processes = serving is not None or launcher.in_processes(
+        job, execution.placement, execution.workers, expected, execution.recycle)
     # Worker processes import TensorFlow while the checks below run (~7 s on 2 cores saved
     # from the first trial's wait); those not taken by the search are stopped.
-    early = launcher.prestart(placement, n_workers if processes else 0)
+    early = launcher.prestart(execution.placement, execution.workers if processes else 0)
     try:
-        checks.preflight(job, verbose=verbose)
-
-        directory = directory or search_dir.default_directory(job.model_name, job.data.name,
-                                                              strategy)
-        spec = search_dir.search_spec(job, user_fixed, strategy=strategy, max_trials=max_trials)
+        checks.preflight(job, verbose=execution.verbose)
+        directory = settings.directory or search_dir.default_directory(
+            job.model_name, job.data.name, settings.strategy.name)
+        spec = search_dir.search_spec(job, user_fixed, strategy=settings.strategy.describe(),
+                                      max_trials=settings.max_trials)
         job.search_id = spec["search_id"]  # in every result.json
         if serving is not None:  # refused now (a factory workers cannot import), not later
             serving = dataclasses.replace(serving, encoded=wire.encode_job(job))
-        spec["pruner"] = pruning.describe(pruner_rule)  # not of the identity: may change on resume
-        spec["diagnostics"] = diagnostics  # nor this: the leaderboard's diagnostic columns
-        spec["tensorboard"] = tensorboard
-        spec["tie_breaker"] = list(job.tie_breaker) if job.tie_breaker else None  # nor this
+        # not of the identity: each may change on resume
+        spec["pruner"] = pruning.describe(settings.pruner)
+        spec["diagnostics"] = settings.diagnostics  # the leaderboard's diagnostic columns
+        spec["tensorboard"] = settings.tensorboard
+        spec["tie_breaker"] = list(job.tie_breaker) if job.tie_breaker else None
         with search_dir.claim(directory):  # one owner at a time; released however we end
-            resumed = search_dir.prepare_directory(directory, spec, resume=resume, overwrite=overwrite)
-            outcome.write_spec(directory, spec, stopping=False)
-            if tensorboard:
-                from keras_zoo.tuning.trial.tensorboard import write_experiment
-
-                write_experiment(directory, job.space, job.objective)
-            project_dir = os.path.join(directory, PROJECT)
-            if resumed:
-                log.info("Resuming the search in %s", directory)
-                if retry_failed:
-                    recovery.set_aside_failed(project_dir)
-            before = recovery.result_times(project_dir)  # what this run writes is told apart
-
-            kt_objective = kt.Objective(job.objective, job.direction)
-
-            def make() -> kt.Oracle:
-                return make_oracle(strategy, job.space, kt_objective, max_trials=max_trials, seed=seed,
-                                   max_epochs=job.epochs,
-                                   max_consecutive_failures=max_consecutive_failures,
-                                   pruner=pruner_rule)
-
-            progress = Progress(project_dir, expected,
-                                job.objective, job.direction, verbose)
-            progress.start()
-            failure: BaseException | None = None
-            spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
-            try:
-                if processes:
-                    launcher.run_workers(job, make(), directory, placement, n_workers, recycle,
-                                         serving, early=early)
-                else:
-                    launcher.run_single(job, make(), directory, placement)
-                spec["state"] = "finished"
-            except SearchError:
-                spec["state"] = "stopped"
-                raise
-            except (RuntimeError, OSError, DiskFull) as err:  # Keras Tuner's consecutive-failure
-                failure = err                                   # stop, a full disk, gRPC errors
-                spec["state"] = "stopped"
-            finally:
-                progress.stop()
-                outcome.write_spec(directory, spec, stopping=True)
-            result = SearchResult.load(directory)
-            outcome.raise_if_stopped(failure, project_dir, directory, max_consecutive_failures, before)
-            result.to_csv()
-        return result
+            return _run_in(directory, spec, job, settings, execution, serving, processes,
+                           expected, early)
     finally:
         launcher.discard(early)
 
 
-def _expected_trials(strategy: str, max_trials: int | None, space: Space) -> int | None:
-    """How many trials the progress lines count to (``None``: not known in advance)."""
-    if strategy == "grid":
-        return min(max_trials or space.grid_size, space.grid_size)
-    if strategy in ("random", "bayesian"):
-        return max_trials or 10
-    return max_trials  # Hyperband's brackets decide the number of trials; max_trials caps it
+def _run_in(directory: str, spec: dict[str, Any], job: TrialJob, settings: SearchSettings,
+            execution: Execution, serving: launcher.Serve | None, processes: bool,
+            expected: int | None, early: list[Any]) -> SearchResult:
+    """The search in its claimed directory: prepared, its trials run, its end recorded."""
+    resumed = search_dir.prepare_directory(directory, spec, resume=settings.resume,
+                                           overwrite=settings.overwrite)
+    outcome.write_spec(directory, spec, stopping=False)
+    if settings.tensorboard:
+        from keras_zoo.tuning.trial.tensorboard import write_experiment
+
+        write_experiment(directory, job.space, job.objective)
+    project_dir = os.path.join(directory, PROJECT)
+    if resumed:
+        log.info("Resuming the search in %s", directory)
+        if settings.retry_failed:
+            recovery.set_aside_failed(project_dir)
+    before = recovery.result_times(project_dir)  # what this run writes is told apart
+    progress = Progress(project_dir, expected, job.objective, job.direction, execution.verbose)
+    progress.start()
+    failure: BaseException | None = None
+    spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
+    try:
+        if processes:
+            launcher.run_workers(job, settings.make_oracle(job), directory, execution.placement,
+                                 execution.workers, execution.recycle, serving, early=early)
+        else:
+            launcher.run_single(job, settings.make_oracle(job), directory, execution.placement)
+        spec["state"] = "finished"
+    except SearchError:
+        spec["state"] = "stopped"
+        raise
+    except (RuntimeError, OSError, DiskFull) as err:  # Keras Tuner's consecutive-failure
+        failure = err                                   # stop, a full disk, gRPC errors
+        spec["state"] = "stopped"
+    finally:
+        progress.stop()
+        outcome.write_spec(directory, spec, stopping=True)
+    result = SearchResult.load(directory)
+    outcome.raise_if_stopped(failure, project_dir, directory, settings.max_consecutive_failures,
+                             before)
+    result.to_csv()
+    return result

@@ -159,10 +159,11 @@ def expand_range(name: str, low: Any, high: Any, step: Any, sampling: str) -> li
     return [round(low + i * step, digits) for i in range(n + 1)]
 
 
-def _parse_axis(name: str, spec: Any, strategy: str) -> Axis | None:
-    """A user's spec for one key -> an Axis (None for a fixed value)."""
+def _parse_axis(name: str, spec: Any, enumerated_by: str | None) -> Axis | None:
+    """A user's spec for one key -> an Axis (None for a fixed value); ``enumerated_by``: the
+    name of the strategy that walks a grid (``None``: ranges are sampled)."""
     if isinstance(spec, Mapping):
-        return _parse_range(name, spec, strategy)
+        return _parse_range(name, spec, enumerated_by)
     if isinstance(spec, list):
         return _parse_choice(name, spec)
     return None  # a single fixed value
@@ -191,15 +192,15 @@ def _check_range(name: str, spec: Mapping[str, Any]) -> None:
         raise InputValueError(f"space[{name!r}]: a log range needs min > 0. Received: min={low!r}")
 
 
-def _parse_range(name: str, spec: Mapping[str, Any], strategy: str) -> Axis:
+def _parse_range(name: str, spec: Mapping[str, Any], enumerated_by: str | None) -> Axis:
     _check_range(name, spec)
     low, high = spec["min"], spec["max"]
     step, sampling = spec.get("step"), spec.get("sampling", "linear")
     if step is not None:
         return Axis(name, "choice", expand_range(name, low, high, step, sampling))
-    if strategy == "grid":
+    if enumerated_by is not None:
         raise InputValueError(
-            f"space[{name!r}]: grid search enumerates values, so a range needs a `step` "
+            f"space[{name!r}]: {enumerated_by} search enumerates values, so a range needs a `step` "
             f"(e.g. {{'min': {low}, 'max': {high}, 'step': ...}}) or give a list of values. "
             f"Received: {dict(spec)!r}"
         )
@@ -243,7 +244,17 @@ class Space:
     fixed: dict[str, Any]
 
     @classmethod
-    def parse(cls, space: Mapping[str, Any], strategy: str) -> Space:
+    def parse(cls, space: Mapping[str, Any], strategy: str, *,
+              enumerates: bool | None = None) -> Space:
+        """Parse a user's space for ``strategy`` (its name, in messages); ``enumerates``
+        (default: ``strategy == "grid"``) says whether the strategy walks a finite grid, so
+        that every range needs a ``step``.
+
+        Raises:
+            InputValueError: A spec that is not a space (the message names the key).
+        """
+        if enumerates is None:
+            enumerates = strategy == "grid"
         if not isinstance(space, Mapping):
             raise InputValueError("`space` must be a dict of keyword -> list of values, range or "
                                   f"fixed value. Received: {type(space).__name__}")
@@ -253,7 +264,7 @@ class Space:
             if not isinstance(name, str) or not name:
                 raise InputValueError("space keys must be keyword names (non-empty strings). "
                                       f"Received: {name!r}")
-            axis = _parse_axis(name, spec, strategy)
+            axis = _parse_axis(name, spec, strategy if enumerates else None)
             if axis is None:
                 fixed[name] = spec
             else:

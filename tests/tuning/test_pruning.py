@@ -10,7 +10,7 @@ import pytest
 
 import keras_zoo as kz
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.tuning import AshaPruner, MedianPruner, SearchResult
+from keras_zoo.tuning import AshaPruner, HyperbandStrategy, MedianPruner, SearchResult
 from keras_zoo.tuning.oracles import recovery
 from keras_zoo.tuning.oracles.pruning import make_pruner
 
@@ -71,7 +71,7 @@ def test_bad_pruner_names_and_settings_are_refused():
                                               r"\. Received: pruner='mediam'"):
         make_pruner("mediam")
     with pytest.raises(InputValueError, match="Hyperband already stops trials early"):
-        make_pruner("asha", "hyperband")
+        HyperbandStrategy().check_pruner(make_pruner("asha"))
     with pytest.raises(InputValueError, match="reduction_factor"):
         AshaPruner(reduction_factor=1)
     with pytest.raises(InputValueError, match="warmup_trials"):

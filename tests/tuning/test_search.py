@@ -187,6 +187,10 @@ def test_nan_loss_fails_the_trial(data, tmp_path):
     ({"activation": ["relu"]}, {"objective": "val_f1"}, "not a metric this model logs"),
     ({"activation": ["relu"]}, {"strategy": "grud"}, "Did you mean 'grid'"),
     ({"activation": ["relu"]}, {"dropout": 3.0}, "cannot be built"),
+    ({"activation": ["relu"]}, {"max_consecutive_failures": 0},
+     r"`max_consecutive_failures` must be an integer >= 1\. Received: max_consecutive_failures=0"),
+    ({"activation": ["relu"]}, {"max_trials": 2.5}, r"`max_trials` must be a positive integer"),
+    ({"activation": ["relu"]}, {"trials_per_process": 0}, "`trials_per_process` must be"),
 ])
 def test_bad_specs_fail_before_the_first_trial(data, tmp_path, space, kwargs, needle):
     directory = tmp_path / "bad"
@@ -196,6 +200,18 @@ def test_bad_specs_fail_before_the_first_trial(data, tmp_path, space, kwargs, ne
 
 
 @pytest.mark.every_backend
+def test_settings_of_the_wrong_type_are_refused_before_anything_runs(data, tmp_path):
+    directory = tmp_path / "bad"
+    for kwargs, needle in [({"resume": "yes"}, "`resume` must be True or False"),
+                           ({"overwrite": 1}, "`overwrite` must be True or False"),
+                           ({"directory": 3}, "`directory` must be a path"),
+                           ({"strategy": tuning.GridStrategy}, "not the class")]:
+        with pytest.raises(TypeError, match=needle):
+            tuning.search("ann", data, {"activation": ["relu"]}, verbose=0,
+                          **{"directory": str(directory), **kwargs})
+    assert not directory.exists()
+
+
 def test_a_directory_holding_another_search_is_refused(data, tmp_path):
     directory = str(tmp_path / "d")
     tuning.search("ann", data, {"activation": ["relu"]}, epochs=1, directory=directory, verbose=0)

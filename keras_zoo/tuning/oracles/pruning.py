@@ -192,30 +192,22 @@ def _positive(name: str, value: Any, least: int = 1) -> int:
     return value
 
 
-def make_pruner(pruner: str | Pruner | None, strategy: str | None = None) -> Pruner | None:
+def make_pruner(pruner: str | Pruner | None) -> Pruner | None:
     """The pruner named ``pruner`` with its default settings (``None`` or ``"none"``: none); a
-    :class:`Pruner` instance is used as it is.
+    :class:`Pruner` instance is used as it is. (Whether the strategy takes one is its own
+    check: :meth:`Strategy.check_pruner <keras_zoo.tuning.oracles.strategies.Strategy>`.)
 
     Raises:
-        InputValueError: An unknown name, or a pruner with ``strategy="hyperband"`` (Hyperband
-            has its own schedule of epochs).
+        InputValueError: An unknown name.
     """
     if isinstance(pruner, Pruner):
-        made = pruner
-    elif pruner is None or (isinstance(pruner, str) and pruner.lower() == "none"):
+        return pruner
+    if pruner is None or (isinstance(pruner, str) and pruner.lower() == "none"):
         return None
-    elif isinstance(pruner, str) and pruner.lower() in PRUNERS:
-        made = MedianPruner() if pruner.lower() == "median" else AshaPruner()
-    else:
-        raise InputValueError(f"`pruner` must be one of {', '.join(map(repr, PRUNERS))} or "
-                              f"None. Received: pruner={pruner!r}")
-    if strategy == "hyperband":
-        raise InputValueError(
-            "`pruner` cannot be combined with strategy='hyperband': Hyperband already stops "
-            "trials early by its own schedule of epochs. Use pruner=None with Hyperband, or a "
-            f"pruner with grid, random or Bayesian search. Received: pruner={pruner!r}, "
-            "strategy='hyperband'")
-    return made
+    if isinstance(pruner, str) and pruner.lower() in PRUNERS:
+        return MedianPruner() if pruner.lower() == "median" else AshaPruner()
+    raise InputValueError(f"`pruner` must be one of {', '.join(map(repr, PRUNERS))} or "
+                          f"None. Received: pruner={pruner!r}")
 
 
 def objective_curve(trial: Any, objective: str) -> list[float]:

@@ -254,38 +254,41 @@ def damaged_state_error(path: str, problem: str | None, why: str, directory: str
 
 # === Keras Tuner's oracle, reconciled with the result files ===
 
-def reload_oracle(oracle: Any, space: Space | None, *, hyperband: bool = False) -> None:
+def reload_oracle(oracle: Any, space: Space | None, *,
+                  kept_only_in_state: str | None = None) -> None:
     """Keras Tuner's ``Oracle.reload``, reconciled with the result files (module docstring).
 
     Every folder's ``trial.json`` is read (a trial missing one, or with an unreadable one, is
     rebuilt from its result's parameters and ``space``), then ``oracle.json`` (rebuilt when
-    missing or unreadable, except for Hyperband). Done trials are recorded as ended, every other
+    missing or unreadable, unless ``kept_only_in_state`` names what only it holds, as
+    Hyperband's brackets). Done trials are recorded as ended, every other
     started trial is queued to run again, half-started ones (killed between writing
     ``trial.json`` and ``oracle.json``) and folders nothing can be read from are dropped, and
     the reconciled state is written back, so damaged files are replaced.
 
     Raises:
-        InputValueError: Hyperband's ``oracle.json``, or the ``trial.json`` of a trial its
-            brackets refer to, is missing or damaged; or a valid result holds parameters that
+        InputValueError: An ``oracle.json`` that holds ``kept_only_in_state`` (Hyperband's),
+            or the ``trial.json`` of a trial Hyperband's brackets refer to, is missing or
+            damaged; or a valid result holds parameters that
             are not a configuration of this search. The message names the file.
     """
+    exact = kept_only_in_state is not None  # trials only from their own trial.json
     project_dir = kt_adapter.project_dir(oracle)
     folders = scan_trials(project_dir)
     oracle.trials = {}
     for trial_id, folder in folders.items():
         trial = _trial(oracle, folder, space)
-        if trial is not None and (folder.state is not None or not hyperband):
+        if trial is not None and (folder.state is not None or not exact):
             oracle.trials[trial_id] = trial
-        elif folder.done and not hyperband:
+        elif folder.done and not exact:
             path = os.path.join(folder.path, RESULT_FILE)
             raise InputValueError(
                 f"{path!r} holds the result of a configuration that is not of this search "
                 f"({folder.params}), and its trial.json {folder.state_problem}. Run the search "
                 "it belongs to, or choose another directory for this one. "
                 f"Received: {folder.params}")
-    state = _load_state(oracle, os.path.dirname(project_dir), hyperband)
-    if hyperband:
-        _check_brackets(oracle, folders, project_dir)
+    state = _load_state(oracle, os.path.dirname(project_dir), kept_only_in_state)
+    _check_brackets(oracle, folders, project_dir)
     _reconcile(oracle, folders, state)
 
 
@@ -313,7 +316,8 @@ def _trial(oracle: Any, folder: TrialFolder, space: Space | None) -> Any:
                  status=TrialStatus.RUNNING)
 
 
-def _load_state(oracle: Any, directory: str, hyperband: bool) -> dict[str, Any] | None:
+def _load_state(oracle: Any, directory: str,
+                kept_only_in_state: str | None) -> dict[str, Any] | None:
     """Apply ``oracle.json``; ``None`` when it is missing or unreadable (then rebuilt)."""
     path = kt_adapter.oracle_file(oracle)
     state, problem = read_state(path)
@@ -323,9 +327,9 @@ def _load_state(oracle: Any, directory: str, hyperband: bool) -> dict[str, Any] 
             return state
         except (KeyError, TypeError, ValueError, AttributeError) as err:
             problem = f"does not hold a Keras Tuner oracle state ({type(err).__name__}: {err})"
-    if hyperband:
-        raise damaged_state_error(path, problem, "Hyperband's brackets (which trial continues "
-                                  "which) are kept in that file only", directory)
+    if kept_only_in_state is not None:
+        raise damaged_state_error(path, problem, f"{kept_only_in_state} are kept in that file "
+                                  "only", directory)
     if problem is not None or oracle.trials:
         log.warning("%r %s; rebuilt from the trial results.", path, problem or "is missing")
     # Random and Bayesian search draw on past the values the recorded trials used.
@@ -334,7 +338,11 @@ def _load_state(oracle: Any, directory: str, hyperband: bool) -> dict[str, Any] 
 
 
 def _check_brackets(oracle: Any, folders: dict[str, TrialFolder], project_dir: str) -> None:
-    """Hyperband: every trial its state refers to must have a readable ``trial.json``."""
+    """Hyperband: every trial its brackets refer to must have a readable ``trial.json``."""
+    from keras_tuner.oracles import HyperbandOracle
+
+    if not isinstance(oracle, HyperbandOracle):
+        return
     referenced = kt_adapter.hyperband_references(oracle)
     for trial_id in sorted(referenced - set(oracle.trials), key=_id_key):
         folder = folders.get(trial_id)
