@@ -10,39 +10,12 @@ import math
 import time
 from typing import Any
 
-from keras_zoo.cli.values import SET_GRAMMAR
-
 LAYER_COLUMNS = ("layer", "kind", "activation", "grad_norm", "weight_norm", "update_ratio",
                  "dead_fraction", "saturated_fraction")
 """The per-layer columns ``diagnose`` prints (the CSV holds every column)."""
 _FRACTIONS = ("dead_fraction", "saturated_fraction")
 _SCIENTIFIC = ("grad_norm", "weight_norm", "update_ratio", "grad_ratio")
 
-
-def add_diagnose_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "diagnose", help="train a model a few epochs and report its training health",
-        description="Train a registered model on a named dataset for a few epochs with\n"
-                    "kz.diagnostics.Monitor and print its findings (vanishing or exploding\n"
-                    "gradients, dead or saturated units, update ratios ...) with the cure for\n"
-                    "each, then the per-layer table of the last epoch. Exits 0 whatever it finds.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo diagnose ann --dataset digits --set "
-               "'hidden_units=[32,32,32,32,32,32,32,32]'\n       --set activation=sigmoid "
-               "--output diag.png")
-    p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
-    p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a factory argument, one value each (grammar below), e.g. "
-                        "--set activation=sigmoid --set hidden_units=[64,64,64]")
-    p.add_argument("--epochs", type=int, default=5, help="epochs to train and record (default 5)")
-    p.add_argument("--batch-size", type=int, default=None, dest="batch_size",
-                   help="default: what the optimizer implies (gd: all, sgd: 1), else 32")
-    p.add_argument("--seed", type=int, default=0, help="seed for the split, training and probe")
-    p.add_argument("--output", default=None, metavar="PNG", help="write the diagnosis plot")
-    p.add_argument("--csv", default=None, metavar="CSV",
-                   help="write the per-layer table of every recorded epoch")
-    p.set_defaults(func=cmd_diagnose)
 
 
 def cmd_diagnose(args: argparse.Namespace) -> int:

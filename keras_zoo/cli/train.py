@@ -12,33 +12,7 @@ from typing import Any
 
 from keras_zoo.base.checks import positive_int
 from keras_zoo.base.errors import InputValueError
-from keras_zoo.cli.values import SET_GRAMMAR, _train_value, parse_assignments
-
-
-def add_train_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "train", help="train one model on a dataset and print its metrics",
-        description="Train a registered model on a named dataset: a progress line per epoch,\n"
-                    "then train/val/test metrics.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo train ann --dataset breast_cancer "
-               "--set activation=elu --set 'hidden_units=[64,32]'")
-    p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
-    p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
-    p.add_argument("--epochs", type=int, default=100, help="maximum epochs (default 100)")
-    p.add_argument("--batch-size", type=int, default=None,
-                   help="default: what the optimizer implies (gd: all, sgd: 1), else 32")
-    p.add_argument("--patience", type=int, default=10,
-                   help="early-stopping patience on val_loss; 0 turns it off (default 10)")
-    p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
-                   help="a factory argument, one value each (grammar below), e.g. "
-                        "--set activation=elu --set hidden_units=[64,32]")
-    p.add_argument("--seed", type=int, default=0, help="seed for the split and training")
-    p.add_argument("--output", default=None, help="save the trained model (.keras)")
-    p.add_argument("--tensorboard", metavar="DIR", default=None,
-                   help="write Keras' TensorBoard logs to DIR (train/ and validation/ runs)")
-    p.add_argument("--quiet", action="store_true", help="no progress line")
-    p.set_defaults(func=cmd_train)
+from keras_zoo.cli.values import _train_value, parse_assignments
 
 
 def check_run_args(args: argparse.Namespace) -> None:

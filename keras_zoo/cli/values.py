@@ -14,17 +14,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from keras_zoo.base.errors import InputValueError
-
-SET_GRAMMAR = """\
---set KEY=VALUE reads the same in train, diagnose and tune:
-  64  0.01  1e-4  relu  true  null   one value
-  [64,32]                            one tuple (lists, at any depth, are tuples)
-  relu,elu,tanh                      a choice: tune searches it; train and diagnose refuse it
-  [64,32],[32]                       a choice of tuples (tune)
-  1e-4:1e-2:10:log  0:0.5:0.1        a range min:max[:step][:log] (tune)
-  "a,b"                              one text that holds a comma or a colon
-Quote for the shell: --set 'hidden_units=[64,32]' --set 'name="a,b"'."""
-"""The ``--set`` grammar, as the ``--help`` of ``train``, ``diagnose`` and ``tune`` shows it."""
+from keras_zoo_cli.parser import SET_GRAMMAR  # noqa: F401  (its home: the parser)
 
 
 def parse_value(text: str) -> Any:

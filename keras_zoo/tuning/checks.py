@@ -22,7 +22,6 @@ import keras_tuner as kt
 import numpy as np
 
 from keras_zoo.base import check_seed, closest, positive_int
-from keras_zoo.base.backend import require_tensorflow
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.oracles.strategies import Strategy, resolve_strategy

@@ -137,3 +137,9 @@ def test_search_refuses_a_strategy_and_pruner_that_do_not_fit_before_writing(tmp
                          strategy=HyperbandStrategy(factor=2), pruner="median",
                          directory=str(directory), verbose=0)
     assert not os.path.exists(directory)
+
+
+def test_the_command_line_offers_the_built_in_strategies():
+    from keras_zoo_cli.parser import STRATEGIES as CHOICES
+
+    assert CHOICES == tuple(STRATEGIES)

@@ -321,33 +321,29 @@ def test_the_consecutive_failure_stop_ends_a_search_in_worker_processes(tmp_path
 
 
 def test_the_command_line_starts_its_workers_before_importing_tensorflow(tmp_path):
-    """``keras-zoo tune --workers 2``: the two worker processes started first (by
-    ``keras_zoo/__init__.py``) are the ones that run the trials; the command hands them over and
-    a search takes them."""
-    from keras_zoo.cli import prestart as _prestart
+    """``keras-zoo tune --workers 2``: the two worker processes started first (by the entry,
+    ``keras_zoo_cli``, before it imports the package) are the ones that run the trials; the
+    command hands them over and a search takes them."""
     from keras_zoo.tuning.runtime import launcher
+    from keras_zoo_cli import prestart as _prestart
+    from keras_zoo_cli.parser import build_parser
 
-    assert _prestart._workers(["/x/keras-zoo", "-v", "tune", "ann", "--workers", "2"]) == 2
-    assert _prestart._workers(["/x/keras-zoo", "tune", "cfg.yaml", "--workers=3"]) == 3
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "1"]) == 0
-    assert _prestart._workers(["/x/keras-zoo", "train", "ann", "--workers", "2"]) == 0
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--devices",
-                               "/GPU:0", "/GPU:1"]) == 0
-    assert _prestart._workers(["python", "tune", "--workers", "2"]) == 0  # not the command
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--multi-device",
-                               "mirrored"]) == 0
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--directory",
-                               "runs/gpu_free"]) == 2  # only --devices names a GPU
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers"]) == 0  # unreadable
-    # Abbreviated as the command's parser takes them.
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--workers", "2", "--dev",
-                               "/GPU:0"]) == 0
-    assert _prestart._workers(["/x/keras-zoo", "tune", "ann", "--work", "2", "--multi",
-                               "mirrored"]) == 0
+    def workers(*argv):  # parsed once, by the command's own parser
+        return _prestart.workers_to_start(build_parser().parse_args(list(argv)))
+
+    assert workers("-v", "tune", "ann", "--workers", "2") == 2
+    assert workers("tune", "cfg.yaml", "--workers=3") == 3
+    assert workers("tune", "ann", "--workers", "1") == 0
+    assert workers("train", "ann", "--dataset", "iris") == 0
+    assert workers("tune", "ann", "--workers", "2", "--devices", "/GPU:0", "/GPU:1") == 0
+    assert workers("tune", "ann", "--workers", "2", "--multi-device", "mirrored") == 0
+    assert workers("tune", "ann", "--workers", "2", "--directory", "runs/gpu_free") == 2
+    assert workers("tune", "ann", "--workers", "2", "--dev", "/GPU:0") == 0  # abbreviated
+    assert workers("tune", "ann", "--workers", "2", "--multi", "mirrored") == 0
     command = ["tune", "ann", "--dataset", "iris", "--set", "activation=relu,tanh,elu",
                "--set", "hidden_units=[4]", "--epochs", "2", "--workers", "2", "--directory",
                str(tmp_path / "s"), "--quiet"]
-    _prestart.from_command_line(["/venv/bin/keras-zoo", *command])
+    _prestart.start(build_parser().parse_args(command))
     early = {p.pid for p in _prestart.PRESTARTED}
     assert len(early) == 2
     assert cli.main(command) == 0  # the command hands them over, and its search takes them
