@@ -43,6 +43,15 @@ def _count_or_none(text: str) -> int | None:
     return value
 
 
+def _with_set_grammar(sub: Any, name: str, *, help: str, description: str,
+                      example: str) -> argparse.ArgumentParser:
+    """A command that takes ``--set``: its ``--help`` ends with :data:`SET_GRAMMAR` and an
+    example (``example`` follows ``e.g. ``)."""
+    return sub.add_parser(name, help=help, description=description,
+                          formatter_class=argparse.RawDescriptionHelpFormatter,
+                          epilog=f"{SET_GRAMMAR}\n\ne.g. {example}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="keras-zoo",
@@ -58,15 +67,14 @@ def build_parser() -> argparse.ArgumentParser:
     add_train_parser(sub)
     add_diagnose_parser(sub)
 
-    p = sub.add_parser(
-        "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
+    p = _with_set_grammar(
+        sub, "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
         description="Search hyperparameters of a registered model: from a YAML/JSON config\n"
                     "(keras-zoo tune search.yaml) or from flags (keras-zoo tune MODEL --dataset\n"
                     "NAME --set ...). Prints a line per trial, then the leaderboard; writes\n"
                     "leaderboard.csv, search.png and the best model in the search directory.\n"
                     "Rerunning the same command resumes an interrupted search.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo tune ann --dataset breast_cancer "
+        example="keras-zoo tune ann --dataset breast_cancer "
                "--set activation=relu,elu\n       --set 'hidden_units=[32],[64,32]' "
                "--set learning_rate=1e-4:1e-2:10:log")
     p.add_argument("target", help="CONFIG.yaml / CONFIG.json, or a registered model name")
@@ -158,12 +166,11 @@ def add_listing_parsers(sub: Any) -> None:
 
 
 def add_train_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "train", help="train one model on a dataset and print its metrics",
+    p = _with_set_grammar(
+        sub, "train", help="train one model on a dataset and print its metrics",
         description="Train a registered model on a named dataset: a progress line per epoch,\n"
                     "then train/val/test metrics.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo train ann --dataset breast_cancer "
+        example="keras-zoo train ann --dataset breast_cancer "
                "--set activation=elu --set 'hidden_units=[64,32]'")
     p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
     p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
@@ -184,14 +191,13 @@ def add_train_parser(sub: Any) -> None:
 
 
 def add_diagnose_parser(sub: Any) -> None:
-    p = sub.add_parser(
-        "diagnose", help="train a model a few epochs and report its training health",
+    p = _with_set_grammar(
+        sub, "diagnose", help="train a model a few epochs and report its training health",
         description="Train a registered model on a named dataset for a few epochs with\n"
                     "kz.diagnostics.Monitor and print its findings (vanishing or exploding\n"
                     "gradients, dead or saturated units, update ratios ...) with the cure for\n"
                     "each, then the per-layer table of the last epoch. Exits 0 whatever it finds.",
-        formatter_class=argparse.RawDescriptionHelpFormatter,
-        epilog=f"{SET_GRAMMAR}\n\ne.g. keras-zoo diagnose ann --dataset digits --set "
+        example="keras-zoo diagnose ann --dataset digits --set "
                "'hidden_units=[32,32,32,32,32,32,32,32]'\n       --set activation=sigmoid "
                "--output diag.png")
     p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
