@@ -1,5 +1,6 @@
 """Run under one Keras backend (``KERAS_BACKEND=... python tests/backend_parity.py OUT MODE``):
-the numbers the parity tests compare across TensorFlow, JAX and PyTorch.
+the numbers the parity tests compare across TensorFlow, JAX and PyTorch. Several modes run in
+order in one interpreter (``... OUT save load``).
 
 ``save``: every custom layer and loss of the zoo on fixed inputs (and fixed weights), written to
 ``OUT/<backend>/layers.npz``; then the portable zoo models (a tabular ANN, a CNN with min
@@ -126,8 +127,9 @@ def load(out_dir: str, name: str) -> None:
         np.savez(os.path.join(out_dir, name, f"loaded_from_{other}.npz"), **predictions)
 
 
-def main(argv: list[str]) -> int:
-    out_dir, mode = argv
+def run(out_dir: str, mode: str) -> None:
+    """``save`` or ``load`` under the backend this interpreter runs (the test suite calls it for
+    its own backend in its own process)."""
     import keras
 
     name = keras.backend.backend()
@@ -135,8 +137,16 @@ def main(argv: list[str]) -> int:
     os.makedirs(here, exist_ok=True)
     if mode == "save":
         save(here)
-    else:
+    elif mode == "load":
         load(out_dir, name)
+    else:
+        raise ValueError(f"mode must be 'save' or 'load'. Received: mode={mode!r}")
+
+
+def main(argv: list[str]) -> int:
+    out_dir, *modes = argv  # one interpreter may save, then load (``OUT save load``)
+    for mode in modes:
+        run(out_dir, mode)
     return 0
 
 
