@@ -41,6 +41,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             except listing.UnknownFamily as err:
                 print(f"error: {err}", file=sys.stderr)
                 return 2
+            except KeyboardInterrupt:  # Ctrl-C: 128 + SIGINT, as every command
+                return 130
         prestart.start(args)  # `tune --workers N`: the workers import while this process does
     from keras_zoo.cli.app import run
 

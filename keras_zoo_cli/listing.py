@@ -78,13 +78,13 @@ def _unknown_family(family: str, families: set[str]) -> str:
     know (``tests/test_cli_fast.py`` checks that both read the same), made without importing
     the package for a mistyped ``--family``."""
     choices = sorted(families)
-    key = re.sub(r"[\s\-.]+", "_", family.strip()).lower()
+    key = re.sub(r"(?<=[a-z0-9])(?=[A-Z])", "_", family.strip())  # as normalize_name reads it
+    key = re.sub(r"_+", "_", re.sub(r"[\s\-.]+", "_", key).lower()).strip("_")
     hint = difflib.get_close_matches(key, choices, n=1, cutoff=0.6) or sorted(
         (c for c in choices if key and (key in c or c in key)), key=len)[:1]
     did_you_mean = f" Did you mean {hint[0]!r}?" if hint else ""
     return (f"Unknown model family {family!r}.{did_you_mean} `--family` must be one of: "
             f"{', '.join(choices)}. Received: --family={family!r}")
-
 
 
 def models(pattern: str | None = None, family: str | None = None) -> list[tuple[str, str, str]]:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.metadata
+import sys
 from typing import Any
 
 STRATEGIES = ("grid", "random", "bayesian", "hyperband")
@@ -43,6 +44,22 @@ def _count_or_none(text: str) -> int | None:
     return value
 
 
+class _Version(argparse.Action):
+    """``--version``: the installed distribution's version, read only when asked for (a source
+    tree that was never installed still parses every other command)."""
+
+    def __init__(self, option_strings: list[str], dest: str, **kwargs: Any):
+        super().__init__(option_strings, dest, nargs=0, default=argparse.SUPPRESS, **kwargs)
+
+    def __call__(self, parser: argparse.ArgumentParser, *args: Any) -> None:
+        try:
+            version = importlib.metadata.version("keras-zoo")
+        except importlib.metadata.PackageNotFoundError:
+            version = "unknown (not installed: pip install -e .)"
+        sys.stdout.write(f"{version}\n")  # where argparse's own version action prints
+        parser.exit()
+
+
 def _with_set_grammar(sub: Any, name: str, *, help: str, description: str,
                       example: str) -> argparse.ArgumentParser:
     """A command that takes ``--set``: its ``--help`` ends with :data:`SET_GRAMMAR` and an
@@ -57,8 +74,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="keras-zoo",
         description="A Keras 3 model zoo with hyperparameter search over Keras Tuner.",
     )
-    parser.add_argument("--version", action="version",  # the installed distribution's
-                        version=importlib.metadata.version("keras-zoo"))
+    parser.add_argument("--version", action=_Version, help="show the version and exit")
     parser.add_argument("-v", "--verbose", action="store_true", help="log diagnostics (INFO)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
@@ -112,6 +128,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--multi-device", choices=["workers", "mirrored"], dest="multi_device")
     p.add_argument("--workers", type=int, help="parallel trials (worker processes)")
     p.add_argument("--trials-per-process", type=_count_or_none, dest="trials_per_process",
+                   default=argparse.SUPPRESS,  # absent unless given: the search's default (25)
                    metavar="N|none",
                    help="trials a worker process runs before a fresh one replaces it, so memory "
                         "stays flat (default 25; a one-worker search of at most N trials runs "

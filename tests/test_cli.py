@@ -264,3 +264,18 @@ def test_a_broken_pipe_that_is_not_the_output_is_a_crash(capsys, monkeypatch):
     code, _, err = run(capsys, "datasets")
     assert code == 1
     assert "Traceback (most recent call last)" in err and "BrokenPipeError" in err
+
+
+def test_tune_leaves_trials_per_process_to_the_search_unless_given():
+    """Without --trials-per-process the search's default (25 a worker process) holds; `none`
+    is None (never replaced); a number is that number."""
+    from keras_zoo.cli.app import _tune_options
+    from keras_zoo_cli.parser import build_parser
+
+    def options(*flags):
+        return _tune_options(build_parser().parse_args(["tune", "ann", "--dataset", "iris", *flags]))
+
+    assert "trials_per_process" not in options()
+    assert options("--trials-per-process", "none")["trials_per_process"] is None
+    assert options("--trials-per-process", "3")["trials_per_process"] == 3
+

@@ -136,7 +136,7 @@ def test_import_keras_zoo_is_the_same_whatever_the_command_line():
     assert result.stdout.split() == ["True", "True"]
 
 
-@pytest.mark.parametrize("family", ["CNN", "seq-2-seq", "rn", "zzz"])
+@pytest.mark.parametrize("family", ["CNN", "RNN", "SeqTwoSeq", "seq-2-seq", "rn", "zzz"])
 def test_the_snapshot_names_an_unknown_family_as_the_registry_does(capsys, family):
     result, heavy = probe("models", "--family", family)
     assert heavy == [] and result.returncode == 2 and result.stdout == ""

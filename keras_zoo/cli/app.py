@@ -103,7 +103,6 @@ def cmd_tune(args: argparse.Namespace) -> int:
 _UNSET = object()
 
 
-
 def _tune_options(args: argparse.Namespace) -> dict[str, Any]:
     """The ``search()`` keywords ``tune``'s flags give (they override a config's)."""
     options = {}
@@ -171,8 +170,6 @@ def _command(name: str) -> Callable[[argparse.Namespace], int]:
     """The function a parser's ``func`` default names (``"module:function"``)."""
     module, _, function = name.partition(":")
     return getattr(importlib.import_module(module), function)
-
-
 
 
 def _run(args: argparse.Namespace, command: Callable[[argparse.Namespace], int]) -> int:

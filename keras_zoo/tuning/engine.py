@@ -270,6 +270,7 @@ def run(job: TrialJob, user_fixed: dict[str, Any], settings: SearchSettings,
     job.tensorboard = settings.tensorboard  # each trial's TensorBoard run
     job.diagnostics = settings.diagnostics  # every trial's Monitor; travels with the job
     expected = settings.expected_trials(job)
+    oracle = settings.make_oracle(job)  # one that cannot be made: refused before any file
     processes = serving is not None or launcher.in_processes(
         job, execution.placement, execution.workers, expected, execution.recycle)
     # Worker processes import TensorFlow while the checks below run (~7 s on 2 cores saved
@@ -290,15 +291,15 @@ def run(job: TrialJob, user_fixed: dict[str, Any], settings: SearchSettings,
         spec["tensorboard"] = settings.tensorboard
         spec["tie_breaker"] = list(job.tie_breaker) if job.tie_breaker else None
         with search_dir.claim(directory):  # one owner at a time; released however we end
-            return _run_in(directory, spec, job, settings, execution, serving, processes,
-                           expected, early)
+            return _run_in(directory, spec, job, oracle, settings, execution, serving,
+                           processes, expected, early)
     finally:
         launcher.discard(early)
 
 
-def _run_in(directory: str, spec: dict[str, Any], job: TrialJob, settings: SearchSettings,
-            execution: Execution, serving: launcher.Serve | None, processes: bool,
-            expected: int | None, early: list[Any]) -> SearchResult:
+def _run_in(directory: str, spec: dict[str, Any], job: TrialJob, oracle: kt.Oracle,
+            settings: SearchSettings, execution: Execution, serving: launcher.Serve | None,
+            processes: bool, expected: int | None, early: list[Any]) -> SearchResult:
     """The search in its claimed directory: prepared, its trials run, its end recorded."""
     resumed = search_dir.prepare_directory(directory, spec, resume=settings.resume,
                                            overwrite=settings.overwrite)
@@ -319,10 +320,10 @@ def _run_in(directory: str, spec: dict[str, Any], job: TrialJob, settings: Searc
     spec["state"] = "interrupted"  # unless the trials end: Ctrl-C, a kill, a crash
     try:
         if processes:
-            launcher.run_workers(job, settings.make_oracle(job), directory, execution.placement,
-                                 execution.workers, execution.recycle, serving, early=early)
+            launcher.run_workers(job, oracle, directory, execution.placement, execution.workers,
+                                 execution.recycle, serving, early=early)
         else:
-            launcher.run_single(job, settings.make_oracle(job), directory, execution.placement)
+            launcher.run_single(job, oracle, directory, execution.placement)
         spec["state"] = "finished"
     except SearchError:
         spec["state"] = "stopped"

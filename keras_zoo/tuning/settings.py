@@ -18,6 +18,8 @@ processes and machines; these three stay in the search's own process.
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import os
 from collections.abc import Sequence
 from typing import Any
 
@@ -74,26 +76,27 @@ class SearchSettings:
             InputValueError: An unknown strategy or pruner, a pruner the strategy takes none
                 of, a ``max_trials`` or ``max_consecutive_failures`` that is not a positive
                 integer.
-            InputTypeError: A flag that is not ``True``/``False``, a directory that is not a
-                path, a strategy of the wrong type.
+            InputTypeError: ``retry_failed``, ``diagnostics`` or ``tensorboard`` not
+                ``True``/``False`` (``resume`` and ``overwrite`` are read as truth values, as
+                before), a directory that is not a path, a strategy class instead of an instance.
         """
         resolved = resolve_strategy(strategy)
         rule = make_pruner(pruner)
-        resolved.check_pruner(rule)
+        resolved.check_pruner(rule, given=pruner)
         if max_trials is not None and (not isinstance(max_trials, int)
                                        or isinstance(max_trials, bool) or max_trials < 1):
             raise InputValueError("`max_trials` must be a positive integer (or None). "
                                   f"Received: max_trials={max_trials!r}")
-        if (not isinstance(max_consecutive_failures, int) or isinstance(max_consecutive_failures, bool)
-                or max_consecutive_failures < 1):
+        if (not isinstance(max_consecutive_failures, numbers.Integral)
+                or isinstance(max_consecutive_failures, bool) or max_consecutive_failures < 1):
             raise InputValueError("`max_consecutive_failures` must be an integer >= 1. "
                                   f"Received: max_consecutive_failures={max_consecutive_failures!r}")
         if directory is not None and not isinstance(directory, (str, bytes)) \
                 and not hasattr(directory, "__fspath__"):
             raise InputTypeError("`directory` must be a path (or None for the default). "
                                  f"Received: {type(directory).__name__}")
-        flags = {"resume": resume, "retry_failed": retry_failed, "overwrite": overwrite,
-                 "diagnostics": diagnostics, "tensorboard": tensorboard}
+        flags = {"retry_failed": retry_failed, "diagnostics": diagnostics,
+                 "tensorboard": tensorboard}
         for name, value in flags.items():
             _flag(name, value)
         if diagnostics:
@@ -103,8 +106,9 @@ class SearchSettings:
                                "PyTorch; the leaderboard and per-epoch curves are kept on every "
                                "backend.")
         return cls(strategy=resolved, max_trials=max_trials, pruner=rule,
-                   max_consecutive_failures=max_consecutive_failures,
-                   directory=None if directory is None else str(directory), **flags)
+                   max_consecutive_failures=int(max_consecutive_failures),
+                   directory=None if directory is None else os.fsdecode(directory),
+                   resume=bool(resume), overwrite=bool(overwrite), **flags)
 
     def expected_trials(self, job: TrialJob) -> int | None:
         """How many trials the progress lines count to (``None``: not known in advance)."""

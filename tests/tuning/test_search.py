@@ -202,8 +202,7 @@ def test_bad_specs_fail_before_the_first_trial(data, tmp_path, space, kwargs, ne
 @pytest.mark.every_backend
 def test_settings_of_the_wrong_type_are_refused_before_anything_runs(data, tmp_path):
     directory = tmp_path / "bad"
-    for kwargs, needle in [({"resume": "yes"}, "`resume` must be True or False"),
-                           ({"overwrite": 1}, "`overwrite` must be True or False"),
+    for kwargs, needle in [({"retry_failed": "yes"}, "`retry_failed` must be True or False"),
                            ({"directory": 3}, "`directory` must be a path"),
                            ({"strategy": tuning.GridStrategy}, "not the class")]:
         with pytest.raises(TypeError, match=needle):

@@ -101,8 +101,33 @@ def test_a_strategy_owns_its_trials_pruning_ranges_and_resume_state():
                                      seed=0, max_epochs=1, max_consecutive_failures=3)
     assert isinstance(oracle, LastFirstOracle) and oracle.zoo_space is space
     assert type(oracle).__mro__.index(LastFirstOracle) > 1  # the safety mixins come first
-    with pytest.raises(InputValueError, match=r"strategy='last_first'.*Received: pruner='median'"):
+    with pytest.raises(InputValueError, match=r"strategy='last_first': it takes no pruner\. .*"
+                                              r"grid, random or Bayesian search\. "
+                                              r"Received: pruner='median'"):
         LastFirst().check_pruner(MedianPruner())
+
+    class CappedBands(Strategy):  # Keras Tuner's own Hyperband, made safe here
+        name = "capped_bands"
+        prunes = False
+
+        def oracle_class(self):
+            return kt.oracles.HyperbandOracle
+
+        def oracle_arguments(self, space, *, max_trials, max_epochs):
+            return {"max_epochs": max_epochs, "factor": 2, "max_trials": max_trials}
+
+    bands = CappedBands().make_oracle(space, kt.Objective("val_loss", "min"), max_trials=5,
+                                      seed=0, max_epochs=4, max_consecutive_failures=3)
+    assert bands.max_trials == 5 and bands.zoo_kept_only_in_state  # resume keeps its brackets
+
+    class PruningBands(CappedBands):
+        name = "pruning_bands"
+        prunes = True
+
+    with pytest.raises(InputValueError, match="cannot prune; set prunes = False"):
+        PruningBands().make_oracle(space, kt.Objective("val_loss", "min"), max_trials=5, seed=0,
+                                   max_epochs=4, max_consecutive_failures=3,
+                                   pruner=MedianPruner())
 
 
 def test_names_stay_accepted_settings_are_recorded_and_bad_strategies_are_named():
@@ -114,10 +139,14 @@ def test_names_stay_accepted_settings_are_recorded_and_bad_strategies_are_named(
         resolve_strategy("bayesain")
     with pytest.raises(InputTypeError, match=r"an instance, not the class|not the class"):
         resolve_strategy(GridStrategy)
-    with pytest.raises(InputTypeError, match="Received: int"):
-        resolve_strategy(3)
     with pytest.raises(InputValueError, match="factor"):
         HyperbandStrategy(factor=1)
+    with pytest.raises(InputValueError, match="`num_initial_points` must be an integer >= 1"):
+        BayesianStrategy(num_initial_points=0)
+    with pytest.raises(InputValueError, match="`alpha` must be a number > 0"):
+        BayesianStrategy(alpha="x")
+    with pytest.raises(InputValueError, match=r"Received: strategy=None"):
+        resolve_strategy(None)
 
     class Nameless(Strategy):
         def oracle_class(self):
@@ -135,6 +164,17 @@ def test_search_refuses_a_strategy_and_pruner_that_do_not_fit_before_writing(tmp
     with pytest.raises(InputValueError, match="Hyperband already stops trials early"):
         kz.tuning.search("ann", iris, {"learning_rate": RATES},
                          strategy=HyperbandStrategy(factor=2), pruner="median",
+                         directory=str(directory), verbose=0)
+
+    class Misfit(LastFirst):  # its oracle needs `grid`, which these arguments leave out
+        name = "misfit"
+
+        def oracle_arguments(self, space, *, max_trials, max_epochs):
+            return {"max_trials": max_trials}
+
+    with pytest.raises(InputTypeError, match=r"strategy='misfit': its oracle LastFirstOracle "
+                                             r"cannot be made with oracle_arguments\(\)"):
+        kz.tuning.search("ann", iris, {"learning_rate": RATES}, strategy=Misfit(),
                          directory=str(directory), verbose=0)
     assert not os.path.exists(directory)
 

@@ -141,8 +141,20 @@ class BayesianOracle(ServedOracleMixin, PruningOracleMixin, _SafeStateMixin,
     """Keras Tuner's Gaussian-process Bayesian optimisation with safe state files."""
 
 
-class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt_adapter.ShortSpaceHyperband,
-                      kt.oracles.HyperbandOracle):
+class _CappedHyperband:
+    """Hyperband with a ``max_trials`` cap (Keras Tuner's takes none: its brackets set the
+    count), through the base oracle's own check; and what only its state file holds. It goes
+    before :class:`_SafeStateMixin` in the bases, whose ``zoo_kept_only_in_state`` it sets."""
+
+    zoo_kept_only_in_state = HYPERBAND_STATE
+
+    def __init__(self, *args: Any, max_trials: int | None = None, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.max_trials = max_trials
+
+
+class HyperbandOracle(ServedOracleMixin, _CappedHyperband, _SafeStateMixin,
+                      kt_adapter.ShortSpaceHyperband, kt.oracles.HyperbandOracle):
     """Keras Tuner's Hyperband with safe state files (trials pass weights between brackets).
 
     Keras Tuner's Hyperband takes no ``max_trials`` (its brackets set the count from
@@ -157,12 +169,6 @@ class HyperbandOracle(ServedOracleMixin, _SafeStateMixin, kt_adapter.ShortSpaceH
     trained to ``max_epochs``; a warning says so and names the grid search, which trains every
     configuration fully.
     """
-
-    zoo_kept_only_in_state = HYPERBAND_STATE
-
-    def __init__(self, *args: Any, max_trials: int | None = None, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.max_trials = max_trials
 
 
 class Strategy:
@@ -198,6 +204,8 @@ class Strategy:
     """Whether the oracle walks a finite grid: then every range needs a ``step``."""
     prunes: ClassVar[bool] = True
     """Whether a ``pruner`` may stop its trials early (Hyperband has its own schedule)."""
+    no_pruner_reason: ClassVar[str] = "it takes no pruner"
+    """Why it takes no pruner (when :attr:`prunes` is ``False``), in the refusal's message."""
     kept_only_in_state: ClassVar[str | None] = None
     """What only the oracle's ``oracle.json`` holds, which the result files cannot rebuild
     (``None``: a damaged state file is rebuilt from the results). Then a damaged
@@ -236,19 +244,22 @@ class Strategy:
             return self.name
         return f"{self.name}({', '.join(f'{k}={v!r}' for k, v in changed.items())})"
 
-    def check_pruner(self, pruner: Pruner | None) -> None:
-        """Refuse a pruner when the strategy takes none.
+    def check_pruner(self, pruner: Pruner | None, given: Any = None) -> None:
+        """Refuse a pruner when the strategy takes none (``given``: what the user passed, for
+        the message; default the pruner's name).
 
         Raises:
-            InputValueError: A pruner, with a strategy that has its own schedule of epochs.
+            InputValueError: A pruner, with a strategy that takes none.
         """
-        if pruner is not None and not self.prunes:
-            others = ", ".join(n for n, s in STRATEGIES.items() if s.prunes)
-            raise InputValueError(
-                f"`pruner` cannot be combined with strategy={self.name!r}: "
-                f"{self.name.capitalize()} already stops trials early by its own schedule of "
-                f"epochs. Use pruner=None with it, or a pruner with {others} search. "
-                f"Received: pruner={pruner.name!r}, strategy={self.name!r}")
+        if pruner is None or self.prunes:
+            return
+        others = [n if n != "bayesian" else "Bayesian" for n, s in STRATEGIES.items() if s.prunes]
+        listed = f"{', '.join(others[:-1])} or {others[-1]}" if len(others) > 1 else others[0]
+        raise InputValueError(
+            f"`pruner` cannot be combined with strategy={self.name!r}: {self.no_pruner_reason}. "
+            f"Use pruner=None with it, or a pruner with {listed} search. "
+            f"Received: pruner={pruner.name if given is None else given!r}, "
+            f"strategy={self.name!r}")
 
     def make_oracle(self, space: Space, objective: kt.Objective, *, max_trials: int | None,
                     seed: int | None, max_epochs: int, max_consecutive_failures: int,
@@ -260,11 +271,23 @@ class Strategy:
             InputValueError: A pruner with a strategy that takes none.
         """
         self.check_pruner(pruner)
-        oracle = safe_oracle_class(self.oracle_class())(
-            objective=objective, seed=seed, hyperparameters=space.hyperparameters(),
-            allow_new_entries=False, tune_new_entries=False,
-            max_consecutive_failed_trials=max_consecutive_failures,
-            **self.oracle_arguments(space, max_trials=max_trials, max_epochs=max_epochs))
+        base = self.oracle_class()
+        arguments = self.oracle_arguments(space, max_trials=max_trials, max_epochs=max_epochs)
+        try:
+            oracle = safe_oracle_class(base)(
+                objective=objective, seed=seed, hyperparameters=space.hyperparameters(),
+                allow_new_entries=False, tune_new_entries=False,
+                max_consecutive_failed_trials=max_consecutive_failures, **arguments)
+        except TypeError as err:  # a strategy of one's own whose oracle takes other arguments
+            raise InputTypeError(
+                f"strategy={self.name!r}: its oracle {base.__name__} cannot be made with "
+                f"oracle_arguments() {sorted(arguments)} and the arguments every oracle takes "
+                f"(objective, hyperparameters, seed, max_consecutive_failed_trials, "
+                f"allow_new_entries, tune_new_entries): {err}") from err
+        if pruner is not None and not isinstance(oracle, PruningOracleMixin):
+            raise InputValueError(f"strategy={self.name!r}: its oracle {base.__name__} is a "
+                                  "Hyperband oracle, which cannot prune; set prunes = False. "
+                                  f"Received: pruner={pruner.name!r}")
         oracle.zoo_space = space
         if self.kept_only_in_state is not None:
             oracle.zoo_kept_only_in_state = self.kept_only_in_state
@@ -320,6 +343,20 @@ class BayesianStrategy(Strategy):
     alpha: float = 1e-4
     beta: float = 2.6
 
+    def __post_init__(self) -> None:
+        points = self.num_initial_points
+        if points is not None and (not isinstance(points, int) or isinstance(points, bool)
+                                   or points < 1):
+            raise InputValueError("BayesianStrategy: `num_initial_points` must be an integer "
+                                  f">= 1 or None. Received: num_initial_points={points!r}")
+        for name, least in (("alpha", 0.0), ("beta", 0.0)):
+            value = getattr(self, name)
+            if isinstance(value, bool) or not isinstance(value, (int, float)) \
+                    or not value > least and not (name == "beta" and value == 0):
+                raise InputValueError(f"BayesianStrategy: `{name}` must be a number > 0"
+                                      + (" (or 0)" if name == "beta" else "")
+                                      + f". Received: {name}={value!r}")
+
     def oracle_class(self) -> type[kt.Oracle]:
         return BayesianOracle
 
@@ -342,6 +379,8 @@ class HyperbandStrategy(Strategy):
 
     name: ClassVar[str] = "hyperband"
     prunes: ClassVar[bool] = False
+    no_pruner_reason: ClassVar[str] = ("Hyperband already stops trials early by its own schedule "
+                                       "of epochs")
     kept_only_in_state: ClassVar[str | None] = HYPERBAND_STATE
     default_trials: ClassVar[int | None] = None
     factor: int = 3
@@ -369,10 +408,9 @@ def resolve_strategy(strategy: Any) -> Strategy:
     ``"bayesian"``, ``"hyperband"``) or a :class:`Strategy` instance, used as it is.
 
     Raises:
-        InputValueError: An unknown name (with the closest known one), or a strategy without a
-            name.
-        InputTypeError: Neither a name nor a :class:`Strategy` (a class instead of an instance
-            included).
+        InputValueError: An unknown name (with the closest known one), a value that is neither
+            a name nor a :class:`Strategy`, or a strategy without a name.
+        InputTypeError: A :class:`Strategy` class instead of an instance.
     """
     if isinstance(strategy, Strategy):
         if not isinstance(strategy.name, str) or not strategy.name:
@@ -391,8 +429,8 @@ def resolve_strategy(strategy: Any) -> Strategy:
     if isinstance(strategy, type) and issubclass(strategy, Strategy):
         raise InputTypeError(f"`strategy` must be a Strategy instance, not the class: "
                              f"strategy={strategy.__name__}(). Received: {strategy!r}")
-    raise InputTypeError(f"`strategy` must be a name ({', '.join(map(repr, STRATEGIES))}) or a "
-                         f"keras_zoo.tuning.Strategy. Received: {type(strategy).__name__}")
+    raise InputValueError(f"`strategy` must be one of {', '.join(map(repr, STRATEGIES))}, or a "
+                          f"keras_zoo.tuning.Strategy. Received: strategy={strategy!r}")
 
 
 _SAFE: dict[type, type] = {}
@@ -415,8 +453,9 @@ def safe_oracle_class(base: type[kt.Oracle]) -> type[kt.Oracle]:
         return base
     if base not in _SAFE:
         mixins: tuple[type, ...] = (ServedOracleMixin, PruningOracleMixin, _SafeStateMixin)
-        if issubclass(base, kt.oracles.HyperbandOracle):
-            mixins = (ServedOracleMixin, _SafeStateMixin, kt_adapter.ShortSpaceHyperband)
+        if issubclass(base, kt.oracles.HyperbandOracle):  # its own schedule: no pruning
+            mixins = (ServedOracleMixin, _CappedHyperband, _SafeStateMixin,
+                      kt_adapter.ShortSpaceHyperband)
         _SAFE[base] = type(f"Safe{base.__name__}", (*mixins, base),
                            {"__module__": base.__module__, "__doc__": base.__doc__})
     return _SAFE[base]

@@ -207,7 +207,7 @@ def _check_portable(job: TrialJob, *, data: bool = True) -> bytes:
 
 PRESTARTED: list[subprocess.Popen] = []
 """Worker processes the ``keras-zoo`` command started before it imported TensorFlow, handed over
-by it (:func:`keras_zoo.cli.prestart.hand_over`); :func:`prestart` takes them first."""
+by it (:func:`keras_zoo_cli.prestart.hand_over`); :func:`prestart` takes them first."""
 
 
 def prestart(placement: Placement, n_workers: int) -> list[subprocess.Popen]:
