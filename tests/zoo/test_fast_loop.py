@@ -265,6 +265,10 @@ def test_jax_ctrl_c_during_a_step_is_delivered_after_the_model_holds_that_step(t
     script = tmp_path / "ctrl_c.py"
     script.write_text(textwrap.dedent("""
         import os, signal
+        # Ctrl-C as an interactive Python has it: a suite started in the background (nohup,
+        # `cmd &` in a script) hands its processes SIGINT ignored, and an ignored Ctrl-C stays
+        # ignored (the fit then has nothing to deliver).
+        signal.signal(signal.SIGINT, signal.default_int_handler)
         import numpy as np
         from keras_zoo import zoo
         from keras_zoo.zoo import fast_loop_backends as backends
