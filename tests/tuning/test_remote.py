@@ -473,8 +473,8 @@ def test_a_restarted_chief_resumes_and_workers_rejoin_or_join_late(tmp_path, tok
         _wait(lambda: len(_results(directory)) >= 3, 120, "three results")
         os.killpg(chief.pid, signal.SIGKILL)  # the chief's machine goes down mid-search
         chief.communicate()
-        done_before = len(_results(directory))
-        assert done_before < 12
+        before = {r["trial_id"]: r["worker"] for r in _results(directory)}
+        assert len(before) < 12
         # a worker that was not there before the crash, started while the chief is down: it
         # waits for the address and joins the restarted chief with worker a (started after the
         # restart, its seconds of importing TensorFlow let a take every remaining trial on a
@@ -485,10 +485,20 @@ def test_a_restarted_chief_resumes_and_workers_rejoin_or_join_late(tmp_path, tok
         code, _out, err = _finish(restarted)
         assert code == 0, err[-3000:]
         records = _check_complete_grid(directory)
-        assert len({r["worker"] for r in records}) >= 2
         code_a, _, err_a = _finish(a)
         assert code_a == 0 and "restarted" in err_a  # rejoined the new chief, then done
-        assert _finish(late)[0] == 0
+        code_late, _, err_late = _finish(late)
+        assert code_late == 0
+        # every record names the worker that ran it, for the whole search: the restarted chief
+        # numbers its workers past the names already recorded (it once named a's successor and
+        # the late worker 'host-0' again, so two workers shared a name in one leaderboard)
+        joined = re.compile(r"joined the search at \S+ as (\S+)")
+        names_a, names_late = joined.findall(err_a), joined.findall(err_late)
+        assert len(names_a) >= 2 and len(names_late) == 1, (err_a[-2000:], err_late[-2000:])
+        assert len(set(names_a + names_late)) == len(names_a) + len(names_late)
+        assert set(before.values()) == {names_a[0]}  # a ran every trial before the crash
+        after = {r["worker"] for r in records if r["trial_id"] not in before}
+        assert after and after <= set(names_a[1:] + names_late)
         again = _chief(directory, address, token_file, epochs=40)  # nothing left: no waiting
         assert _finish(again, 120)[0] == 0
         assert len(_results(directory)) == 12

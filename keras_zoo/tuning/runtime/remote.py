@@ -72,6 +72,18 @@ class WorkerError(RuntimeError):
 
 # === The chief's side ===
 
+def _recorded_workers(project_dir: str) -> set[str]:
+    """The workers named in the ``result.json`` files already under ``project_dir``."""
+    from keras_zoo.tuning.schema import RESULT_FILE, read_record
+
+    names = set()
+    for entry in os.listdir(project_dir) if os.path.isdir(project_dir) else ():
+        record = read_record(os.path.join(project_dir, entry, RESULT_FILE))
+        if record is not None and record.worker:
+            names.add(record.worker)
+    return names
+
+
 class ChiefService:
     """The chief's ``keras_zoo.Search`` service (see the module docstring).
 
@@ -96,6 +108,9 @@ class ChiefService:
         self.told: set[str] = set()  # workers that heard that the search is finished
         self.finished = False
         self._numbers = itertools.count()
+        # a restarted chief numbers its workers past the names its directory already records,
+        # so that a record's worker names one worker for the whole search, not one per chief
+        self._taken = _recorded_workers(project_dir)
 
     def handler(self) -> Any:
         import grpc
@@ -109,6 +124,8 @@ class ChiefService:
         info, _ = wire.unpack(request)
         host = re.sub(r"[^A-Za-z0-9_.-]", "-", str(info.get("host") or "worker"))[:40]
         worker = f"{host}-{next(self._numbers)}"
+        while worker in self._taken:
+            worker = f"{host}-{next(self._numbers)}"
         with self.gate.lock:  # counted from now; its heartbeats start before it reads the job
             self.remote.add(worker)
             self.gate.last_seen[worker] = time.monotonic()
