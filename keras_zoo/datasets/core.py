@@ -85,6 +85,16 @@ class Dataset:
         check_choice("split", name, SPLITS)
         return getattr(self, f"x_{name}"), getattr(self, f"y_{name}")
 
+    @property
+    def table(self) -> Any:
+        """A raw table's :class:`~keras_zoo.base.table.TableSpec` (``from_csv``/``from_dataframe``
+        with ``categorical="model"``), else ``None``: ``data.table.encode(new_rows)`` gives the
+        encoded rows the splits hold."""
+        from keras_zoo.base.table import TableSpec
+
+        config = self.metadata.get("table")
+        return None if config is None else TableSpec.from_config(config)
+
     # --- models -----------------------------------------------------------------------------
 
     def model_kwargs(self, factory: Callable[..., Any] | None = None) -> dict[str, Any]:
@@ -157,7 +167,11 @@ class Dataset:
         if self.num_classes:
             names = ", ".join(map(str, (self.class_names or [])[:10]))
             lines.append(f"  classes ({self.num_classes}): {names}")
-        if self.feature_names:
+        table = self.table
+        if table is not None:
+            lines.append(f"  columns ({len(table)}; counts from the training split):")
+            lines += [f"    {line}" for line in table.describe(sizes["train"])]
+        elif self.feature_names:
             more = "" if len(self.feature_names) <= 8 else f", ... ({len(self.feature_names)})"
             lines.append(f"  features: {', '.join(self.feature_names[:8])}{more}")
         return "\n".join(lines)

@@ -87,7 +87,9 @@ def check_classes(classes: Any, argument: str = "classes") -> tuple[str, ...]:
     return tuple(names)
 
 
-def head_args_with_classes(head_args: Any, classes: Any, *, raw_text: bool) -> tuple[Any, Any]:
+def head_args_with_classes(head_args: Any, classes: Any, *, raw_text: bool,
+                           raw: str = "a raw-text model (texts= or vocabulary=)"
+                           ) -> tuple[Any, Any]:
     """A factory's ``classes=`` checked against its input and ``num_classes`` (which it implies
     when omitted): ``(head_args, class names or None)``."""
     if classes is None:
@@ -95,8 +97,8 @@ def head_args_with_classes(head_args: Any, classes: Any, *, raw_text: bool) -> t
     names = check_classes(classes)
     if not raw_text:
         raise InputValueError(
-            "`classes` names the labels of a raw-text model (texts= or vocabulary=); a model on "
-            "token ids or sequences takes integer class ids 0..n-1. "
+            f"`classes` names the labels of {raw}; a model on "
+            "token ids, sequences or encoded features takes integer class ids 0..n-1. "
             f"Received: classes={_listed(names)}")
     if head_args.num_classes is None:
         return dataclasses.replace(head_args, num_classes=len(names)), names
@@ -213,7 +215,7 @@ def refuse_string_labels(y: Any, argument: str) -> Any:
         return y
     raise InputValueError(
         "This model takes numeric targets, not class names: string labels are mapped to ids "
-        "only by raw-text classifiers (task='binary' or 'multiclass', shape='many_to_one', "
-        "sparse labels); pass integer class ids 0..n-1 (e.g. from "
+        "only by raw-text and table classifiers (texts=, vocabulary= or table=; task='binary' or "
+        "'multiclass', shape='many_to_one', sparse labels); pass integer class ids 0..n-1 (e.g. from "
         "sklearn.preprocessing.LabelEncoder) or the targets its head takes. "
         f"Received: {argument}[0]={names[0]!r}")

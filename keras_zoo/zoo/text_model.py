@@ -32,7 +32,7 @@ from keras_zoo.zoo import training as _training
 from keras_zoo.zoo.class_labels import ClassLabels, refuse_string_labels
 from keras_zoo.zoo.layers._package import PACKAGE
 
-__all__ = ["StringInputs", "TextModel", "as_string_inputs", "as_targets"]
+__all__ = ["ClassNames", "StringInputs", "TextModel", "as_string_inputs", "as_targets"]
 
 
 def _is_string_sequence(x: Any) -> bool:
@@ -116,6 +116,9 @@ class StringInputs:
     through :meth:`_class_weight` (as is here); ``TextModel`` also maps class names to ids.
     """
 
+    def _as_inputs(self, x: Any, argument: str = "x") -> Any:
+        return as_string_inputs(x, argument)
+
     def _as_targets(self, y: Any, argument: str = "y", *, learn: bool = False) -> Any:
         return as_targets(y)
 
@@ -124,7 +127,7 @@ class StringInputs:
 
     def _validation(self, data: Any) -> Any:
         if isinstance(data, (tuple, list)) and len(data) in (2, 3):
-            return (as_string_inputs(data[0], "validation_data[0]"),
+            return (self._as_inputs(data[0], "validation_data[0]"),
                     self._as_targets(data[1], "validation_data[1]"), *data[2:])
         return data
 
@@ -133,66 +136,45 @@ class StringInputs:
         y = self._as_targets(y, learn=True)  # before the validation labels: it may learn classes
         args, kwargs = _with_converted(args, kwargs, "validation_data", 5, self._validation)
         args, kwargs = _with_converted(args, kwargs, "class_weight", 7, self._class_weight)
-        return super().fit(as_string_inputs(x), y, *args, **kwargs)
+        return super().fit(self._as_inputs(x), y, *args, **kwargs)
 
     def evaluate(self, x=None, y=None, *args, **kwargs):
         """``keras.Model.evaluate``, with texts converted as in :meth:`fit`."""
-        return super().evaluate(as_string_inputs(x), self._as_targets(y), *args, **kwargs)
+        return super().evaluate(self._as_inputs(x), self._as_targets(y), *args, **kwargs)
 
     def predict(self, x, *args, **kwargs):
         """``keras.Model.predict``, with texts converted as in :meth:`fit`."""
-        return super().predict(as_string_inputs(x), *args, **kwargs)
+        return super().predict(self._as_inputs(x), *args, **kwargs)
 
     def train_on_batch(self, x, y=None, *args, **kwargs):
         """``keras.Model.train_on_batch``, with texts converted as in :meth:`fit`."""
         y = self._as_targets(y, learn=True)
         args, kwargs = _with_converted(args, kwargs, "class_weight", 1, self._class_weight)
-        return super().train_on_batch(as_string_inputs(x), y, *args, **kwargs)
+        return super().train_on_batch(self._as_inputs(x), y, *args, **kwargs)
 
     def test_on_batch(self, x, y=None, *args, **kwargs):
         """``keras.Model.test_on_batch``, with texts converted as in :meth:`fit`."""
-        return super().test_on_batch(as_string_inputs(x), self._as_targets(y), *args, **kwargs)
+        return super().test_on_batch(self._as_inputs(x), self._as_targets(y), *args, **kwargs)
 
     def predict_on_batch(self, x):
         """``keras.Model.predict_on_batch``, with texts converted as in :meth:`fit`."""
-        return super().predict_on_batch(as_string_inputs(x))
+        return super().predict_on_batch(self._as_inputs(x))
 
     def __call__(self, *args, **kwargs):
         if args:
-            args = (as_string_inputs(args[0], "inputs"), *args[1:])
+            args = (self._as_inputs(args[0], "inputs"), *args[1:])
         elif "inputs" in kwargs:
-            kwargs["inputs"] = as_string_inputs(kwargs["inputs"], "inputs")
+            kwargs["inputs"] = self._as_inputs(kwargs["inputs"], "inputs")
         return super().__call__(*args, **kwargs)
 
 
-@keras.saving.register_keras_serializable(package=PACKAGE)
-class TextModel(StringInputs, keras.Model):
-    """A Functional model with raw-text input whose Keras methods take texts in any usual form.
+class ClassNames:
+    """Class names for a single-label classifier (a mixin for :class:`StringInputs` models):
+    ``fit``, ``evaluate``, ``*_on_batch`` and ``kz.zoo.fit`` map names to ids, the names are
+    part of the config, :meth:`predict_classes` predicts names (``keras_zoo.zoo.class_labels``).
+    :class:`TextModel` and ``keras_zoo.zoo.table_model.TableModel`` mix it in."""
 
-    Built like ``keras.Model(inputs, outputs)``; saved and reloaded like any Functional model
-    (its config is the Functional config, plus its ``class_labels`` when it has them).
-
-    A single-label classifier built by a raw-text factory also takes class names as labels
-    (``keras_zoo.zoo.class_labels``): ``fit``, ``evaluate``, ``*_on_batch`` and ``kz.zoo.fit``
-    map them to ids (the names given as ``classes=``, else those of the first ``fit``, sorted),
-    as ``fit``'s and ``train_on_batch``'s ``class_weight`` keys;
-    :attr:`classes_` lists them in id order and :meth:`predict_classes` predicts names. Integer
-    labels are taken as class ids, as in plain Keras.
-
-    Example:
-        >>> import numpy as np
-        >>> import keras_zoo as kz
-        >>> model = kz.zoo.lstm(texts=["a good film", "a bad film"], task="binary", units=4)
-        >>> type(model).__name__
-        'TextModel'
-        >>> model.predict(np.array(["a good film", "bad"]), verbose=0).shape  # dtype <U11
-        (2, 1)
-        >>> history = model.fit(["a good film", "a bad film"], ["pos", "neg"], verbose=0)
-        >>> model.classes_.tolist(), model.predict_classes(["a good film"]).shape
-        (['neg', 'pos'], (1,))
-    """
-
-    def with_class_labels(self, labels: ClassLabels | None) -> TextModel:
+    def with_class_labels(self, labels: ClassLabels | None) -> Any:
         """Set what the model makes of class names (the raw-text factories call this)."""
         self._class_labels = labels
         return self
@@ -262,8 +244,36 @@ class TextModel(StringInputs, keras.Model):
         return config
 
     @classmethod
-    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> TextModel:
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Any:
         config = dict(config)
         labels = config.pop("class_labels", None)
         model = super().from_config(config, custom_objects=custom_objects)
         return model.with_class_labels(None if labels is None else ClassLabels.from_config(labels))
+
+
+@keras.saving.register_keras_serializable(package=PACKAGE)
+class TextModel(ClassNames, StringInputs, keras.Model):
+    """A Functional model with raw-text input whose Keras methods take texts in any usual form.
+
+    Built like ``keras.Model(inputs, outputs)``; saved and reloaded like any Functional model
+    (its config is the Functional config, plus its ``class_labels`` when it has them).
+
+    A single-label classifier built by a raw-text factory also takes class names as labels
+    (``keras_zoo.zoo.class_labels``): ``fit``, ``evaluate``, ``*_on_batch`` and ``kz.zoo.fit``
+    map them to ids (the names given as ``classes=``, else those of the first ``fit``, sorted),
+    as ``fit``'s and ``train_on_batch``'s ``class_weight`` keys;
+    :attr:`classes_` lists them in id order and :meth:`predict_classes` predicts names. Integer
+    labels are taken as class ids, as in plain Keras.
+
+    Example:
+        >>> import numpy as np
+        >>> import keras_zoo as kz
+        >>> model = kz.zoo.lstm(texts=["a good film", "a bad film"], task="binary", units=4)
+        >>> type(model).__name__
+        'TextModel'
+        >>> model.predict(np.array(["a good film", "bad"]), verbose=0).shape  # dtype <U11
+        (2, 1)
+        >>> history = model.fit(["a good film", "a bad film"], ["pos", "neg"], verbose=0)
+        >>> model.classes_.tolist(), model.predict_classes(["a good film"]).shape
+        (['neg', 'pos'], (1,))
+    """

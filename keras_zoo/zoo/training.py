@@ -88,6 +88,13 @@ def _to_array(a: Any) -> Any:
     return a
 
 
+def model_inputs(model: keras.Model, x: Any, argument: str = "x") -> Any:
+    """``x`` as the model's graph takes it: a table model encodes raw rows (DataFrame, dict of
+    columns, list of records; ``TableModel.rows_to_inputs``); anything else as it is."""
+    encode = getattr(model, "rows_to_inputs", None)
+    return encode(x, argument) if callable(encode) else x
+
+
 def align_targets(model: keras.Model, y: Any) -> Any:
     """Per-step targets ``(samples, steps)`` for a model whose output is ``(samples, steps, 1)``
     (a binary or regression ``many_to_many`` head) get their trailing axis.
@@ -184,7 +191,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         validation_split: float = 0.0, epochs: int = 100, batch_size: int | None = None,
         early_stopping: bool | int | Mapping[str, Any] = True, monitor: str | None = None,
         callbacks: Sequence[keras.callbacks.Callback] | None = None,
-        class_weight: Mapping[int, float] | None = None, sample_weight: Any = None,
+        class_weight: Mapping[Any, float] | str | None = None, sample_weight: Any = None,
         shuffle: bool = True, verbose: int | str = "auto", seed: int | None = None,
         fast: bool = True, tensorboard: str | os.PathLike | Mapping[str, Any] | None = None
         ) -> keras.callbacks.History:
@@ -204,7 +211,10 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
             validation data).
         callbacks: Extra Keras callbacks. They run after the early-stopping callback, so at
             ``on_train_end`` they see the restored best weights.
-        class_weight, sample_weight: As in ``model.fit``.
+        class_weight: As in ``model.fit`` (``{class_id: weight}``; class names as keys for a
+            model that knows them), or ``"balanced"``: ``n_samples / (n_classes * count)`` per
+            class, counted on all of ``y`` (scikit-learn's rule).
+        sample_weight: As in ``model.fit``.
         shuffle: Shuffle the training set every epoch.
         verbose: ``"auto"`` (default): a line per epoch (the epoch, the logged metrics, the
             time; rewritten in place on a terminal) when someone is watching (standard output
@@ -243,7 +253,9 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
         verbose = 0
     x, y, validation_data = _prepare_data(model, x, y, validation_data)
     weights_hook = getattr(model, "validate_class_weight", None)  # class names -> ids
-    if class_weight is not None and callable(weights_hook):
+    if isinstance(class_weight, str):
+        class_weight = balanced_class_weight(class_weight, y)
+    elif class_weight is not None and callable(weights_hook):
         class_weight = weights_hook(class_weight)
 
     in_memory = y is not None and _is_in_memory(x) and isinstance(y, np.ndarray)
@@ -301,11 +313,11 @@ def _prepare_data(model: keras.Model, x: Any, y: Any, validation_data: Sequence[
                   ) -> tuple[Any, Any, Sequence[Any] | None]:
     """Arrays from pandas/lists, targets aligned to the output, the model's own data checks
     (``validate_data``) and the image-shape check, for the training and validation data."""
-    x = _to_array(x)
+    x = _to_array(model_inputs(model, x))
     y = align_targets(model, _to_array(y))
     has_val_pair = validation_data is not None and len(validation_data) >= 2
     if has_val_pair:
-        validation_data = (validation_data[0],
+        validation_data = (model_inputs(model, validation_data[0], "validation_data[0]"),
                            align_targets(model, _to_array(validation_data[1])),
                            *validation_data[2:])
     validate = getattr(model, "validate_data", None)  # e.g. Seq2Seq: text pairs, target lengths
@@ -374,6 +386,39 @@ def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     return tuple(_take(v, np.arange(keep)) if v is not None else None for v in validation_data)
 
 
+def balanced_class_weight(name: str, y: Any) -> dict[int, float]:
+    """``class_weight="balanced"``: ``n_samples / (n_classes * count)`` per class id, as
+    scikit-learn's ``compute_class_weight("balanced", ...)``, from in-memory class labels
+    (ids, 0/1, or one-hot rows).
+
+    Raises:
+        InputValueError: Another string, or targets that are not single-label classes (in
+            memory).
+    """
+    from sklearn.utils.class_weight import compute_class_weight
+
+    if name != "balanced":
+        raise InputValueError("`class_weight` must be 'balanced', a dict {class: weight} or None. "
+                              f"Received: class_weight={name!r}")
+    if not isinstance(y, np.ndarray) or y.dtype.kind not in "biuf":
+        raise InputValueError(
+            "class_weight='balanced' counts the classes of in-memory labels (a NumPy array, a "
+            "list or a pandas Series); with a tf.data pipeline or a generator, pass a dict "
+            f"{{class_id: weight}}. Received: y of type {type(y).__name__}")
+    labels = np.argmax(y, axis=-1) if y.ndim > 1 and y.shape[-1] > 1 else y.reshape(len(y), -1)
+    if labels.ndim > 1 and labels.shape[1] != 1:
+        raise InputValueError(f"class_weight='balanced' needs one class per sample; y has shape "
+                              f"{y.shape}. Received: class_weight='balanced'")
+    labels = labels.reshape(-1)
+    if not np.all(np.equal(np.mod(labels, 1), 0)):
+        raise InputValueError("class_weight='balanced' applies to class labels; y holds values "
+                              "that are not class ids (a regression target?). "
+                              "Received: class_weight='balanced'")
+    classes = np.unique(labels.astype("int64"))
+    weights = compute_class_weight("balanced", classes=classes, y=labels.astype("int64"))
+    return {int(c): float(w) for c, w in zip(classes, weights)}
+
+
 def class_weights_to_sample_weights(y: np.ndarray, class_weight: Mapping[int, float],
                                     sample_weight: Any = None) -> np.ndarray:
     """Per-sample weights (float32) from ``class_weight``, as ``model.fit`` applies them: the
@@ -412,7 +457,7 @@ def predict(model: keras.Model, x: Any, *, batch_size: int = _EVAL_CHUNK) -> np.
     One sample (an image ``(H, W, C)``, one table row) is taken as a batch of one: the result
     has a batch axis of length 1. An array of another rank is refused with the shape expected.
     """
-    x = as_batch(model, _to_array(x))
+    x = as_batch(model, _to_array(model_inputs(model, x)))
     with quiet_own_retracing():
         if not _is_in_memory(x):
             return model.predict(x, verbose=0)

@@ -92,22 +92,44 @@ def _frame(n=40):
     })
 
 
-def test_from_dataframe_encodes_categories_and_labels():
-    data = datasets.from_dataframe(_frame(), target="label", seed=0)
+def test_from_dataframe_keeps_the_table_for_the_model_by_default():
+    frame = _frame()
+    data = datasets.from_dataframe(frame, target="label", seed=0)
     assert data.task == "binary"
     assert data.class_names == ["no", "yes"]
+    assert data.feature_names == ["age", "city", "member"]  # one encoded column per column
+    table = data.table
+    assert [(c.name, c.kind, c.source) for c in table.columns] == [
+        ("age", "number", "float"), ("city", "category", "text"), ("member", "number", "bool")]
+    assert table.columns[1].categories == ("lyon", "nice", "paris")
+    assert set(np.unique(data.x_train[:, 1])) <= {1.0, 2.0, 3.0}  # ids; 0: missing or unseen
+    kwargs = data.model_kwargs()
+    assert kwargs["table"] == table.get_config() and kwargs["classes"] == ["no", "yes"]
+    assert "normalization" not in kwargs  # the table's statistics standardise inside the model
+    # the statistics come from the training split only; the splits hold the frame's rows encoded
+    assert table.target == ("label",)
+    assert table.columns[0].mean == pytest.approx(float(data.x_train[:, 0].mean()), rel=1e-6)
+    splits = np.concatenate([data.x_train, data.x_val, data.x_test])
+    np.testing.assert_array_equal(np.unique(table.encode(frame), axis=0), np.unique(splits, axis=0))
+    lines = data.summary().splitlines()
+    assert any(line.strip().startswith("city: category (text), 3 values") for line in lines)
+
+
+def test_from_dataframe_encodes_categories_outside_the_model_when_asked():
+    data = datasets.from_dataframe(_frame(), target="label", seed=0, categorical="onehot")
     assert data.feature_names == ["age", "city_lyon", "city_nice", "city_paris", "member"]
     assert data.metadata["categories"] == {"city": ["lyon", "nice", "paris"]}
     np.testing.assert_array_equal(data.x_train[:, 1:4].sum(axis=1), 1.0)
     ordinal = datasets.from_dataframe(_frame(), target="label", categorical="ordinal")
     assert ordinal.feature_names == ["age", "city", "member"]
+    assert ordinal.table is None and "normalization" in ordinal.model_kwargs()
 
 
 def test_from_csv(tmp_path):
     path = tmp_path / "people.csv"
     _frame(60).to_csv(path, index=False)
     data = datasets.from_csv(path, target="label")
-    assert data.name == "people" and data.input_dim == 5
+    assert data.name == "people" and data.input_dim == 3
     assert sum(data.sizes().values()) == 60
 
 
@@ -121,12 +143,18 @@ def test_nan_and_inf_name_the_columns_and_counts():
     df = _frame()
     df.loc[[0, 3], "age"] = np.nan
     df.loc[5, "city"] = None
-    with pytest.raises(ValueError, match=r"'age' \(2 NaN\); 'city' \(1 NaN\)"):
-        datasets.from_dataframe(df, target="label")
+    kept = datasets.from_dataframe(df, target="label")  # the model imputes them
+    assert sum(c.missing for c in kept.table.columns) >= 1
+    assert np.isnan(np.concatenate([kept.x_train, kept.x_val, kept.x_test])[:, 0]).sum() == 2
+    for options in ({"missing": "refuse"}, {"categorical": "onehot"}):
+        with pytest.raises(ValueError, match=r"'age' \(2 NaN\); 'city' \(1 NaN\)"):
+            datasets.from_dataframe(df, target="label", **options)
     df = _frame()
     df.loc[1, "age"] = np.inf
-    with pytest.raises(ValueError, match=r"'age' \(1 inf\)"):
+    with pytest.raises(ValueError, match=r"column 'age' holds 1 infinite value"):
         datasets.from_dataframe(df, target="label")
+    with pytest.raises(ValueError, match=r"'age' \(1 inf\)"):
+        datasets.from_dataframe(df, target="label", missing="refuse")
     df = _frame()
     df.loc[2, "label"] = None
     with pytest.raises(ValueError, match="target has missing values: 'label' \\(1 missing\\)"):
@@ -166,7 +194,8 @@ def test_empty_and_missing_csv(tmp_path):
 def test_unsupported_column_type():
     df = _frame()
     df["when"] = pd.date_range("2020-01-01", periods=len(df))
-    with pytest.raises(ValueError, match="Column 'when' has dtype datetime64.*drop=\\['when'\\]"):
+    with pytest.raises(ValueError, match="Column 'when' holds dates or durations \\(datetime64.*"
+                       "df\\['when_year'\\] = df\\['when'\\].dt.year.*drop=\\['when'\\]"):
         datasets.from_dataframe(df, target="label")
     data = datasets.from_dataframe(df, target="label", drop=["when"])
     assert "when" not in data.feature_names

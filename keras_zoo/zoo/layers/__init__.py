@@ -11,6 +11,7 @@ registered under the ``keras_zoo`` package so that a saved ``.keras`` file reloa
 * :mod:`~keras_zoo.zoo.layers.image`: :class:`MinPooling2D`, :class:`PaddedRandomCrop`,
   :class:`RandomGaussianNoise`, :class:`ImagenetPreprocessing`.
 * :mod:`~keras_zoo.zoo.layers.attention`: :class:`BahdanauAttention`, :class:`LuongAttention`.
+* :mod:`~keras_zoo.zoo.layers.table`: :class:`TablePreprocessing` (raw table rows, encoded).
 
 Every class keeps its registered name (``keras_zoo>ClassName``), so ``.keras`` files saved before
 the split into modules load unchanged.
@@ -26,6 +27,7 @@ from keras_zoo.zoo.layers.image import (
 )
 from keras_zoo.zoo.layers.losses import PseudoHuber, SparseCategoricalCrossentropyWithSmoothing
 from keras_zoo.zoo.layers.padding import Padding2D, canonical_pad_mode, pad_images
+from keras_zoo.zoo.layers.table import TablePreprocessing
 
 __all__ = [
     "PACKAGE",
@@ -38,6 +40,7 @@ __all__ = [
     "PseudoHuber",
     "RandomGaussianNoise",
     "SparseCategoricalCrossentropyWithSmoothing",
+    "TablePreprocessing",
     "canonical_pad_mode",
     "pad_images",
 ]
