@@ -12,6 +12,13 @@ Choices a user will notice:
 * Inputs: NumPy arrays or pandas DataFrames (column names are remembered in
   ``feature_names_in_``); labels may be strings or any hashable values, decoded back by
   ``predict``. Multilabel targets are 0/1 indicator matrices.
+* A DataFrame with text or ``category`` columns or missing values (or an array with ``NaN``) is
+  taken as it is, as ``HistGradientBoosting`` does: the network starts with the table's own
+  preprocessing (numbers standardised and imputed with a missing-indicator, categories one-hot
+  encoded or embedded, unseen ones as missing), learned on the training rows (``table_``; see
+  ``keras_zoo.zoo.sklearn_table``).
+* ``class_weight`` (``"balanced"`` or ``{label: weight}``) and ``fit(X, y, sample_weight=...)``
+  weigh the rows' losses.
 * The defaults are chosen by score (``benchmarks/bench_quality.py``: 5x3 repeated
   cross-validation on every bundled tabular dataset, against ``MLPClassifier``/``MLPRegressor``
   at theirs): as in scikit-learn's MLP, training uses all the data (no early stopping) with an
@@ -54,9 +61,15 @@ import pandas as pd
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.exceptions import DataConversionWarning
 from sklearn.pipeline import Pipeline
-from sklearn.preprocessing import LabelEncoder, StandardScaler
+from sklearn.preprocessing import LabelEncoder
 from sklearn.utils.multiclass import type_of_target
-from sklearn.utils.validation import check_is_fitted, validate_data
+from sklearn.utils.validation import (
+    _check_sample_weight,
+    check_array,
+    check_consistent_length,
+    check_is_fitted,
+    validate_data,
+)
 
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.zoo import training
@@ -70,6 +83,7 @@ from keras_zoo.zoo.sklearn_params import (  # noqa: F401  _FIT_PARAMETERS: read 
     _keyword_signature,
     _with_args,
 )
+from keras_zoo.zoo.sklearn_table import NumericScaler, as_table_frame, learn_table, needs_table
 from keras_zoo.zoo.tabular import ann
 
 __all__ = ["ANNClassifier", "ANNRegressor", "ann_classifier", "ann_pipeline", "ann_regressor"]
@@ -103,8 +117,10 @@ class _ANNEstimator(BaseEstimator):
 
     def _build(self, n_features: int, task: str, n_out: int) -> keras.Model:
         factory_keys = [k for k in inspect.signature(ann).parameters if k not in _FROM_DATA]
+        table = getattr(self, "table_", None)
         return ann(
-            n_features,
+            None if table is not None else n_features,
+            table=table,
             **{k: getattr(self, k) for k in factory_keys if k != "task"},
             task=task,
             num_classes=n_out if task in ("multiclass", "multilabel") else None,
@@ -112,7 +128,29 @@ class _ANNEstimator(BaseEstimator):
             seed=self.random_state,
         )
 
-    def _fit_keras(self, X: np.ndarray, y: np.ndarray, task: str, n_out: int):
+    def _features(self, X: Any, y: Any = "no_y", *, reset: bool, **checks: Any
+                  ) -> tuple[Any, Any]:
+        """``(X, y)`` as the network takes them. Numeric ``X`` is validated as scikit-learn's
+        estimators do; a table (``needs_table``: text columns or missing values) is encoded with
+        the spec learned on the training rows (``table_``), see ``keras_zoo.zoo.sklearn_table``."""
+        if reset:
+            self.table_ = learn_table(X) if needs_table(X) else None
+        table = getattr(self, "table_", None)
+        if table is None:
+            if isinstance(y, str) and y == "no_y":  # predict
+                return validate_data(self, X, reset=reset, dtype="float32"), None
+            return validate_data(self, X, y, dtype="float32", **checks)
+        if isinstance(y, str) and y == "no_y":
+            validate_data(self, X, reset=reset, skip_check_array=True)
+        else:
+            X, y = validate_data(self, X, y, reset=reset, skip_check_array=True)
+            y = check_array(y, ensure_2d=False, dtype=None, ensure_all_finite=True)
+            check_consistent_length(X, y)
+        frame = as_table_frame(X, None if isinstance(X, pd.DataFrame) else table.names)
+        return table.encode(frame, "X"), y
+
+    def _fit_keras(self, X: np.ndarray, y: np.ndarray, task: str, n_out: int,
+                   sample_weight: Any = None, class_weight: Any = None):
         use_val = bool(self.early_stopping) and self.validation_split > 0
         if self.refit and not use_val:
             warnings.warn("refit=True retrains on all the data for the epochs early stopping "
@@ -130,6 +168,8 @@ class _ANNEstimator(BaseEstimator):
             early_stopping=self.patience if use_val else False,
             verbose=self.verbose,
             seed=self.random_state,
+            sample_weight=sample_weight,
+            class_weight=class_weight,
         ).history
         self.history_ = history
         epochs_run = len(history.get("loss", []))
@@ -144,7 +184,9 @@ class _ANNEstimator(BaseEstimator):
             model = self._build(X.shape[1], task, n_out)
             history = training.fit(model, X, y, epochs=self.best_epoch_,
                                    batch_size=self.batch_size, early_stopping=False,
-                                   verbose=self.verbose, seed=self.random_state).history
+                                   verbose=self.verbose, seed=self.random_state,
+                                   sample_weight=sample_weight,
+                                   class_weight=class_weight).history
             self.refit_history_ = history
         self.model_ = model
         self.n_iter_ = len(history.get("loss", []))
@@ -152,9 +194,15 @@ class _ANNEstimator(BaseEstimator):
 
     def _raw_predict(self, X) -> np.ndarray:
         check_is_fitted(self, "model_")
-        _refuse_text_features(X)
-        X = validate_data(self, X, reset=False, dtype="float32")
+        X, _ = self._features(X, reset=False)
         return _predict_float64(self.model_, X)
+
+    def __sklearn_tags__(self):
+        tags = super().__sklearn_tags__()
+        # imputed inside the network (sklearn_table). Not input_tags.categorical: scikit-learn
+        # reads it as "takes categories only" and rounds the checks' data to integers
+        tags.input_tags.allow_nan = True
+        return tags
 
 
 def _kept_epoch(losses: list[float] | None) -> tuple[int, bool]:
@@ -215,26 +263,6 @@ def _column_to_1d(y: np.ndarray) -> np.ndarray:
     return y
 
 
-def _refuse_text_features(X: Any) -> None:
-    """Name the non-numeric feature columns (scikit-learn would only say "could not convert
-    string to float") and show the usual fix."""
-    if isinstance(X, pd.DataFrame):
-        bad = [str(c) for c, t in X.dtypes.items()
-               if not (pd.api.types.is_numeric_dtype(t) or pd.api.types.is_bool_dtype(t))]
-    else:
-        arr = np.asarray(X) if not isinstance(X, np.ndarray) else X
-        bad = ["(the array)"] if arr.dtype.kind in "OUS" and arr.size and any(
-            isinstance(v, (str, bytes)) for v in arr.ravel()[:1000]) else []
-    if bad:
-        raise InputValueError(
-            f"The features must be numeric; non-numeric column(s): {', '.join(bad)}. Encode "
-            "them first, e.g. ann_pipeline(scaler=make_column_transformer((StandardScaler(), "
-            "make_column_selector(dtype_include='number')), (OneHotEncoder(handle_unknown="
-            "'ignore'), make_column_selector(dtype_exclude='number')))), or load the frame with "
-            "keras_zoo.datasets.from_dataframe, which encodes categorical columns."
-        )
-
-
 class ANNClassifier(ClassifierMixin, _ANNEstimator):
     """A scikit-learn classifier around :func:`keras_zoo.zoo.ann`.
 
@@ -262,10 +290,11 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
         tags.classifier_tags.multi_label = True
         return tags
 
-    def fit(self, X, y):
-        _refuse_text_features(X)
-        X, y = validate_data(self, X, y, dtype="float32", multi_output=True,
-                             ensure_all_finite=True, y_numeric=False)
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` (an array, or a DataFrame as it is: text columns and missing values
+        go into the network) and the labels ``y``; ``sample_weight`` weighs each row's loss."""
+        X, y = self._features(X, y, reset=True, multi_output=True, ensure_all_finite=True,
+                              y_numeric=False)
         if X.shape[0] < 2:  # in scikit-learn's words (its check_fit2d_1sample reads them)
             raise InputValueError(
                 "ANNClassifier needs at least 2 samples of 2 classes to train; got 1 sample "
@@ -308,7 +337,26 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
                 f"task={self.task!r} does not fit these labels ({kind}, {n_out} classes); "
                 f"they call for task={task!r}."
             )
-        return self._fit_keras(X, y_enc, task, n_out)
+        weights = None if sample_weight is None else _check_sample_weight(sample_weight, X)
+        return self._fit_keras(X, y_enc, task, n_out, weights, self._class_weight_ids(task))
+
+    def _class_weight_ids(self, task: str) -> Any:
+        """``class_weight`` keyed by class ids, as Keras takes it ("balanced" as it is)."""
+        weights = self.class_weight
+        if weights is None or isinstance(weights, str) and weights == "balanced" and \
+                task != "multilabel":
+            return weights
+        if task == "multilabel" or not isinstance(weights, dict):
+            raise InputValueError(
+                "`class_weight` must be 'balanced', a dict {label: weight} or None (single-label "
+                f"classification). Received: class_weight={weights!r}"
+                + (" with multilabel targets" if task == "multilabel" else ""))
+        index = {label: i for i, label in enumerate(self.classes_.tolist())}
+        unknown = [k for k in weights if k not in index]
+        if unknown:
+            raise InputValueError(f"`class_weight` names labels that are not in y: {unknown!r}; "
+                                  f"the labels are {self.classes_.tolist()!r}.")
+        return {index[k]: float(v) for k, v in weights.items()}
 
     def predict_proba(self, X) -> np.ndarray:
         """Class probabilities, one column per entry of ``classes_``."""
@@ -340,17 +388,23 @@ class ANNRegressor(RegressorMixin, _ANNEstimator):
         tags.target_tags.multi_output = True  # a 2-D y trains one linear unit per column
         return tags
 
-    def fit(self, X, y):
-        _refuse_text_features(X)
-        X, y = validate_data(self, X, y, dtype="float32", multi_output=True, y_numeric=True,
-                             ensure_all_finite=True)
+    def fit(self, X, y, sample_weight=None):
+        """Train on ``X`` (an array, or a DataFrame as it is: text columns and missing values
+        go into the network) and the targets ``y``; ``sample_weight`` weighs each row's loss."""
+        if self.class_weight is not None:
+            raise InputValueError("`class_weight` applies to classifiers; a regressor takes "
+                                  f"sample_weight= in fit. Received: class_weight="
+                                  f"{self.class_weight!r}")
+        X, y = self._features(X, y, reset=True, multi_output=True, y_numeric=True,
+                              ensure_all_finite=True)
         y = _column_to_1d(y)
         y = np.asarray(y, dtype="float32")
         n_out = 1 if y.ndim == 1 else y.shape[1]
         if self.task not in (None, "regression"):
             raise InputValueError(f"ANNRegressor only does task='regression'. Received: task={self.task!r}")
         self._y_ndim = y.ndim
-        return self._fit_keras(X, y, "regression", n_out)
+        weights = None if sample_weight is None else _check_sample_weight(sample_weight, X)
+        return self._fit_keras(X, y, "regression", n_out, weights)
 
     def predict(self, X) -> np.ndarray:
         out = self._raw_predict(X)
@@ -381,13 +435,17 @@ def ann_regressor(**params: Any) -> ANNRegressor:
 
 
 def ann_pipeline(task: str | None = None, *, scaler: Any = "standard", **params: Any) -> Pipeline:
-    """``Pipeline([("scaler", StandardScaler()), ("ann", estimator)])``.
+    """``Pipeline([("scaler", NumericScaler()), ("ann", estimator)])``: a DataFrame goes in as
+    it is (text columns and missing values included).
 
     Args:
         task: ``"regression"`` gives an :class:`ANNRegressor`; ``"binary"``, ``"multiclass"``,
             ``"multilabel"`` or ``None`` an :class:`ANNClassifier` (``None`` lets it read the
             task off the labels).
-        scaler: ``"standard"`` (default), any scikit-learn transformer, or ``None`` for no scaling.
+        scaler: ``"standard"`` (default: a ``StandardScaler`` on the number columns, text
+            columns passed through to the network, which encodes them; see
+            ``keras_zoo.zoo.sklearn_table.NumericScaler``), any scikit-learn transformer, or
+            ``None`` for no scaling.
         **params: Estimator parameters (``hidden_units``, ``activation``, ``epochs`` ...); in a
             grid search they are ``ann__<name>``.
 
@@ -396,10 +454,11 @@ def ann_pipeline(task: str | None = None, *, scaler: Any = "standard", **params:
         >>> [name for name, _ in pipe.steps]
         ['scaler', 'ann']
 
-        A DataFrame with text categories next to numbers: scale the numbers, one-hot the rest.
+        A DataFrame with text columns goes in as it is; a ``ColumnTransformer`` of one's own
+        still works, e.g. to one-hot the text outside the network:
 
         >>> from sklearn.compose import make_column_selector, make_column_transformer
-        >>> from sklearn.preprocessing import OneHotEncoder
+        >>> from sklearn.preprocessing import OneHotEncoder, StandardScaler
         >>> mixed = make_column_transformer(
         ...     (StandardScaler(), make_column_selector(dtype_include="number")),
         ...     (OneHotEncoder(handle_unknown="ignore"), make_column_selector(dtype_exclude="number")))
@@ -415,7 +474,7 @@ def ann_pipeline(task: str | None = None, *, scaler: Any = "standard", **params:
             f"Received: task={task!r}"
         )
     if scaler == "standard":
-        scaler = StandardScaler()
+        scaler = NumericScaler()
     steps = ([("scaler", scaler)] if scaler is not None else []) + [("ann", estimator)]
     return Pipeline(steps)
 

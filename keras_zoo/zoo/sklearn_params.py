@@ -13,14 +13,15 @@ from typing import Any
 from keras_zoo.zoo.tabular import ann
 
 # ann() keywords an estimator takes from the data, or under scikit-learn's own name.
-_FROM_DATA = ("input_dim", "normalization", "target_normalization", "num_classes", "num_outputs",
-              "seed", "compile", "name")
+_FROM_DATA = ("input_dim", "normalization", "target_normalization", "table", "classes",
+              "num_classes", "num_outputs", "seed", "compile", "name")
 _FIT_PARAMETERS = {"epochs": 100, "batch_size": None, "validation_split": 0.1,
                    "early_stopping": False, "patience": 10, "verbose": 0, "random_state": None,
-                   "refit": False}
+                   "refit": False, "class_weight": None}
 _FIT_TYPES = {"epochs": "int", "batch_size": "int | None", "validation_split": "float",
               "early_stopping": "bool", "patience": "int", "verbose": "int | str",
-              "random_state": "int | None", "refit": "bool"}
+              "random_state": "int | None", "refit": "bool",
+              "class_weight": "dict | str | None"}
 
 
 # The parameters' order in keras-zoo 0.1.0, kept first so positional calls still mean the same;
@@ -69,6 +70,10 @@ _FIT_DOCS = {
              "epoch's), train a fresh network (the same seed) on all the data, validation "
              "part included, for that many epochs; ``model_`` is that network. Costs a second "
              "training.",
+    "class_weight": "Classifiers: ``\"balanced\"`` (``n_samples / (n_classes * count)`` per "
+                    "class, scikit-learn's rule) or a dict ``{label: weight}`` keyed by the "
+                    "labels as given to ``fit``; multiplies ``fit``'s ``sample_weight``. "
+                    "``None``: every class weighs 1. The regressor takes ``None`` only.",
 }
 _TASK_DOCS = {
     "ANNClassifier": "``None`` reads the task off the labels; ``\"binary\"``, ``\"multiclass\"`` "

@@ -39,8 +39,12 @@ SMALL = {"hidden_units": (8,), "epochs": 5, "learning_rate": 0.05, "random_state
 
 
 def _expected_failures(estimator):
-    """Checks these estimators fail by design, each with its reason: none."""
-    return {}
+    """Checks these estimators fail by design, each with its reason (scikit-learn lists the same
+    one for its own mini-batch estimators: SGDClassifier, SGDRegressor, Perceptron)."""
+    return {"check_sample_weight_equivalence_on_dense_data": (
+        "sample_weight is not equivalent to removing/repeating samples: training runs in "
+        "mini-batches, and a row of weight 2 and the same row twice fall in different batches "
+        "(measured: predict_proba differs by 5e-5 where the check allows 1e-7)")}
 
 
 @functools.cache
@@ -116,6 +120,7 @@ def test_column_vector_targets_warn_and_are_raveled():
 def test_tags_state_what_the_estimators_support():
     assert get_tags(ANNClassifier()).classifier_tags.multi_label
     assert get_tags(ANNRegressor()).target_tags.multi_output
+    assert all(get_tags(cls()).input_tags.allow_nan for cls in (ANNClassifier, ANNRegressor))
 
 
 def test_factories_show_the_estimators_parameters():
