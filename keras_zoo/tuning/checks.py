@@ -26,8 +26,8 @@ from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.oracles.strategies import Strategy, resolve_strategy
 from keras_zoo.tuning.ranking import infer_direction, resolve_tie_breaker
-from keras_zoo.tuning.space import FIT_KEYS, Axis, Space, jsonable
-from keras_zoo.tuning.trial.job import TrialJob
+from keras_zoo.tuning.space import FIT_KEYS, FIT_SETTINGS, Axis, Space, jsonable
+from keras_zoo.tuning.trial.job import TrialJob, class_weight_for
 from keras_zoo.zoo import registry, training
 
 log = logging.getLogger(__name__)
@@ -125,8 +125,16 @@ def _check_keys(name: str, factory: Callable[..., Any], keys: Sequence[str], whe
             )
 
 
-def _check_fit_values(space: Space, fixed: Mapping[str, Any]) -> None:
-    for key in FIT_KEYS:
+def _check_fit_values(space: Space, fixed: Mapping[str, Any], data: Dataset) -> None:
+    weights = space.axes.get("class_weight")
+    for value in (weights.values if weights is not None and weights.kind == "choice" else
+                  [fixed.get("class_weight")]):
+        where = "space['class_weight']" if weights is not None else "class_weight"
+        class_weight_for(value, data, where)
+    if weights is not None and weights.kind != "choice":
+        raise InputValueError("space['class_weight'] is a choice of values ('balanced', a dict, "
+                              "None), not a range.")
+    for key in FIT_SETTINGS:
         axis = space.axes.get(key)
         if axis is not None:  # a choice's every value, a continuous range's bounds
             values = list(axis.values) if axis.kind == "choice" else [axis.low, axis.high]
@@ -162,8 +170,8 @@ def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mappi
     fixed_all = {**parsed.fixed, **fixed}
     _check_keys(name, factory, list(parsed.axes), "space")
     _check_keys(name, factory, list(fixed_all), "fixed")
-    _check_fit_values(parsed, fixed_all)
-    fit_fixed = {k: fixed_all.pop(k) for k in list(fixed_all) if k in FIT_KEYS}
+    _check_fit_values(parsed, fixed_all, data)
+    fit_fixed = {k: fixed_all.pop(k) for k in list(fixed_all) if k in FIT_SETTINGS}
     axes = Space(parsed.axes, {})
     data_kwargs = {k: v for k, v in data.model_kwargs(factory).items()
                    if k not in axes.axes and k not in fixed_all}

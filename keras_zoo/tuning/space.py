@@ -35,8 +35,11 @@ import keras_tuner as kt
 
 from keras_zoo.base.errors import InputValueError
 
-FIT_KEYS = ("batch_size", "epochs", "patience")
-"""Keys that go to training rather than to the factory."""
+FIT_SETTINGS = ("batch_size", "epochs", "patience")
+"""Fit keys that are also ``search()`` settings of the same name (a fixed one overrides it)."""
+FIT_KEYS = (*FIT_SETTINGS, "class_weight")
+"""Keys that go to training rather than to the factory (``class_weight``: ``"balanced"``, a
+dict ``{class: weight}`` keyed by class ids or the dataset's class names, or ``None``)."""
 
 _PRIMITIVES = (bool, int, float, str)
 

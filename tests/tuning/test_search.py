@@ -431,3 +431,32 @@ def test_every_family_joins_the_search(tmp_path, model, dataset, space):
     if model == "seq2seq":
         assert result.objective == "val_sequence_accuracy"  # whole sequences, not tokens
     assert result.best_model is not None
+
+
+@pytest.mark.every_backend
+def test_a_table_with_gaps_and_text_is_searched_with_class_weights(tmp_path):
+    from tests.zoo.test_table import NEW_ROWS, customers
+
+    path = tmp_path / "customers.csv"
+    customers(300).to_csv(path, index=False)
+    data = kz.datasets.from_csv(path, target="churn", seed=0)
+    weights = [None, "balanced", {"yes": 4.0, "no": 1.0}]  # keys: the dataset's class names
+    result = tuning.search("ann", data, {"class_weight": weights}, epochs=3,
+                           early_stopping=False, hidden_units=(8,),
+                           directory=str(tmp_path / "s"), verbose=0)
+    board = result.leaderboard
+    assert len(board) == 3
+    assert sorted(map(repr, board["class_weight"])) == sorted(map(repr, weights))
+    # the weights reached training: same seed, same data, three different training losses
+    assert board["loss"].nunique() == 3
+    model = result.best_model  # a TableModel: raw rows in, class names out, after the reload
+    assert type(model).__name__ == "TableModel"
+    assert set(model.predict_classes(NEW_ROWS)) <= {"no", "yes"}
+    for bad, needle in (("even", "must be 'balanced', a dict"),
+                        ({"maybe": 1.0}, "'maybe' is not a class of 'customers'")):
+        with pytest.raises(ValueError, match=needle):
+            tuning.search("ann", data, {"hidden_units": [(4,)]}, class_weight=bad, epochs=1,
+                          directory=str(tmp_path / "bad"), verbose=0)
+    with pytest.raises(ValueError, match="applies to single-label classification"):
+        tuning.search("ann", "diabetes", {"class_weight": [None, "balanced"]}, epochs=1,
+                      directory=str(tmp_path / "reg"), verbose=0)

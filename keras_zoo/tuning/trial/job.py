@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 import keras
 import numpy as np
 
+from keras_zoo.base.errors import InputValueError
 from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.errors import NotTheTrialsFault, TrialFailed
 from keras_zoo.tuning.ranking import Ranking
@@ -88,6 +89,43 @@ class _Execution(NamedTuple):
     diagnostics: dict[str, Any] | None  # the Monitor's scores (None without diagnostics)
 
 
+def class_weight_for(value: Any, data: Dataset, where: str = "class_weight") -> Any:
+    """A search's ``class_weight`` as ``kz.zoo.fit`` takes it: ``None``, ``"balanced"``, or a
+    dict keyed by class ids (keys that are the dataset's class names, or digit strings as YAML
+    and ``--set`` give them, become ids).
+
+    Raises:
+        InputValueError: Another value, a key that is not a class, or class weights on data
+            that has no classes (regression, multilabel).
+    """
+    if value is None:
+        return None
+    if data.task not in ("binary", "multiclass"):
+        raise InputValueError(f"{where} applies to single-label classification; {data.name!r} is "
+                              f"task={data.task!r}. Received: {where}={value!r}")
+    if isinstance(value, str) and value == "balanced":
+        return value
+    if not isinstance(value, Mapping) or not value:
+        raise InputValueError(f"{where} must be 'balanced', a dict {{class: weight}} or None. "
+                              f"Received: {where}={value!r}")
+    names = list(data.class_names or [])
+    ids = {}
+    for key, weight in value.items():
+        text = str(key)
+        if text in names:
+            ids[names.index(text)] = weight
+        elif text.isdigit() and int(text) < (data.num_classes or 0):
+            ids[int(text)] = weight
+        else:
+            raise InputValueError(f"{where}: {key!r} is not a class of {data.name!r} (ids 0.."
+                                  f"{(data.num_classes or 1) - 1}, names {names}). "
+                                  f"Received: {where}={value!r}")
+        if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
+            raise InputValueError(f"{where}: weights are numbers >= 0. Received: {where}[{key!r}]"
+                                  f"={weight!r}")
+    return {k: float(w) for k, w in ids.items()}
+
+
 @dataclass
 class TrialJob:
     """Everything a trial needs; picklable, so worker processes can rebuild it.
@@ -144,7 +182,7 @@ class TrialJob:
     # --- building -------------------------------------------------------------------------
 
     def factory_kwargs(self, params: Mapping[str, Any], seed: int | None) -> dict[str, Any]:
-        kwargs = {**self.fixed, **{k: v for k, v in params.items() if k not in FIT_KEYS}}
+        kwargs = {k: v for k, v in {**self.fixed, **params}.items() if k not in FIT_KEYS}
         if "seed" in _parameters(self.factory) and "seed" not in kwargs:
             kwargs["seed"] = seed
         return kwargs
@@ -298,6 +336,8 @@ class TrialJob:
             model, data.x_train, data.y_train, validation_data=(data.x_val, data.y_val),
             epochs=epochs, batch_size=params.get("batch_size", self.batch_size),
             early_stopping=early, monitor=self.objective, seed=seed, verbose=0,
+            class_weight=class_weight_for(params.get("class_weight", self.fixed.get(
+                "class_weight")), data),
             callbacks=[training.StopOnInvalidLoss(),  # silent: _score reports it
                        *(callbacks or [])],
         )
