@@ -82,6 +82,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     add_train_parser(sub)
     add_diagnose_parser(sub)
+    add_predict_parsers(sub)
 
     p = _with_set_grammar(
         sub, "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
@@ -182,25 +183,49 @@ def add_listing_parsers(sub: Any) -> None:
     p.set_defaults(func="keras_zoo_cli.listing:cmd_components")
 
 
+def _data_source(p: argparse.ArgumentParser, csv_flags: tuple[str, ...], csv_help: str) -> None:
+    """``train``'s and ``diagnose``'s data: ``--dataset NAME`` or a CSV file (``csv_flags``)
+    with ``--target`` and ``--drop`` (one of the two sources, not both)."""
+    source = p.add_mutually_exclusive_group(required=True)
+    source.add_argument("--dataset", metavar="NAME",
+                        help="a dataset name (see `keras-zoo datasets`)")
+    source.add_argument(*csv_flags, dest="data_csv", metavar="FILE.csv", help=csv_help)
+    p.add_argument("--target", metavar="COLUMN",
+                   help=f"with {csv_flags[0]}: the column to predict (required there)")
+    p.add_argument("--drop", action="append", default=[], metavar="COLUMN",
+                   help=f"with {csv_flags[0]}: a column to leave out (an id, a leak; repeatable)")
+    p.set_defaults(csv_flag=csv_flags[0])
+
+
 def add_train_parser(sub: Any) -> None:
     p = _with_set_grammar(
-        sub, "train", help="train one model on a dataset and print its metrics",
-        description="Train a registered model on a named dataset: a progress line per epoch,\n"
-                    "then train/val/test metrics.",
+        sub, "train", help="train one model on a dataset or a CSV file and print its metrics",
+        description="Train a registered model on a named dataset or on a CSV file's rows (missing\n"
+                    "values and text columns go into the model): a progress line per epoch,\n"
+                    "then train/val/test metrics. --output saves the model for `keras-zoo\n"
+                    "predict` and `keras-zoo evaluate`.",
         example="keras-zoo train ann --dataset breast_cancer "
-               "--set activation=elu --set 'hidden_units=[64,32]'")
+               "--set activation=elu --set 'hidden_units=[64,32]'\n"
+               "     keras-zoo train ann --csv customers.csv --target churn --drop id "
+               "--output churn.keras")
     p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
-    p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
+    _data_source(p, ("--csv", "--data-csv"),
+                 "a CSV file with a header row: train on its rows, split with --seed (needs "
+                 "--target)")
     p.add_argument("--epochs", type=int, default=100, help="maximum epochs (default 100)")
     p.add_argument("--batch-size", type=int, default=None,
                    help="default: what the optimizer implies (gd: all, sgd: 1), else 32")
     p.add_argument("--patience", type=int, default=10,
                    help="early-stopping patience on val_loss; 0 turns it off (default 10)")
+    p.add_argument("--class-weight", choices=["balanced"], dest="class_weight", default=None,
+                   help="balanced: weigh each class by n_samples / (n_classes * its count), so "
+                        "a rare class counts as much as a frequent one (classifiers)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a factory argument, one value each (grammar below), e.g. "
                         "--set activation=elu --set hidden_units=[64,32]")
     p.add_argument("--seed", type=int, default=0, help="seed for the split and training")
-    p.add_argument("--output", default=None, help="save the trained model (.keras)")
+    p.add_argument("--output", default=None, metavar="MODEL.keras",
+                   help="save the trained model (a .keras file, written whole or not at all)")
     p.add_argument("--tensorboard", metavar="DIR", default=None,
                    help="write Keras' TensorBoard logs to DIR (train/ and validation/ runs)")
     p.add_argument("--quiet", action="store_true", help="no progress line")
@@ -210,7 +235,8 @@ def add_train_parser(sub: Any) -> None:
 def add_diagnose_parser(sub: Any) -> None:
     p = _with_set_grammar(
         sub, "diagnose", help="train a model a few epochs and report its training health",
-        description="Train a registered model on a named dataset for a few epochs with\n"
+        description="Train a registered model on a named dataset (or on a CSV file's rows:\n"
+                    "--data-csv FILE --target COLUMN) for a few epochs with\n"
                     "kz.diagnostics.Monitor and print its findings (vanishing or exploding\n"
                     "gradients, dead or saturated units, update ratios ...) with the cure for\n"
                     "each, then the per-layer table of the last epoch. Exits 0 whatever it finds.",
@@ -218,7 +244,9 @@ def add_diagnose_parser(sub: Any) -> None:
                "'hidden_units=[32,32,32,32,32,32,32,32]'\n       --set activation=sigmoid "
                "--output diag.png")
     p.add_argument("model", help="a registered model name (see `keras-zoo models`)")
-    p.add_argument("--dataset", required=True, help="a dataset name (see `keras-zoo datasets`)")
+    _data_source(p, ("--data-csv",),
+                 "a CSV file with a header row: diagnose on its rows (needs --target; --csv "
+                 "here writes the per-layer table)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUE",
                    help="a factory argument, one value each (grammar below), e.g. "
                         "--set activation=sigmoid --set hidden_units=[64,64,64]")
@@ -230,6 +258,43 @@ def add_diagnose_parser(sub: Any) -> None:
     p.add_argument("--csv", default=None, metavar="CSV",
                    help="write the per-layer table of every recorded epoch")
     p.set_defaults(func="keras_zoo.cli.diagnose:cmd_diagnose")
+
+
+def add_predict_parsers(sub: Any) -> None:
+    """``predict`` and ``evaluate``: a saved model on a CSV file's rows."""
+    p = sub.add_parser(
+        "predict", help="predict a CSV file's rows with a saved model (.keras)",
+        description="Load a saved model (in safe mode) and predict every row of a CSV file.\n"
+                    "Writes the input rows plus the predictions: a classifier adds `prediction`\n"
+                    "(the class) and one `probability_<class>` column per class; a regressor\n"
+                    "adds `prediction` (`prediction_<i>` per output). A table model (train --csv)\n"
+                    "takes the columns it was trained on, by name, missing values and unseen\n"
+                    "categories included; other columns pass through. Any other model takes a\n"
+                    "CSV of numbers, one column per input.",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="e.g. keras-zoo predict churn.keras customers.csv --output predictions.csv")
+    p.add_argument("model_file", metavar="MODEL.keras",
+                   help="a saved model (keras-zoo train --output, or model.save)")
+    p.add_argument("rows", metavar="INPUT.csv", help="the rows to predict, with a header row")
+    p.add_argument("--output", metavar="CSV", default=None,
+                   help="write the CSV file here (default: standard output)")
+    p.set_defaults(func="keras_zoo.cli.predict:cmd_predict")
+
+    p = sub.add_parser(
+        "evaluate", help="score a saved model (.keras) on a CSV file's labelled rows",
+        description="Load a saved model (in safe mode) and print its compiled metrics (loss,\n"
+                    "accuracy, ...) on the rows of a CSV file, whose --target column holds the\n"
+                    "true values (class names for a table classifier).",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        epilog="e.g. keras-zoo evaluate churn.keras customers_2025.csv --target churn")
+    p.add_argument("model_file", metavar="MODEL.keras",
+                   help="a saved model (keras-zoo train --output, or model.save)")
+    p.add_argument("rows", metavar="INPUT.csv", help="the labelled rows, with a header row")
+    p.add_argument("--target", required=True, metavar="COLUMN",
+                   help="the column with the true values")
+    p.add_argument("--json", action="store_true",
+                   help="print the metrics as JSON, unrounded")
+    p.set_defaults(func="keras_zoo.cli.predict:cmd_evaluate")
 
 
 def add_serve_flags(p: argparse.ArgumentParser) -> None:

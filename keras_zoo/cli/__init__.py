@@ -4,7 +4,8 @@ The command's entry is :mod:`keras_zoo_cli` (the console script ``keras_zoo_cli:
 parses the command line once (:mod:`keras_zoo_cli.parser`) and answers ``--help``,
 ``--version`` and the listings without Keras. Here: :mod:`~keras_zoo.cli.app` runs ``tune`` and
 ``devices`` and turns errors into exit statuses; one module per other command or job:
-:mod:`~keras_zoo.cli.train`, :mod:`~keras_zoo.cli.diagnose`, :mod:`~keras_zoo.cli.worker`
+:mod:`~keras_zoo.cli.train`, :mod:`~keras_zoo.cli.diagnose`, :mod:`~keras_zoo.cli.predict`
+(``predict`` and ``evaluate``: a saved model on a CSV file), :mod:`~keras_zoo.cli.worker`
 (``worker`` and ``tune --serve``), :mod:`~keras_zoo.cli.values` (``--set KEY=VALUE``),
 :mod:`~keras_zoo.cli.table` and :mod:`~keras_zoo.cli.listing` (which rewrites the listings'
 snapshot from the registries).

@@ -6,6 +6,9 @@ exit statuses of every command (:func:`run`). The command line was parsed before
     keras-zoo datasets [PATTERN]                   datasets ``load`` knows
     keras-zoo components [KIND] [PATTERN]          activations, losses, optimizers, initializers
     keras-zoo train MODEL --dataset NAME [...]     train one model, print a metrics table
+    keras-zoo train MODEL --csv FILE --target COL  the same on a CSV file's rows
+    keras-zoo predict MODEL.keras INPUT.csv        a saved model's predictions, as CSV
+    keras-zoo evaluate MODEL.keras INPUT.csv --target COL   its metrics on labelled rows
     keras-zoo diagnose MODEL --dataset NAME [...]  train a few epochs, report training health
     keras-zoo tune CONFIG.yaml | MODEL --dataset NAME --set KEY=VALUES ...   search
     keras-zoo worker HOST:PORT [--token-file F]    join a search served with tune --serve

@@ -254,6 +254,7 @@ def fit(model: keras.Model, x: Any, y: Any = None, *, validation_data: Sequence[
     x, y, validation_data = _prepare_data(model, x, y, validation_data)
     weights_hook = getattr(model, "validate_class_weight", None)  # class names -> ids
     if isinstance(class_weight, str):
+        _refuse_for_regression(model, class_weight)
         class_weight = balanced_class_weight(class_weight, y)
     elif class_weight is not None and callable(weights_hook):
         class_weight = weights_hook(class_weight)
@@ -384,6 +385,23 @@ def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     log.warning("Validation uses %d of %d samples so that batches split evenly across %d "
                 "replicas.", keep, n, replicas)
     return tuple(_take(v, np.arange(keep)) if v is not None else None for v in validation_data)
+
+
+_CLASS_LOSSES = ("crossentropy", "hinge", "focal")
+
+
+def _refuse_for_regression(model: keras.Model, class_weight: Any) -> None:
+    """``class_weight="balanced"`` on a model whose compiled loss is not a classification loss
+    (whole-number regression targets would otherwise be counted as classes)."""
+    losses = getattr(model, "loss", None)
+    losses = losses if isinstance(losses, (list, tuple)) else [losses]
+    names = [str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or loss).lower()
+             for loss in losses if loss is not None]
+    if names and not any(marker in name for name in names for marker in _CLASS_LOSSES):
+        raise InputValueError(
+            f"class_weight={class_weight!r} weighs the classes of a classifier; this model is "
+            f"compiled with a loss that is not a classification loss ({', '.join(names)}). "
+            f"Pass sample_weight= to weigh its rows. Received: class_weight={class_weight!r}")
 
 
 def balanced_class_weight(name: str, y: Any) -> dict[int, float]:

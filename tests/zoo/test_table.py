@@ -137,6 +137,22 @@ def test_class_weight_balanced_is_scikit_learns_rule(trained):
     with pytest.raises(ValueError, match="`class_weight` must be 'balanced', a dict"):
         kz.zoo.fit(model, data.x_train, data.y_train, epochs=1, class_weight="even", verbose=0)
     regressor = kz.zoo.ann(3, task="regression", hidden_units=(4,))
-    with pytest.raises(ValueError, match="applies to class labels"):
-        kz.zoo.fit(regressor, np.ones((8, 3)), np.linspace(0, 1, 8), epochs=1,
+    with pytest.raises(ValueError, match="not a classification loss \\(mean_squared_error\\)"):
+        kz.zoo.fit(regressor, np.ones((8, 3)), np.arange(8.0), epochs=1,  # whole numbers
                    class_weight="balanced", verbose=0)
+    with pytest.raises(ValueError, match="applies to class labels"):
+        kz.zoo.training.balanced_class_weight("balanced", np.linspace(0, 1, 8))
+
+
+def test_numeric_class_names_take_the_files_own_labels():
+    """A CSV's 1/2 target: the classes are named "1" and "2", and fit/evaluate take 1 and 2."""
+    frame = customers(200)
+    frame["churn"] = np.where(frame["churn"] == "yes", 2, 1)
+    data = kz.datasets.from_dataframe(frame, target="churn", seed=0)
+    assert data.class_names == ["1", "2"]
+    model = kz.zoo.ann(**data.model_kwargs(kz.zoo.ann), hidden_units=(8,), seed=0)
+    rows, labels = frame.drop(columns="churn"), frame["churn"].to_numpy()
+    by_label = model.evaluate(rows, labels, verbose=0, return_dict=True)
+    by_id = model.evaluate(rows, labels - 1, verbose=0, return_dict=True)
+    assert by_label == pytest.approx(by_id)
+    assert set(model.predict_classes(rows)) <= {"1", "2"}
