@@ -48,8 +48,11 @@ def _customers_csv(path: Path) -> None:
     tickets = rng.poisson(1.5, n)
     risk = -0.06 * tenure + 0.03 * (monthly - 70) + 0.6 * tickets + (plan == "basic") * 0.8
     churned = np.where(risk + rng.normal(0, 0.5, n) > np.median(risk), "yes", "no")
-    pd.DataFrame({"tenure_months": tenure, "monthly_fee": monthly, "plan": plan,
-                  "support_tickets": tickets, "churned": churned}).to_csv(path, index=False)
+    frame = pd.DataFrame({"tenure_months": tenure, "monthly_fee": monthly, "plan": plan,
+                          "support_tickets": tickets, "churned": churned})
+    frame.loc[rng.random(n) < 0.08, "monthly_fee"] = np.nan  # as real tables come: some gaps
+    frame.loc[rng.random(n) < 0.05, "plan"] = None
+    frame.to_csv(path, index=False)
 
 
 def _photos(root: Path, per_class: int = 6) -> None:
@@ -120,6 +123,16 @@ def test_readme_python_blocks_run_as_printed(tmp_path, monkeypatch, capsys):
     assert sorted(customers.class_names) == ["no", "yes"]
     features, labels = next(iter(ns["ds"]))
     assert features.shape[0] == labels.shape[0] == 64
+    assert "plan: category (text), 3 values ['basic', 'plus', 'pro']" in printed  # summary()
+    churn = ns["churn"]
+    assert churn.evaluate(customers.x_test, customers.y_test, verbose=0,
+                          return_dict=True)["accuracy"] > 0.75
+    again = keras.saving.load_model(tmp_path / "churn.keras", safe_mode=True)
+    np.testing.assert_allclose(kz.zoo.predict(again, ns["new"]), kz.zoo.predict(churn, ns["new"]),
+                               rtol=1e-5)
+    assert set(again.predict_classes(ns["new"])) <= {"yes", "no"}
+    frame = ns["frame"]
+    assert ns["clf"].score(frame.drop(columns="churned"), frame["churned"]) > 0.75
 
     # The search: as many trials as asked, all completed, the best model on disk reloads.
     result = ns["result"]

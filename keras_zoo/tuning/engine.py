@@ -100,7 +100,9 @@ def search(
             ``train`` split and are scored on ``val``.
         space: Keyword -> list of values, range ``{"min", "max", "step" | "sampling": "log"}``
             or fixed value (see :mod:`keras_zoo.tuning.space`). Keys are factory arguments or the
-            fit keywords ``batch_size``, ``epochs``, ``patience``.
+            fit keywords ``batch_size``, ``epochs``, ``patience`` and ``class_weight``
+            (``"balanced"``, a dict keyed by class ids or the data's class names, or ``None``;
+            searched as a choice, or fixed as a keyword argument).
         strategy: ``"grid"`` (every configuration exactly once), ``"random"`` (seeded),
             ``"bayesian"`` or ``"hyperband"``; or a strategy object with its own settings
             (``HyperbandStrategy(factor=2)``, ``BayesianStrategy(num_initial_points=5)``) or
