@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import joblib
+import keras
 import numpy as np
 import pandas as pd
 import pytest
@@ -13,6 +14,7 @@ from sklearn.model_selection import GridSearchCV, cross_val_score, train_test_sp
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import OneHotEncoder, StandardScaler
 
+import keras_zoo as kz
 from keras_zoo import zoo
 from keras_zoo.zoo.sklearn import ANNClassifier, ANNRegressor
 from keras_zoo.zoo.sklearn_table import NumericScaler
@@ -178,8 +180,14 @@ def test_estimators_take_a_raw_frame_with_gaps_and_text_as_it_is(tmp_path):
         pd.DataFrame(NEW_ROWS))).all()
     path = tmp_path / "clf.joblib"
     joblib.dump(clf, path)
-    np.testing.assert_array_equal(joblib.load(path).predict_proba(X[300:]),
-                                  clf.predict_proba(X[300:]))
+    for rows in (X[300:], pd.DataFrame(NEW_ROWS)):
+        np.testing.assert_array_equal(joblib.load(path).predict_proba(rows),
+                                      clf.predict_proba(rows))
+    # its network alone is a TableModel: saved, reloaded in safe mode, raw rows in
+    clf.model_.save(tmp_path / "clf.keras")
+    network = keras.saving.load_model(tmp_path / "clf.keras", safe_mode=True)
+    np.testing.assert_allclose(kz.zoo.predict(network, NEW_ROWS)[:, 0],
+                               clf.predict_proba(pd.DataFrame(NEW_ROWS))[:, 1], rtol=1e-5)
     # the pipeline scales the numbers, passes the text on, and learns the same way
     pipe = zoo.ann_pipeline(hidden_units=(32,), epochs=60, random_state=0).fit(X[:300], y[:300])
     assert pipe.score(X[300:], y[300:]) > 0.8
