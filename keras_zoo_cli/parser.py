@@ -88,14 +88,22 @@ def build_parser() -> argparse.ArgumentParser:
         sub, "tune", help="search hyperparameters (grid, random, bayesian, hyperband)",
         description="Search hyperparameters of a registered model: from a YAML/JSON config\n"
                     "(keras-zoo tune search.yaml) or from flags (keras-zoo tune MODEL --dataset\n"
-                    "NAME --set ...). Prints a line per trial, then the leaderboard; writes\n"
+                    "NAME --set ..., or --csv FILE --target COLUMN for a CSV file). Prints a line per trial, then the leaderboard; writes\n"
                     "leaderboard.csv, search.png and the best model in the search directory.\n"
                     "Rerunning the same command resumes an interrupted search.",
         example="keras-zoo tune ann --dataset breast_cancer "
                "--set activation=relu,elu\n       --set 'hidden_units=[32],[64,32]' "
                "--set learning_rate=1e-4:1e-2:10:log")
     p.add_argument("target", help="CONFIG.yaml / CONFIG.json, or a registered model name")
-    p.add_argument("--dataset", help="dataset name (with a model name)")
+    source = p.add_mutually_exclusive_group()
+    source.add_argument("--dataset", help="dataset name (with a model name)")
+    source.add_argument("--csv", dest="data_csv", metavar="FILE.csv",
+                        help="a CSV file with a header row (with a model name and --target): "
+                             "missing values and text columns go into the model")
+    p.add_argument("--target", dest="target_column", metavar="COLUMN",
+                   help="with --csv: the column to predict")
+    p.add_argument("--drop", action="append", default=[], metavar="COLUMN",
+                   help="with --csv: a column to leave out (an id, a leak; repeatable)")
     p.add_argument("--set", action="append", default=[], metavar="KEY=VALUES",
                    help="a searched or fixed argument (repeatable; overrides the config's "
                         "space; grammar below)")

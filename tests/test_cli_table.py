@@ -237,3 +237,20 @@ def test_load_names_from_csv_for_a_csv_file(trained):
         kz.datasets.load(str(trained["table"]))
     with pytest.raises(InputValueError, match="Did you mean 'iris'"):  # a name, as before
         kz.datasets.load("irs")
+
+
+def test_tune_searches_a_csv_file_with_class_weights(trained, capsys, tmp_path):
+    directory = tmp_path / "search"
+    code, out, err = run(capsys, "tune", "ann", "--csv", trained["table"], "--target", "churn",
+                         "--drop", "id", "--set", "class_weight=null,balanced",
+                         "--set", "hidden_units=[8]", "--strategy", "grid", "--epochs", "2",
+                         "--directory", directory, "--quiet")
+    assert code == 0, err
+    result = kz.tuning.SearchResult.load(directory)
+    values = result.leaderboard["class_weight"].tolist()  # None reads back as a missing value
+    assert len(values) == 2 and "balanced" in values and any(pd.isna(v) for v in values)
+    assert type(result.best_model).__name__ == "TableModel"
+    assert result.best_model.table.names == ["age", "income", "plan", "city", "member"]
+    code, _, err = run(capsys, "tune", "ann", "--csv", trained["table"], "--set",
+                       "hidden_units=[8],[4]", "--directory", tmp_path / "x")
+    assert code == 2 and "--csv FILE needs --target COLUMN" in err and "churn" in err

@@ -62,17 +62,19 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if target.endswith((".yaml", ".yml", ".json")) or os.path.isfile(target):
         kwargs = load_config(target)
     else:
-        if not args.dataset:
-            raise InputValueError("`tune MODEL` needs --dataset NAME (or give a CONFIG.yaml "
-                                  f"instead of a model name). Received: tune {target} without "
-                                  "--dataset")
-        kwargs = {"model": target, "data": args.dataset, "space": {}}
+        kwargs = {"model": target, "data": _tune_data(args, target), "space": {}}
     for key, value in parse_assignments(args.set).items():
         kwargs["space"][key] = _space_value(value, key)
     if not kwargs["space"]:
         raise InputValueError("Nothing to search: give --set KEY=V1,V2 (or a config with a "
                               "space). Received: no --set")
     kwargs.update(_tune_options(args))
+    if isinstance(kwargs["data"], tuple):  # --csv FILE --target COLUMN [--drop ...]
+        from keras_zoo import datasets
+
+        path, column, drop = kwargs["data"]
+        kwargs["data"] = datasets.from_csv(path, target=column, drop=drop,
+                                           seed=kwargs.get("seed", 0))
     if isinstance(kwargs["data"], str) and "seed" in kwargs:
         from keras_zoo import datasets
 
@@ -101,6 +103,27 @@ def cmd_tune(args: argparse.Namespace) -> int:
     if result.spec.get("tensorboard"):
         print(f"tensorboard: tensorboard --logdir {result.directory}")
     return 0
+
+
+def _tune_data(args: argparse.Namespace, model: str) -> Any:
+    """``tune MODEL``'s data: a dataset name, or ``(csv, target, drop)`` for ``--csv`` (loaded
+    once the seed is known)."""
+    csv, column = getattr(args, "data_csv", None), getattr(args, "target_column", None)
+    if csv is None:
+        if column or args.drop:
+            raise InputValueError("--target and --drop apply to a CSV file (--csv FILE --target "
+                                  f"COLUMN). Received: tune {model} --target {column}")
+        if not args.dataset:
+            raise InputValueError("`tune MODEL` needs --dataset NAME or --csv FILE --target "
+                                  "COLUMN (or give a CONFIG.yaml instead of a model name). "
+                                  f"Received: tune {model} without --dataset")
+        return args.dataset
+    if not column:
+        from keras_zoo.datasets.registry import columns_note
+
+        raise InputValueError(f"--csv FILE needs --target COLUMN, the column to predict"
+                              f"{columns_note(csv)}. Received: --csv {csv} without --target")
+    return csv, column, list(args.drop)
 
 
 _UNSET = object()
