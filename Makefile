@@ -61,6 +61,7 @@ bench: $(STAMP)
 	$(BIN)/python benchmarks/bench_tuning.py
 	$(BIN)/python benchmarks/bench_diagnostics.py
 	$(BIN)/python benchmarks/bench_quality.py
+	$(BIN)/python benchmarks/bench_tables.py
 	$(BIN)/python benchmarks/bench_cli.py
 
 # The wheels benchmarks/gpu_check.sh installs on a GPU machine without TensorFlow (carried with

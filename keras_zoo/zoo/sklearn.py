@@ -19,6 +19,11 @@ Choices a user will notice:
   ``keras_zoo.zoo.sklearn_table``).
 * ``class_weight`` (``"balanced"`` or ``{label: weight}``) and ``fit(X, y, sample_weight=...)``
   weigh the rows' losses.
+* The network standardises its inputs itself (a first ``Normalization`` layer with the training
+  rows' statistics, or the table's preprocessing), so the bare estimators take unscaled columns
+  (``ann_pipeline``'s scaler is then harmless, not needed), and the regressor learns
+  standardised targets, predicting in their units (issue 25's benchmark: unscaled number
+  columns and raw-unit targets cost up to 0.3 R², ``benchmarks/README.md``).
 * The defaults are chosen by score (``benchmarks/bench_quality.py``: 5x3 repeated
   cross-validation on every bundled tabular dataset, against ``MLPClassifier``/``MLPRegressor``
   at theirs): as in scikit-learn's MLP, training uses all the data (no early stopping) with an
@@ -115,12 +120,19 @@ class _ANNEstimator(BaseEstimator):
 
     # --- internals ---------------------------------------------------------------------------
 
-    def _build(self, n_features: int, task: str, n_out: int) -> keras.Model:
+    def _build(self, X: np.ndarray, y: np.ndarray, task: str, n_out: int) -> keras.Model:
+        """The network for these training rows: its first layer standardises the features with
+        their statistics (the table's own, or ``normalization=`` of a numeric ``X``), and a
+        regressor learns standardised targets, mapped back to their units by its last layer
+        (``target_normalization=``), as ``Dataset.model_kwargs()`` does for the factory."""
         factory_keys = [k for k in inspect.signature(ann).parameters if k not in _FROM_DATA]
         table = getattr(self, "table_", None)
         return ann(
-            None if table is not None else n_features,
+            None if table is not None else X.shape[1],
             table=table,
+            normalization=None if table is not None else _mean_var(X),
+            target_normalization=_mean_var(y.reshape(len(y), -1)) if task == "regression"
+            else None,
             **{k: getattr(self, k) for k in factory_keys if k != "task"},
             task=task,
             num_classes=n_out if task in ("multiclass", "multilabel") else None,
@@ -159,7 +171,7 @@ class _ANNEstimator(BaseEstimator):
                           f"validation_split={self.validation_split!r}).", UserWarning,
                           stacklevel=3)
         self.__dict__.pop("refit_history_", None)  # from an earlier fit
-        model = self._build(X.shape[1], task, n_out)
+        model = self._build(X, y, task, n_out)
         history = training.fit(
             model, X, y,
             validation_split=self.validation_split if use_val else 0.0,
@@ -181,7 +193,7 @@ class _ANNEstimator(BaseEstimator):
                           "retrain for; model_ is the diverged network.", UserWarning,
                           stacklevel=3)
         elif use_val and self.refit:  # all the data, for the epochs early stopping picked
-            model = self._build(X.shape[1], task, n_out)
+            model = self._build(X, y, task, n_out)
             history = training.fit(model, X, y, epochs=self.best_epoch_,
                                    batch_size=self.batch_size, early_stopping=False,
                                    verbose=self.verbose, seed=self.random_state,
@@ -203,6 +215,11 @@ class _ANNEstimator(BaseEstimator):
         # reads it as "takes categories only" and rounds the checks' data to integers
         tags.input_tags.allow_nan = True
         return tags
+
+
+def _mean_var(a: np.ndarray) -> tuple[list[float], list[float]]:
+    a = np.asarray(a, dtype="float64")
+    return a.mean(axis=0).tolist(), a.var(axis=0).tolist()
 
 
 def _kept_epoch(losses: list[float] | None) -> tuple[int, bool]:
@@ -376,8 +393,9 @@ class ANNClassifier(ClassifierMixin, _ANNEstimator):
 class ANNRegressor(RegressorMixin, _ANNEstimator):
     """A scikit-learn regressor around :func:`keras_zoo.zoo.ann` (linear output, MSE by default).
 
-    Targets are used as given; for targets with a large scale, wrap it in
-    ``sklearn.compose.TransformedTargetRegressor`` with a ``StandardScaler``.
+    The network learns standardised targets (the training targets' mean and variance), and its
+    last layer maps its outputs back, so predictions, ``score`` and a saved ``model_`` are in the
+    targets' units whatever their scale.
 
     Attributes:
         model_, history_, best_epoch_, refit_history_, n_iter_: As for :class:`ANNClassifier`.
