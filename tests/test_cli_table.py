@@ -241,7 +241,7 @@ def test_load_names_from_csv_for_a_csv_file(trained):
 
 def test_tune_searches_a_csv_file_with_class_weights(trained, capsys, tmp_path):
     directory = tmp_path / "search"
-    code, out, err = run(capsys, "tune", "ann", "--csv", trained["table"], "--target", "churn",
+    code, _out, err = run(capsys, "tune", "ann", "--csv", trained["table"], "--target", "churn",
                          "--drop", "id", "--set", "class_weight=null,balanced",
                          "--set", "hidden_units=[8]", "--strategy", "grid", "--epochs", "2",
                          "--directory", directory, "--quiet")
