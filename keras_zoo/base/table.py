@@ -21,13 +21,17 @@ tensors exist only on the TensorFlow backend, so on JAX and PyTorch a lookup lay
 run outside the graph anyway; a dict lookup in NumPy is the same code on every backend, keeps the
 vocabulary in the model's JSON config, and needs no TensorFlow at prediction time.
 
-Dates are refused with the fix (turn them into numbers, e.g. ``df[c].dt.year``); complex numbers
-and other objects likewise.
+Dates (``datetime64`` columns and Python date objects) are refused with the fix (turn them into
+numbers, e.g. ``df[c].dt.year``); complex numbers and containers (lists, dicts) likewise. An
+object column of numbers (``Decimal`` from a database, a dict of columns with ``None``) is a
+number column. A whole number that names a category is written without a decimal point, so a
+code column read as floats in training (it had a gap) and as integers later encodes the same.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import warnings
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -37,11 +41,29 @@ import pandas as pd
 from keras_zoo.base.errors import InputTypeError, InputValueError
 from keras_zoo.base.names import closest
 
-__all__ = ["MAX_CATEGORIES", "Column", "TableSpec", "as_frame"]
+__all__ = ["MAX_CATEGORIES", "Column", "TableSpec", "as_frame", "mean_variance"]
 
 MAX_CATEGORIES = 1000
 """Categories kept per column (the most frequent); rarer ones share the unseen bucket."""
 _SHOWN = 5
+
+
+def mean_variance(values: Any) -> tuple[list[float], list[float]]:
+    """Per column (axis 0) mean and variance of ``values``, ignoring NaN; a column that is
+    constant up to rounding gets variance 0 (scikit-learn's rule for ``StandardScaler``: a float
+    column of 0.1s has a variance of 7.7e-34, not 0, and ``x / sqrt(var)`` would then turn a new
+    0.2 into about 1e15), which ``Normalization`` layers here take as 1."""
+    a = np.asarray(values, dtype="float64")
+    a = a.reshape(len(a), -1)
+    n = np.maximum((~np.isnan(a)).sum(axis=0), 1)
+    with np.errstate(invalid="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # an all-NaN column: mean 0, variance 0
+        mean = np.nan_to_num(np.nanmean(a, axis=0))
+        variance = np.nan_to_num(np.nanvar(a, axis=0))
+    eps = np.finfo("float64").eps
+    constant = variance <= n * eps * variance + (n * mean * eps) ** 2
+    variance = np.where(constant, 0.0, variance)
+    return mean.tolist(), variance.tolist()
 
 
 def _listed(values: Sequence[Any], shown: int = _SHOWN) -> str:
@@ -57,8 +79,9 @@ class Column:
     Attributes:
         name: The column's name.
         kind: ``"number"`` or ``"category"``.
-        source: What it held in training: ``"float"``, ``"int"``, ``"bool"``, ``"text"`` or
-            ``"category"`` (a pandas categorical).
+        source: What it held in training: ``"float"``, ``"int"``, ``"bool"``, ``"text"``,
+            ``"category"`` (a pandas categorical) or ``"empty"`` (no value at all: a category
+            column without categories, every value in the missing bucket).
         missing: Training rows without a value. A number column with missing values gets a
             missing-indicator input in the model.
         mean, variance: A number column's statistics over the training values it has.
@@ -79,6 +102,8 @@ class Column:
         """One line for a dataset summary."""
         missing = f", {self.missing} missing ({self.missing / max(rows, 1):.1%})" if self.missing \
             else ""
+        if self.source == "empty":
+            return f"{self.name}: empty in training (every value is taken as missing)"
         if self.kind == "number":
             return (f"{self.name}: number ({self.source}), mean {self.mean:.4g}, "
                     f"std {np.sqrt(self.variance):.4g}{missing}")
@@ -102,12 +127,12 @@ def as_frame(rows: Any, argument: str = "x") -> pd.DataFrame:
     if isinstance(rows, Mapping):
         try:
             return pd.DataFrame({str(k): np.asarray(v).reshape(-1) if np.ndim(v) else [v]
-                                 for k, v in rows.items()})
+                                 for k, v in rows.items()}).infer_objects()
         except ValueError as err:
             raise InputValueError(f"`{argument}`: the columns of a dict of columns must have the "
                                   f"same length ({err}).") from None
     if isinstance(rows, (list, tuple)) and rows and all(isinstance(r, Mapping) for r in rows):
-        return pd.DataFrame.from_records(list(rows))
+        return pd.DataFrame.from_records(list(rows)).infer_objects()
     raise InputTypeError(
         f"`{argument}` must hold table rows: a pandas DataFrame, a dict of columns "
         "({'age': [...], 'plan': [...]}) or a list of dict records ([{'age': 31, 'plan': "
@@ -120,9 +145,8 @@ def _number_values(series: pd.Series, column: str, argument: str) -> np.ndarray:
     dtype = series.dtype
     if pd.api.types.is_datetime64_any_dtype(dtype) or pd.api.types.is_timedelta64_dtype(dtype):
         raise InputValueError(_dates(column, dtype))
-    if pd.api.types.is_bool_dtype(dtype):
-        values = series.astype("float64").to_numpy()
-    elif pd.api.types.is_numeric_dtype(dtype) and not pd.api.types.is_complex_dtype(dtype):
+    if pd.api.types.is_bool_dtype(dtype) or (pd.api.types.is_numeric_dtype(dtype)
+                                             and not pd.api.types.is_complex_dtype(dtype)):
         values = series.to_numpy(dtype="float64", na_value=np.nan)
     else:
         present = series.notna().to_numpy()
@@ -153,12 +177,47 @@ def _dates(column: str, dtype: Any) -> str:
             f"(drop=[{column!r}]).")
 
 
+def _category_name(value: Any) -> str:
+    """One category's name: its text; a whole number is written without a decimal point, so
+    the code 1 is "1" whether its column was read as integers or, with a gap, as floats."""
+    if isinstance(value, bytes):
+        return value.decode("utf-8", "replace")
+    if isinstance(value, (float, np.floating)) and np.isfinite(value) and float(value).is_integer():
+        return str(int(value))
+    if isinstance(value, np.generic):
+        value = value.item()
+    return str(value)
+
+
 def _category_names(series: pd.Series) -> pd.Series:
-    """A category column's values as strings (missing ones stay missing)."""
+    """A category column's values as names (:func:`_category_name`; missing ones stay missing)."""
     present = series.notna()
     names = series.astype(object).where(present, None)
-    return names.map(lambda v: v if v is None else
-                     (v.decode("utf-8", "replace") if isinstance(v, bytes) else str(v)))
+    return names.map(lambda v: v if v is None else _category_name(v))
+
+
+_OBJECTS = (list, tuple, dict, set)
+
+
+def _object_kind(series: pd.Series, column: str) -> str:
+    """An object column's values: ``"number"`` (all numbers, e.g. ``Decimal`` from a database),
+    ``"text"``; dates and containers are refused with the fix."""
+    import datetime
+    import decimal
+
+    values = series.dropna().tolist()
+    if any(isinstance(v, (datetime.date, datetime.time, datetime.timedelta, np.datetime64,
+                          np.timedelta64, pd.Timestamp, pd.Timedelta)) for v in values):
+        raise InputValueError(_dates(column, "Python date or time objects"))
+    if any(isinstance(v, _OBJECTS) for v in values):
+        kind = next(type(v).__name__ for v in values if isinstance(v, _OBJECTS))
+        raise InputValueError(f"Column {column!r} holds Python {kind}s, which a model cannot take; "
+                              f"turn them into numbers or text, or drop it (drop=[{column!r}]).")
+    numbers = (int, float, decimal.Decimal, np.number)
+    if values and all(isinstance(v, numbers) and not isinstance(v, (bool, np.bool_))
+                      for v in values):
+        return "number"
+    return "text"
 
 
 def _source(dtype: Any) -> str:
@@ -199,7 +258,8 @@ class TableSpec:
 
     @classmethod
     def learn(cls, rows: Any, *, categorical: Sequence[str] = (), target: Sequence[str] = (),
-              max_categories: int = MAX_CATEGORIES, argument: str = "x") -> TableSpec:
+              max_categories: int = MAX_CATEGORIES, argument: str = "x",
+              categorical_argument: str = "categorical") -> TableSpec:
         """The spec of these training rows.
 
         Args:
@@ -225,13 +285,15 @@ class TableSpec:
             twice = sorted({n for n in names if names.count(n) > 1})
             raise InputValueError(f"`{argument}` has columns with the same name: {_listed(twice)}. "
                                   "Rename them.")
-        categorical = [categorical] if isinstance(categorical, str) else list(categorical)
+        categorical = [str(c) for c in ([categorical] if isinstance(categorical, str)
+                                        else categorical)]
         for name in categorical:
             if name not in names:
-                hint = closest(str(name), names)
+                hint = closest(name, names)
                 raise InputValueError(
-                    f"`categorical` names no column of the table: {name!r}."
-                    + (f" Did you mean {hint!r}?" if hint else "") + f" Columns: {_listed(names, 20)}")
+                    f"`{categorical_argument}` names no feature column of the table: {name!r}."
+                    + (f" Did you mean {hint!r}?" if hint else "")
+                    + f" Feature columns: {_listed(names, 20)}")
         columns = []
         for raw, name in zip(frame.columns, names):
             series = frame[raw]
@@ -241,21 +303,20 @@ class TableSpec:
                 raise InputValueError(_dates(name, dtype))
             numeric = (pd.api.types.is_numeric_dtype(dtype) or pd.api.types.is_bool_dtype(dtype)) \
                 and not isinstance(dtype, pd.CategoricalDtype)
+            if dtype == object and not numeric:
+                numeric = _object_kind(series, name) == "number"
+            if missing == len(series):  # nothing to learn from: every value shares bucket 0
+                columns.append(Column(name, "category", "empty", missing))
+                continue
             if pd.api.types.is_complex_dtype(dtype):
                 raise InputValueError(f"Column {name!r} holds complex numbers ({dtype}); split them "
                                       f"into real and imaginary parts, or drop it.")
             if numeric and name not in categorical:
-                values = _number_values(series, name, argument)
-                present = values[~np.isnan(values)]
-                mean = float(present.mean()) if present.size else 0.0
-                variance = float(present.var()) if present.size else 1.0
+                (mean,), (variance,) = mean_variance(_number_values(series, name, argument))
                 columns.append(Column(name, "number", _source(dtype), missing, mean, variance))
                 continue
             labels = _category_names(series)
             counts = labels.dropna().value_counts()
-            if counts.empty and missing < len(series):
-                raise InputValueError(f"Column {name!r} holds values that are neither numbers nor "
-                                      f"text ({dtype}); convert or drop it (drop=[{name!r}]).")
             ordered = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
             kept = tuple(sorted(str(k) for k, _ in ordered[:max_categories]))
             columns.append(Column(name, "category", _source(dtype), missing, categories=kept,
@@ -280,6 +341,11 @@ class TableSpec:
         """
         frame = as_frame(rows, argument)
         given = {str(c): c for c in frame.columns}
+        if len(given) != frame.shape[1]:
+            twice = sorted({str(c) for c in frame.columns
+                            if [str(d) for d in frame.columns].count(str(c)) > 1})
+            raise InputValueError(f"`{argument}` has columns with the same name: {_listed(twice)}. "
+                                  "Rename them.")
         names = self.names
         missing = [n for n in names if n not in given]
         extra = [n for n in given if n not in names and n not in self.target]

@@ -115,6 +115,13 @@ class Dataset:
         params = inspect.signature(factory).parameters
         if any(p.kind == p.VAR_KEYWORD for p in params.values()):
             return kwargs
+        if "table" in kwargs and "table" not in params:
+            raise InputValueError(
+                f"{self.name!r} holds a raw table's encoded rows (missing values as NaN, "
+                f"categories as ids), which only a factory taking `table=` (kz.zoo.ann) can "
+                f"learn from; {getattr(factory, '__name__', factory)}() takes no `table`. Load "
+                "the table with categorical='onehot' (and missing='refuse', or fill the gaps) "
+                "for a factory of numbers.")
         return {k: v for k, v in kwargs.items() if k in params}
 
     # --- tf.data ----------------------------------------------------------------------------

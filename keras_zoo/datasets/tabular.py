@@ -11,7 +11,7 @@ import pandas as pd
 
 from keras_zoo.base import closest
 from keras_zoo.base.errors import InputTypeError, InputValueError
-from keras_zoo.base.table import TableSpec
+from keras_zoo.base.table import TableSpec, mean_variance
 from keras_zoo.datasets.core import Dataset, from_arrays, read_csv_table
 
 __all__ = ["SKLEARN_DATASETS", "from_csv", "from_dataframe", "load_sklearn"]
@@ -33,15 +33,10 @@ def _with_tabular_kwargs(data: Dataset) -> Dataset:
     factories standardise inside the model (``normalization=``, ``target_normalization=``) and a
     saved model takes raw features and predicts in the targets' units."""
     kwargs = data.metadata.setdefault("model_kwargs", {})
-    kwargs["normalization"] = _mean_var(data.x_train)
+    kwargs["normalization"] = mean_variance(data.x_train)
     if data.task == "regression":
-        kwargs["target_normalization"] = _mean_var(np.reshape(data.y_train, (len(data.y_train), -1)))
+        kwargs["target_normalization"] = mean_variance(np.reshape(data.y_train, (len(data.y_train), -1)))
     return data
-
-
-def _mean_var(a: np.ndarray) -> tuple[list[float], list[float]]:
-    a = np.asarray(a, dtype="float64")
-    return a.mean(axis=0).tolist(), a.var(axis=0).tolist()
 
 
 def load_sklearn(name: str, *, seed: int | None = 0, test_size: float = 0.2,
@@ -200,12 +195,16 @@ def _table_dataset(features: pd.DataFrame, y: Any, targets: list, category_colum
                    val_size: float, metadata: dict) -> Dataset:
     """``categorical="model"``: encoded rows, and the spec learned on the training split."""
     # the splits first (rows by index), so the table's statistics come from the training rows
-    index = np.arange(len(features), dtype="float64").reshape(-1, 1)
+    # row numbers as two columns that float32 holds exactly (from_arrays casts to float32,
+    # whose integers are exact up to 2**24 only): row = high * 4096 + low
+    n = np.arange(len(features), dtype="int64")
+    index = np.stack([n // 4096, n % 4096], axis=1).astype("float32")
     data = from_arrays(index, y, name=name, task=task, seed=seed, test_size=test_size,
                        val_size=val_size, metadata=metadata)
-    rows = {part: data.split(part)[0][:, 0].astype("int64") for part in ("train", "val", "test")}
+    rows = {part: (data.split(part)[0].astype("int64") * [4096, 1]).sum(axis=1)
+            for part in ("train", "val", "test")}
     spec = TableSpec.learn(features.iloc[rows["train"]], categorical=category_columns,
-                           target=targets, argument=name)
+                           target=targets, argument=name, categorical_argument="category_columns")
     encoded = spec.encode(features, name)
     data.x_train, data.x_val, data.x_test = (encoded[rows[p]] for p in ("train", "val", "test"))
     data.feature_names = spec.names
@@ -215,7 +214,7 @@ def _table_dataset(features: pd.DataFrame, y: Any, targets: list, category_colum
     if data.task in ("binary", "multiclass") and data.class_names:
         kwargs["classes"] = list(data.class_names)
     if data.task == "regression":
-        kwargs["target_normalization"] = _mean_var(
+        kwargs["target_normalization"] = mean_variance(
             np.reshape(data.y_train, (len(data.y_train), -1)))
     return data
 

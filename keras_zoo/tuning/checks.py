@@ -27,7 +27,7 @@ from keras_zoo.datasets.core import Dataset
 from keras_zoo.tuning.oracles.strategies import Strategy, resolve_strategy
 from keras_zoo.tuning.ranking import infer_direction, resolve_tie_breaker
 from keras_zoo.tuning.space import FIT_KEYS, FIT_SETTINGS, Axis, Space, jsonable
-from keras_zoo.tuning.trial.job import TrialJob, class_weight_for
+from keras_zoo.tuning.trial.job import TrialJob, class_weight_by_name, class_weight_for
 from keras_zoo.zoo import registry, training
 
 log = logging.getLogger(__name__)
@@ -171,6 +171,8 @@ def build_job(model: str | Callable[..., Any], data: Dataset | str, space: Mappi
     _check_keys(name, factory, list(parsed.axes), "space")
     _check_keys(name, factory, list(fixed_all), "fixed")
     _check_fit_values(parsed, fixed_all, data)
+    if "class_weight" in fixed_all:  # by class name: unambiguous in JSON and on the wire
+        fixed_all["class_weight"] = class_weight_by_name(fixed_all["class_weight"], data)
     fit_fixed = {k: fixed_all.pop(k) for k in list(fixed_all) if k in FIT_SETTINGS}
     axes = Space(parsed.axes, {})
     data_kwargs = {k: v for k, v in data.model_kwargs(factory).items()

@@ -215,9 +215,14 @@ def prepare_directory(directory: str, spec: dict[str, Any], *, resume: bool, ove
     differences = [k for k in IDENTITY if jsonable(existing.get(k)) != jsonable(spec.get(k))]
     if differences:
         detail = "; ".join(f"{k}: {existing.get(k)!r} -> {spec.get(k)!r}" for k in differences)
+        data = (" The data differ. A CSV file or DataFrame with text columns is now loaded with "
+                "them (and its gaps) kept for the model (categorical='model'); load it with "
+                "categorical='onehot' (a config's dataset: {csv: ..., target: ..., categorical: "
+                "onehot}) to resume a search started before." if differences ==
+                ["data_fingerprint"] else "")
         raise InputValueError(
-            f"{directory!r} holds a different search. Pass overwrite=True (--overwrite) to "
-            f"replace it, or choose another directory. Received: {detail}"
+            f"{directory!r} holds a different search.{data} Pass overwrite=True (--overwrite) "
+            f"to replace it, or choose another directory. Received: {detail}"
         )
     if not resume:
         raise InputValueError(

@@ -16,9 +16,9 @@ with :class:`~keras_zoo.base.errors.InputValueError` naming it and the known cla
 string labels given to a model that takes other targets (regression, multilabel, one-hot or
 per-step labels), with what to pass instead.
 
-Integer labels are class ids, except when every class name is an integer's text (the classes
-came from numeric labels, e.g. a CSV's ``1``/``2`` target: names ``["1", "2"]``) and every label
-is one of them: they are then read as the names they print as, so the file's own labels work.
+Integer labels are always class ids, as in plain Keras: when the classes came from numbers (a
+CSV's ``1``/``2`` target: names ``["1", "2"]``, ids 0 and 1), pass those labels as text
+(``y.astype(str)``), which is what ``keras-zoo evaluate`` does.
 
 Labels are mapped in Python, so they must be in memory (a list, NumPy array or pandas Series);
 a ``tf.data`` pipeline must carry integer ids.
@@ -190,8 +190,6 @@ class ClassLabels:
         none are known yet); anything else unchanged."""
         names = string_labels(y, argument)
         if names is None:
-            names = self._numbers_as_names(y)
-        if names is None:
             return self, y
         labels = self
         if labels.classes is None:
@@ -202,22 +200,6 @@ class ClassLabels:
                     f"Received: {argument}[0]={names[0]!r}")
             labels = labels.learned(names, argument)
         return labels, labels.ids(names, argument).reshape(y.shape)
-
-    def _numbers_as_names(self, y: Any) -> np.ndarray | None:
-        """Integer labels read as class names when the classes came from numbers (every name
-        an integer's text, e.g. a CSV's 1/2 target: names ``["1", "2"]``) and every label is
-        one of them; otherwise integers stay class ids."""
-        if self.classes is None or not isinstance(y, np.ndarray) or y.dtype.kind not in "iu" \
-                or y.size == 0:
-            return None
-        if not all(c.lstrip("-").isdigit() for c in self.classes):
-            return None
-        names = np.asarray([str(v) for v in y.reshape(-1).tolist()], dtype=object)
-        if not set(names.tolist()) <= set(self.classes):
-            return None
-        if [str(i) for i in range(len(self.classes))] == list(self.classes):
-            return None  # names 0..n-1: the ids themselves
-        return names
 
     def decode(self, predictions: Any) -> np.ndarray:
         """The model's outputs -> one class name per sample (class ids without names)."""

@@ -40,8 +40,12 @@ Choices a user will notice:
 * ``predict``/``predict_proba`` compute in float64 (a float64 copy of ``model_``'s current
   weights) and return float64, so a row's prediction does not depend on the rows predicted
   with it; training stays float32.
-* The estimators pass scikit-learn's full ``check_estimator`` suite; their tags say that the
-  classifier takes multilabel indicator targets and the regressor several targets.
+* The estimators pass scikit-learn's ``check_estimator`` suite but its sample-weight
+  equivalence check, which scikit-learn's own mini-batch estimators (``SGDClassifier`` ...) fail
+  too (a row of weight 2 and the row twice fall in different batches); their tags say that the
+  classifier takes multilabel indicator targets and the regressor several targets, and that
+  ``NaN`` is taken (imputed inside the network, or with the training mean at ``predict`` when
+  training had no gap).
 * The fitted estimator pickles (and so round-trips through joblib) with its Keras model.
 
 Example:
@@ -76,6 +80,7 @@ from sklearn.utils.validation import (
 )
 
 from keras_zoo.base.errors import InputTypeError, InputValueError
+from keras_zoo.base.table import mean_variance
 from keras_zoo.zoo import training
 from keras_zoo.zoo.heads import resolve_head
 from keras_zoo.zoo.sklearn_float64 import predict_float64
@@ -127,11 +132,13 @@ class _ANNEstimator(BaseEstimator):
         (``target_normalization=``), as ``Dataset.model_kwargs()`` does for the factory."""
         factory_keys = [k for k in inspect.signature(ann).parameters if k not in _FROM_DATA]
         table = getattr(self, "table_", None)
+        stats = None if table is not None else mean_variance(X)
+        self._train_means = None if stats is None else np.asarray(stats[0], dtype="float32")
         return ann(
             None if table is not None else X.shape[1],
             table=table,
-            normalization=None if table is not None else _mean_var(X),
-            target_normalization=_mean_var(y.reshape(len(y), -1)) if task == "regression"
+            normalization=stats,
+            target_normalization=mean_variance(y.reshape(len(y), -1)) if task == "regression"
             else None,
             **{k: getattr(self, k) for k in factory_keys if k != "task"},
             task=task,
@@ -149,8 +156,14 @@ class _ANNEstimator(BaseEstimator):
             self.table_ = learn_table(X) if needs_table(X) else None
         table = getattr(self, "table_", None)
         if table is None:
-            if isinstance(y, str) and y == "no_y":  # predict
-                return validate_data(self, X, reset=reset, dtype="float32"), None
+            if isinstance(y, str) and y == "no_y":  # predict: a gap takes the training mean
+                X = validate_data(self, X, reset=reset, dtype="float32",
+                                  ensure_all_finite="allow-nan")
+                gaps = np.isnan(X)
+                means = getattr(self, "_train_means", None)
+                if gaps.any() and means is not None:
+                    X = np.where(gaps, means, X)
+                return X, None
             return validate_data(self, X, y, dtype="float32", **checks)
         if isinstance(y, str) and y == "no_y":
             validate_data(self, X, reset=reset, skip_check_array=True)
@@ -215,11 +228,6 @@ class _ANNEstimator(BaseEstimator):
         # reads it as "takes categories only" and rounds the checks' data to integers
         tags.input_tags.allow_nan = True
         return tags
-
-
-def _mean_var(a: np.ndarray) -> tuple[list[float], list[float]]:
-    a = np.asarray(a, dtype="float64")
-    return a.mean(axis=0).tolist(), a.var(axis=0).tolist()
 
 
 def _kept_epoch(losses: list[float] | None) -> tuple[int, bool]:

@@ -387,20 +387,21 @@ def _trim_for_replicas(validation_data: tuple, replicas: int) -> tuple:
     return tuple(_take(v, np.arange(keep)) if v is not None else None for v in validation_data)
 
 
-_CLASS_LOSSES = ("crossentropy", "hinge", "focal")
+_REGRESSION_LOSSES = ("squared", "absolute", "huber", "log_cosh", "logcosh", "poisson", "mse",
+                      "mae", "mape", "msle")
 
 
 def _refuse_for_regression(model: keras.Model, class_weight: Any) -> None:
-    """``class_weight="balanced"`` on a model whose compiled loss is not a classification loss
-    (whole-number regression targets would otherwise be counted as classes)."""
+    """``class_weight="balanced"`` on a model compiled with a regression loss (whole-number
+    regression targets would otherwise be counted as classes); a loss of one's own passes."""
     losses = getattr(model, "loss", None)
     losses = losses if isinstance(losses, (list, tuple)) else [losses]
     names = [str(getattr(loss, "name", None) or getattr(loss, "__name__", None) or loss).lower()
              for loss in losses if loss is not None]
-    if names and not any(marker in name for name in names for marker in _CLASS_LOSSES):
+    if names and all(any(marker in name for marker in _REGRESSION_LOSSES) for name in names):
         raise InputValueError(
             f"class_weight={class_weight!r} weighs the classes of a classifier; this model is "
-            f"compiled with a loss that is not a classification loss ({', '.join(names)}). "
+            f"compiled with a regression loss ({', '.join(names)}), not a classification loss. "
             f"Pass sample_weight= to weigh its rows. Received: class_weight={class_weight!r}")
 
 

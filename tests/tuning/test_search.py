@@ -463,3 +463,15 @@ def test_a_table_with_gaps_and_text_is_searched_with_class_weights(tmp_path):
     with pytest.raises(ValueError, match="applies to single-label classification"):
         tuning.search("ann", "diabetes", {"class_weight": [None, "balanced"]}, epochs=1,
                       directory=str(tmp_path / "reg"), verbose=0)
+
+
+def test_class_weight_keys_are_ids_when_integers_and_names_when_text():
+    from keras_zoo.tuning.trial.job import class_weight_by_name, class_weight_for
+
+    frame = pd.DataFrame({"x": np.arange(40.0), "y": [1, 2] * 20})
+    data = kz.datasets.from_dataframe(frame, target="y", seed=0)  # classes "1", "2"
+    assert class_weight_for({0: 1.0, 1: 5.0}, data) == {0: 1.0, 1: 5.0}
+    assert class_weight_for({"1": 1.0, "2": 5.0}, data) == {0: 1.0, 1: 5.0}
+    assert class_weight_by_name({0: 1.0, 1: 5.0}, data) == {"1": 1.0, "2": 5.0}
+    with pytest.raises(ValueError, match="two keys name class 0"):
+        class_weight_for({0: 1.0, "1": 2.0}, data)

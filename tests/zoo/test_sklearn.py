@@ -151,6 +151,13 @@ def test_errors():
         Xn = X.copy()
         Xn[0, 0] = np.inf
         ANNClassifier(**FAST).fit(Xn, (X[:, 0] > 0).astype(int))
+    # trained on complete rows, a gap at predict takes the training mean
+    complete = ANNRegressor(**FAST).fit(X, X[:, 0])
+    gap = X[:2].copy()
+    gap[0, 1] = np.nan
+    filled = gap.copy()
+    filled[0, 1] = X[:, 1].astype("float32").mean()
+    np.testing.assert_allclose(complete.predict(gap), complete.predict(filled), rtol=1e-5)
     with pytest.raises(ValueError, match="task='binary' does not fit"):
         ANNClassifier(**{**FAST, "task": "binary"}).fit(X, np.arange(20) % 3)
     with pytest.raises(ValueError, match="`task` must be one of"):

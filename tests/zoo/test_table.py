@@ -137,22 +137,80 @@ def test_class_weight_balanced_is_scikit_learns_rule(trained):
     with pytest.raises(ValueError, match="`class_weight` must be 'balanced', a dict"):
         kz.zoo.fit(model, data.x_train, data.y_train, epochs=1, class_weight="even", verbose=0)
     regressor = kz.zoo.ann(3, task="regression", hidden_units=(4,))
-    with pytest.raises(ValueError, match="not a classification loss \\(mean_squared_error\\)"):
+    with pytest.raises(ValueError, match=r"a regression loss \(mean_squared_error\), not a classif"):
         kz.zoo.fit(regressor, np.ones((8, 3)), np.arange(8.0), epochs=1,  # whole numbers
                    class_weight="balanced", verbose=0)
     with pytest.raises(ValueError, match="applies to class labels"):
         kz.zoo.training.balanced_class_weight("balanced", np.linspace(0, 1, 8))
 
 
-def test_numeric_class_names_take_the_files_own_labels():
-    """A CSV's 1/2 target: the classes are named "1" and "2", and fit/evaluate take 1 and 2."""
+def test_numeric_class_names_are_names_as_text_and_integers_stay_ids():
+    """A CSV's 1/2 target: the classes are named "1" and "2"; their text maps by name, and
+    integers are class ids as in plain Keras (never guessed from the values present)."""
     frame = customers(200)
     frame["churn"] = np.where(frame["churn"] == "yes", 2, 1)
     data = kz.datasets.from_dataframe(frame, target="churn", seed=0)
     assert data.class_names == ["1", "2"]
     model = kz.zoo.ann(**data.model_kwargs(kz.zoo.ann), hidden_units=(8,), seed=0)
     rows, labels = frame.drop(columns="churn"), frame["churn"].to_numpy()
-    by_label = model.evaluate(rows, labels, verbose=0, return_dict=True)
+    by_name = model.evaluate(rows, labels.astype(str), verbose=0, return_dict=True)
     by_id = model.evaluate(rows, labels - 1, verbose=0, return_dict=True)
-    assert by_label == pytest.approx(by_id)
+    assert by_name == pytest.approx(by_id)
+    ones = np.ones(len(rows), dtype="int64")  # id 1, whatever the other labels are
+    assert model.evaluate(rows, ones, verbose=0, return_dict=True) == pytest.approx(
+        model.evaluate(rows, np.full(len(rows), "2"), verbose=0, return_dict=True))
     assert set(model.predict_classes(rows)) <= {"1", "2"}
+
+
+def test_columns_as_users_hand_them_in():
+    """Codes read as floats in training (a gap) and as integers later; a dict of columns with
+    None; object dates and lists; repeated names; a column empty in training."""
+    train = pd.DataFrame({"code": [1.0, 2.0, None, 3.0], "x": [0.5, 1.5, 2.5, 3.5],
+                          "empty": [np.nan] * 4})
+    spec = TableSpec.learn(train, categorical=["code"])
+    assert spec.columns[0].categories == ("1", "2", "3")  # not "1.0"
+    later = pd.DataFrame({"code": [1, 3, 7], "x": [0.0, 0.0, 0.0], "empty": ["a", None, 4]})
+    np.testing.assert_array_equal(spec.encode(later)[:, 0], [1.0, 3.0, 0.0])
+    np.testing.assert_array_equal(spec.encode(later)[:, 2], 0.0)  # empty in training: missing
+    assert "empty in training" in spec.describe(4)[2]
+    numbers = TableSpec.learn({"age": [31, None, 45], "plan": ["a", "b", None]})
+    assert [c.kind for c in numbers.columns] == ["number", "category"]
+    import datetime
+    with pytest.raises(ValueError, match="'when' holds dates or durations"):
+        TableSpec.learn(pd.DataFrame({"when": [datetime.date(2024, 1, 1), None]}, dtype=object))
+    with pytest.raises(ValueError, match="'tags' holds Python lists"):
+        TableSpec.learn(pd.DataFrame({"tags": [["a"], ["b"]]}))
+    with pytest.raises(ValueError, match="columns with the same name: 'x'"):
+        spec.encode(pd.concat([later, later[["x"]]], axis=1))
+    with pytest.raises(ValueError, match="`categorical` names no feature column of the table: "
+                                         "'codes'. Did you mean 'code'"):
+        TableSpec.learn(train, categorical=["codes"])
+    constant = TableSpec.learn(pd.DataFrame({"c": np.full(50, 0.1), "x": np.arange(50.0)}))
+    assert constant.columns[0].variance == 0.0  # 7.7e-34 in float64: constant, kept unscaled
+    out = keras.ops.convert_to_numpy(TablePreprocessing(constant)(constant.encode(
+        pd.DataFrame({"c": [0.2], "x": [1.0]}))))
+    assert abs(out[0, 0] - 0.1) < 1e-5  # (0.2 - 0.1) / 1, not 1e15
+
+
+def test_category_ids_survive_a_mixed_precision_policy():
+    frame = pd.DataFrame({"code": [f"c{i:03d}" for i in range(400)]})
+    spec = TableSpec.learn(frame)
+    rows = spec.encode(frame.iloc[[301, 302, 303]])
+    previous = keras.config.dtype_policy()
+    keras.config.set_dtype_policy("mixed_bfloat16")
+    try:
+        layer = TablePreprocessing(spec)
+        out = keras.ops.convert_to_numpy(keras.ops.cast(layer(rows), "float32"))
+    finally:
+        keras.config.set_dtype_policy(previous)
+    table = keras.ops.convert_to_numpy(keras.ops.cast(layer._encoders[0].embeddings, "float32"))
+    expected = keras.ops.convert_to_numpy(keras.ops.cast(keras.ops.cast(
+        table[rows[:, 0].astype(int)], "bfloat16"), "float32"))
+    np.testing.assert_array_equal(out, expected)  # rows 302, 303, 304 of the table, no other
+
+
+def test_a_factory_without_table_is_refused_the_encoded_rows(trained):
+    _, data, _ = trained
+    with pytest.raises(ValueError, match=r"only a factory taking `table=` \(kz.zoo.ann\) can "
+                                         r"learn from; cnn\(\) takes no `table`"):
+        data.model_kwargs(kz.zoo.cnn)

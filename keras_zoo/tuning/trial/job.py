@@ -91,12 +91,14 @@ class _Execution(NamedTuple):
 
 def class_weight_for(value: Any, data: Dataset, where: str = "class_weight") -> Any:
     """A search's ``class_weight`` as ``kz.zoo.fit`` takes it: ``None``, ``"balanced"``, or a
-    dict keyed by class ids (keys that are the dataset's class names, or digit strings as YAML
-    and ``--set`` give them, become ids).
+    dict keyed by class ids. An integer key is a class id, as in ``kz.zoo.fit``; a text key is
+    a class name of the data, or, when it is no name, an id written as text (as YAML and
+    ``--set`` give them).
 
     Raises:
-        InputValueError: Another value, a key that is not a class, or class weights on data
-            that has no classes (regression, multilabel).
+        InputValueError: Another value, a key that is no class, two keys for one class, a
+            negative weight, or class weights on data that has no classes (regression,
+            multilabel).
     """
     if value is None:
         return None
@@ -108,22 +110,37 @@ def class_weight_for(value: Any, data: Dataset, where: str = "class_weight") -> 
     if not isinstance(value, Mapping) or not value:
         raise InputValueError(f"{where} must be 'balanced', a dict {{class: weight}} or None. "
                               f"Received: {where}={value!r}")
-    names = list(data.class_names or [])
-    ids = {}
+    names, count = list(data.class_names or []), int(data.num_classes or 0)
+    ids: dict[int, float] = {}
     for key, weight in value.items():
-        text = str(key)
-        if text in names:
-            ids[names.index(text)] = weight
-        elif text.isdigit() and int(text) < (data.num_classes or 0):
-            ids[int(text)] = weight
+        if isinstance(key, (int, np.integer)) and not isinstance(key, bool):
+            cid = int(key) if 0 <= int(key) < count else None
+        elif isinstance(key, str):
+            cid = names.index(key) if key in names else (
+                int(key) if key.isdigit() and int(key) < count else None)
         else:
+            cid = None
+        if cid is None:
             raise InputValueError(f"{where}: {key!r} is not a class of {data.name!r} (ids 0.."
-                                  f"{(data.num_classes or 1) - 1}, names {names}). "
+                                  f"{count - 1}, names {names}). Received: {where}={value!r}")
+        if cid in ids:
+            raise InputValueError(f"{where}: two keys name class {cid} ({names[cid]!r}). "
                                   f"Received: {where}={value!r}")
         if not isinstance(weight, (int, float)) or isinstance(weight, bool) or weight < 0:
             raise InputValueError(f"{where}: weights are numbers >= 0. Received: {where}[{key!r}]"
                                   f"={weight!r}")
-    return {k: float(w) for k, w in ids.items()}
+        ids[cid] = float(weight)
+    return ids
+
+
+def class_weight_by_name(value: Any, data: Dataset) -> Any:
+    """A checked ``class_weight`` written with the data's class names as keys (text keys: JSON,
+    the search's record and a served search's wire take them; a name never reads as an id)."""
+    ids = class_weight_for(value, data)
+    if not isinstance(ids, dict):
+        return ids
+    names = list(data.class_names or [])
+    return {names[i] if i < len(names) else str(i): w for i, w in ids.items()}
 
 
 @dataclass

@@ -60,6 +60,7 @@ class TablePreprocessing(keras.layers.Layer):
 
     def __init__(self, table: Any, max_onehot: int = MAX_ONEHOT,
                  embedding_dim: int | None = None, **kwargs: Any):
+        kwargs["autocast"] = False  # the rows keep float32: bfloat16 would move category ids
         super().__init__(**kwargs)
         self.table = TableSpec.from_config(table)
         if not isinstance(max_onehot, (int, np.integer)) or max_onehot < 2:
@@ -69,6 +70,10 @@ class TablePreprocessing(keras.layers.Layer):
             raise InputValueError("`embedding_dim` must be a positive integer or None. "
                                   f"Received: {embedding_dim!r}")
         self.max_onehot, self.embedding_dim = int(max_onehot), embedding_dim
+        # float32 inside (float64 in a float64 model): under a mixed policy, bfloat16 would turn
+        # the category id 301 into 300 and float16 a price of 70,000 into inf; the output is
+        # cast to the compute dtype
+        self._work = "float64" if self.compute_dtype == "float64" else "float32"
         columns = self.table.columns
         self._numbers = [j for j, c in enumerate(columns) if c.kind == "number"]
         # positions among the numbers of those with a missing-indicator
@@ -78,7 +83,7 @@ class TablePreprocessing(keras.layers.Layer):
             self._normalize = keras.layers.Normalization(
                 mean=[columns[j].mean for j in self._numbers],
                 variance=[columns[j].variance or 1.0 for j in self._numbers],  # constant: as is
-                dtype=self.dtype_policy, name="standardize")
+                dtype=self._work, name="standardize")
         self._categories: list[tuple[int, int, keras.layers.Layer]] = []
         for j, column in enumerate(columns):
             if column.kind != "category":
@@ -86,11 +91,10 @@ class TablePreprocessing(keras.layers.Layer):
             ids = len(column.categories) + 1
             if ids <= self.max_onehot:
                 encoder = keras.layers.CategoryEncoding(
-                    ids, output_mode="one_hot", dtype=self.dtype_policy,
-                    name=f"onehot_{j}")
+                    ids, output_mode="one_hot", dtype=self._work, name=f"onehot_{j}")
             else:
                 encoder = keras.layers.Embedding(
-                    ids, embedding_dim or embedding_size(ids), dtype=self.dtype_policy,
+                    ids, embedding_dim or embedding_size(ids), dtype=self._work,
                     name=f"embed_{j}")
             self._categories.append((j, ids, encoder))
         self._encoders = [encoder for _, _, encoder in self._categories]  # tracked: saved weights
@@ -117,7 +121,7 @@ class TablePreprocessing(keras.layers.Layer):
 
     def call(self, rows: Any) -> Any:
         ops = keras.ops
-        rows = ops.cast(rows, self.compute_dtype)
+        rows = ops.cast(rows, self._work)
         parts = []
         if self._numbers:
             values = ops.take(rows, self._numbers, axis=1)
@@ -125,14 +129,14 @@ class TablePreprocessing(keras.layers.Layer):
             standard = self._normalize(values)
             parts.append(ops.where(missing, ops.zeros_like(standard), standard))  # = the mean
             if self._flagged:
-                parts.append(ops.cast(ops.take(missing, self._flagged, axis=1),
-                                      self.compute_dtype))
+                parts.append(ops.cast(ops.take(missing, self._flagged, axis=1), self._work))
         for j, ids, encoder in self._categories:
             column = rows[:, j]
             bad = ops.logical_or(ops.isnan(column), ops.logical_or(column < 0, column >= ids))
             index = ops.cast(ops.where(bad, ops.zeros_like(column), column), "int32")
-            parts.append(ops.cast(encoder(index), self.compute_dtype))
-        return parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
+            parts.append(ops.cast(encoder(index), self._work))
+        joined = parts[0] if len(parts) == 1 else ops.concatenate(parts, axis=-1)
+        return ops.cast(joined, self.compute_dtype)
 
     def compute_output_shape(self, input_shape: Any) -> tuple:
         return (input_shape[0], self.output_width)
