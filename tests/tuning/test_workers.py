@@ -35,8 +35,11 @@ def data():
 @pytest.fixture
 def importable(monkeypatch):
     """Worker processes unpickle this module's factories: put it on their path."""
-    monkeypatch.setenv("PYTHONPATH", os.path.dirname(__file__) + os.pathsep
-                       + os.environ.get("PYTHONPATH", ""))
+    # by its file's folder, or as tests.tuning.<module> once a test imported `tests` (pytest's
+    # importlib mode then names it so): both on the path
+    here = os.path.dirname(os.path.abspath(__file__))
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join(
+        [here, os.path.dirname(os.path.dirname(here)), os.environ.get("PYTHONPATH", "")]))
 
 
 def crashing_ann(input_dim=None, *, task=None, num_classes=None, normalization=None,

@@ -8,6 +8,7 @@ import json
 import keras
 import pytest
 
+from keras_zoo.base.table import TableSpec
 from keras_zoo.zoo import layers
 from tests.case import run_serialization_test
 
@@ -24,6 +25,9 @@ EXAMPLES = {
     "RandomGaussianNoise": layers.RandomGaussianNoise(0.3, value_range=(0, 1), seed=2),
     "SparseCategoricalCrossentropyWithSmoothing":
         layers.SparseCategoricalCrossentropyWithSmoothing(0.05, from_logits=True),
+    "TablePreprocessing": layers.TablePreprocessing(TableSpec.learn(  # numbers, a gap, 2 kinds
+        {"age": [31.0, None, 45.0], "plan": ["a", "b", "a"], "town": [f"t{i}" for i in (1, 2, 3)]}),
+        max_onehot=3),
 }
 
 
