@@ -98,6 +98,18 @@ def _value(text: str):
         return text
 
 
+def zoo_params(items: list[str]) -> dict:
+    """``--set KEY=VALUE`` items as estimator parameters (JSON values; lists become tuples).
+    bench_tables.py reads its ``--set`` with this too."""
+    params = {}
+    for item in items:
+        key, _, value = item.partition("=")
+        params[key] = _value(value)
+        if isinstance(params[key], list):
+            params[key] = tuple(params[key])
+    return params
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", nargs="+", default=list(TABULAR))
@@ -107,14 +119,9 @@ def main() -> None:
                         help="a zoo estimator parameter (JSON value), e.g. --set patience=20")
     parser.add_argument("--json", help="write every fold's score to this file")
     args = parser.parse_args()
-    zoo_params = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        zoo_params[key] = _value(value)
-        if isinstance(zoo_params[key], list):
-            zoo_params[key] = tuple(zoo_params[key])
-    results = [run(name, args.folds, args.repeats, zoo_params) for name in args.datasets]
-    print(f"{args.folds} folds x {args.repeats} repeats; zoo parameters: {zoo_params or 'defaults'}")
+    params = zoo_params(args.set)
+    results = [run(name, args.folds, args.repeats, params) for name in args.datasets]
+    print(f"{args.folds} folds x {args.repeats} repeats; zoo parameters: {params or 'defaults'}")
     print(f"{'dataset':14} {'metric':8} {'zoo':>15} {'mlp':>15} {'linear':>15} "
           f"{'zoo-mlp':>16} {'verdict':7} {'seconds zoo/mlp/linear':>24}")
     for r in results:

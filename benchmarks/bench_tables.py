@@ -54,6 +54,7 @@ import warnings
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import bench_quality  # benchmarks/ is on the path when this file runs
 import numpy as np
 import pandas as pd
 from sklearn.base import clone
@@ -188,13 +189,6 @@ def run(name: str, folds: int, repeats: int, zoo_params: dict, only: set[str],
     return result
 
 
-def _value(text: str):
-    try:
-        return json.loads(text)
-    except ValueError:
-        return text
-
-
 def _cell(r: dict, key: str) -> str:
     if key in r["errors"]:
         return "ERROR"
@@ -232,12 +226,7 @@ def main() -> None:
     unknown = only - set(CONTENDERS)
     if unknown:
         parser.error(f"unknown contenders {sorted(unknown)}; choose from {CONTENDERS}")
-    zoo_params = {}
-    for item in args.set:
-        key, _, value = item.partition("=")
-        zoo_params[key] = _value(value)
-        if isinstance(zoo_params[key], list):
-            zoo_params[key] = tuple(zoo_params[key])
+    zoo_params = bench_quality.zoo_params(args.set)
     start = time.perf_counter()
     results = []
     for name in args.tables:
